@@ -1,0 +1,83 @@
+"""cffi build script: the binding tables in glibc/families/ become glibc._glibc.
+
+Run by setuptools through ``cffi_modules`` in pyproject.toml (``pip install .``)
+or by hand (``python build_glibc.py``) to build the extension in place.
+Every constant, struct layout and integer type is declared with ``...`` so
+that the C compiler fills it in from this machine's headers.
+"""
+
+import os
+import sys
+
+import cffi
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CSRC = os.path.join(HERE, "csrc")
+sys.path.insert(0, HERE)
+
+import glibc.families as _families  # noqa: E402  (needs HERE on sys.path)
+
+# Warnings are worth reading; the one below is cffi's own layout probe taking
+# the address of a member of the packed struct epoll_event (x86_64), which
+# it only compares and never dereferences.
+CFLAGS = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-address-of-packed-member"]
+if os.environ.get("GLIBC_WERROR"):
+    CFLAGS.append("-Werror")
+
+
+def has_flag(name):
+    return "GLIBC_HAS_" + name
+
+
+def cdef_text(fams):
+    out = []
+    for fam in fams:
+        out.append("/* %s */" % fam.name)
+        out.extend(t.cdef for t in fam.types)
+        out.extend("#define %s ..." % name for name in fam.constants)
+        for name in fam.optional:
+            out.append("#define %s ..." % name)
+            out.append("#define %s ..." % has_flag(name))
+        out.extend(f.cdef for f in fam.functions)
+    return "\n".join(out) + "\n"
+
+
+def source_text(fams):
+    out = ['#include "glibc_shim.h"']
+    seen = set()
+    for fam in fams:
+        for header in fam.headers:
+            if header not in seen:
+                seen.add(header)
+                out.append("#include %s" % header)
+    for fam in fams:
+        for name in fam.optional:
+            out.append(
+                "#ifdef {n}\n#define {f} 1\n#else\n#define {f} 0\n#define {n} 0\n#endif".format(
+                    n=name, f=has_flag(name)
+                )
+            )
+        if fam.source:
+            out.append(fam.source)
+    return "\n".join(out) + "\n"
+
+
+def make_builder():
+    fams = _families.load()
+    builder = cffi.FFI()
+    builder.cdef(cdef_text(fams))
+    builder.set_source(
+        "glibc._glibc",
+        source_text(fams),
+        include_dirs=[CSRC],
+        extra_compile_args=CFLAGS,
+        depends=[os.path.join(CSRC, n) for n in sorted(os.listdir(CSRC))],
+    )
+    return builder
+
+
+ffibuilder = make_builder()
+
+if __name__ == "__main__":
+    os.chdir(HERE)
+    ffibuilder.compile(verbose=True)

@@ -1,0 +1,41 @@
+/* Signal-set helpers: turn one Python call per signal into one C call. */
+#ifndef GLIBC_SIGSET_H
+#define GLIBC_SIGSET_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+
+/* Make *set hold exactly signals[0..count). -1/EINVAL on a bad signal. */
+static int glibc_sigset_fill(sigset_t *set, const int *signals, size_t count)
+{
+    size_t i;
+
+    if (sigemptyset(set) == -1)
+        return -1;
+    for (i = 0; i < count; i++)
+        if (sigaddset(set, signals[i]) == -1)
+            return -1;
+    return 0;
+}
+
+/* Write the members of *set, lowest first, into out[0..capacity).
+ * Returns how many; -1/ERANGE when out is too small. */
+static int glibc_sigset_members(const sigset_t *set, int *out, size_t capacity)
+{
+    size_t n = 0;
+    int signo;
+
+    for (signo = 1; signo < NSIG; signo++) {
+        if (sigismember(set, signo) != 1)
+            continue;
+        if (n == capacity) {
+            errno = ERANGE;
+            return -1;
+        }
+        out[n++] = signo;
+    }
+    return (int)n;
+}
+
+#endif

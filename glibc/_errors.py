@@ -1,0 +1,28 @@
+"""The one error path: a failed C call becomes ``OSError(errno, "name: reason")``.
+
+``OSError`` picks the subclass from the errno (``BlockingIOError`` for
+EAGAIN, ``FileNotFoundError`` for ENOENT, ...), so callers can catch either.
+"""
+
+import errno as _errno
+import os
+
+
+def reasons_by_number(table):
+    """errno name -> reason becomes errno number -> reason.
+
+    Names this platform's errno module does not know are dropped: such an
+    error cannot be returned here.
+    """
+    out = {}
+    for name, reason in table.items():
+        number = getattr(_errno, name, None)
+        if number is not None:
+            out[number] = reason
+    return out
+
+
+def oserror(function, reasons, number):
+    """The exception for ``function`` failing with errno ``number``."""
+    reason = reasons.get(number) or os.strerror(number)
+    return OSError(number, "%s: %s" % (function, reason))

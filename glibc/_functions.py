@@ -1,0 +1,239 @@
+"""Python functions made from the table entries, one per C function.
+
+Each wrapper is generated as source so that it has the C parameter names
+(``help()`` and keyword arguments work) and does only what its entry needs:
+check pointer arguments, call C once (cffi releases the GIL), and turn a
+failure into OSError through glibc._errors.  A signal that interrupts a
+blocking call runs the Python handlers (they raise if they want) and the
+call is retried, as PEP 475 does for the standard library.
+"""
+
+import errno
+import time
+
+from glibc._errors import oserror, reasons_by_number
+
+_POINTER_TYPES = ("pointer", "array")
+
+
+def _describe(obj):
+    return type(obj).__name__
+
+
+def pointer_check(ffi, function, param, nullable, counted):
+    """A converter for one pointer parameter.
+
+    It returns the cdata to pass, or, when the parameter is ``counted``,
+    the cdata and the count (filled in when the caller gave None).  It
+    refuses what could make C write or read past the object the caller
+    owns: None or NULL where C dereferences, an array shorter than the
+    prototype asks for, a count larger than the buffer, a read-only
+    buffer where C writes.
+    """
+    where = "%s: %s" % (function, param.name)
+    null = ffi.NULL
+    typeof = ffi.typeof
+    if param.is_buffer:
+        item = None
+        wanted = "a writable buffer (bytearray, memoryview, array, cdata)" if not param.const \
+            else "a buffer (bytes, bytearray, memoryview, cdata)"
+    else:
+        item = typeof(param.pointee)
+        wanted = "a '%s *' cdata" % param.pointee
+    need = param.min_count
+
+    def length(arg):
+        """The cdata to pass and how many elements (bytes for buffers) it has."""
+        if arg is None:
+            if nullable:
+                return null, 0
+            raise TypeError("%s must not be None" % where)
+        try:
+            ctype = typeof(arg)
+        except TypeError:
+            if item is not None:
+                raise TypeError("%s must be %s, not %s" % (where, wanted, _describe(arg))) from None
+            try:
+                data = ffi.from_buffer(arg, require_writable=not param.const)
+            except (TypeError, BufferError):
+                raise TypeError("%s must be %s, not %s" % (where, wanted, _describe(arg))) from None
+            return data, len(data)
+        if ctype.kind not in _POINTER_TYPES:
+            raise TypeError("%s must be %s, not %s" % (where, wanted, ctype.cname))
+        if arg == null:
+            if nullable:
+                return null, 0
+            raise ValueError("%s must not be NULL" % where)
+        if item is None:
+            if ctype.kind == "array":
+                return arg, ffi.sizeof(arg)
+            if ctype.item.kind == "void":
+                raise TypeError("%s: a 'void *' has no known size; pass ffi.buffer(p, size)" % where)
+            return arg, ffi.sizeof(ctype.item)
+        if ctype.item is not item:
+            raise TypeError("%s must be %s, not %s" % (where, wanted, ctype.cname))
+        return arg, (len(arg) if ctype.kind == "array" else 1)
+
+    if counted:
+        def check(arg, count):
+            data, have = length(arg)
+            if count is None:
+                return data, have
+            if data != null and isinstance(count, int) and count > have:
+                unit = "bytes" if item is None else "elements"
+                raise ValueError("%s has %d %s, fewer than the count %r" % (where, have, unit, count))
+            return data, count
+    else:
+        def check(arg):
+            data, have = length(arg)
+            if have < need and data != null:
+                raise ValueError("%s must have room for %d elements, not %d" % (where, need, have))
+            return data
+    return check
+
+
+_RETRY = """\
+    while True:
+        r = _c({args})
+        if r != -1:
+            return r
+        e = _ffi.errno
+        if e != _EINTR:
+            raise _error(e)
+"""
+
+_RETRY_TIMEOUT = """\
+    start = _monotonic()
+    while True:
+        r = _c({args})
+        if r != -1:
+            return r
+        e = _ffi.errno
+        if e != _EINTR:
+            raise _error(e)
+        if {t} > 0:
+            {t} = max(0, {t} - int((_monotonic() - start) * 1000))
+            start = _monotonic()
+"""
+
+_ONCE = """\
+    r = _c({args})
+    if r == -1:
+        raise _error(_ffi.errno)
+    return r
+"""
+
+_EINTR_IS_SUCCESS = """\
+    r = _c({args})
+    if r == -1:
+        e = _ffi.errno
+        if e != _EINTR:
+            raise _error(e)
+        return 0
+    return r
+"""
+
+_EINTR_IS_RESULT = """\
+    r = _c({args})
+    if r == -1:
+        e = _ffi.errno
+        if e != _EINTR:
+            raise _error(e)
+    return r
+"""
+
+_ERRNUM = """\
+    r = _c({args})
+    if r:
+        raise _error(r)
+    return r
+"""
+
+_NEVER = """\
+    return _c({args})
+"""
+
+
+def _body(entry):
+    if entry.convention == "errnum":
+        return _ERRNUM
+    if entry.convention == "never":
+        return _NEVER
+    if entry.eintr == "retry":
+        return _RETRY_TIMEOUT if entry.timeout else _RETRY
+    if entry.eintr == "ignore":
+        return _EINTR_IS_SUCCESS
+    if entry.eintr == "return":
+        return _EINTR_IS_RESULT
+    return _ONCE
+
+
+def docstring(entry):
+    lines = [entry.proto, ""]
+    if entry.doc:
+        lines += [entry.doc, ""]
+    lines.append("See %s." % entry.man)
+    notes = []
+    if entry.nullable:
+        notes.append("None passes NULL for %s." % ", ".join(sorted(entry.nullable)))
+    for buf, count in sorted(entry.sizes.items()):
+        notes.append("%s is checked against the size of %s%s." % (
+            count, buf, "; None means all of it" if entry.params[-1].name == count else ""))
+    if entry.eintr == "retry":
+        notes.append("Retried when a signal interrupts it, after Python's handlers ran (PEP 475).")
+    if notes:
+        lines += [""] + notes
+    if entry.errors:
+        kind = "returns the error number" if entry.convention == "errnum" else "raises OSError"
+        lines += ["", "Errors (%s; the reason is in the message):" % kind]
+        width = max(len(n) for n in entry.errors)
+        lines += ["  %-*s  %s" % (width, name, why) for name, why in entry.errors.items()]
+    return "\n".join(lines)
+
+
+def make_function(entry, ffi, lib):
+    """The Python function for one ``Function`` entry of the tables."""
+    reasons = reasons_by_number(entry.errors)
+    env = {
+        "_c": getattr(lib, entry.symbol),
+        "_ffi": ffi,
+        "_EINTR": errno.EINTR,
+        "_monotonic": time.monotonic,
+        "_error": lambda number: oserror(entry.name, reasons, number),
+    }
+    names = [p.name for p in entry.params]
+    last = names[-1] if names else None
+    counts = set(entry.sizes.values())
+    signature = []
+    for p in entry.params:
+        if p.name in entry.defaults:
+            env["_default_" + p.name] = entry.defaults[p.name]
+            signature.append("%s=_default_%s" % (p.name, p.name))
+        elif p.name in counts and p.name == last:
+            signature.append("%s=None" % p.name)
+        else:
+            signature.append(p.name)
+    lines = ["def %s(%s):" % (entry.name, ", ".join(signature))]
+    if entry.convert is not None:
+        env["_convert"] = entry.convert
+        env["_lib"] = lib
+        # _keep holds buffers whose addresses were passed as numbers.
+        lines.append("    (%s,), _keep = _convert(_ffi, _lib, (%s,))" % (", ".join(names), ", ".join(names)))
+    for p in entry.params:
+        if not p.is_pointer:
+            continue
+        count = entry.sizes.get(p.name)
+        env["_check_" + p.name] = pointer_check(
+            ffi, entry.name, p, p.name in entry.nullable, count is not None)
+        if count is None:
+            lines.append("    {0} = _check_{0}({0})".format(p.name))
+        else:
+            lines.append("    {0}, {1} = _check_{0}({0}, {1})".format(p.name, count))
+    lines.append(_body(entry).format(args=", ".join(names), t=entry.timeout))
+    code = compile("\n".join(lines), "<glibc %s>" % entry.name, "exec")
+    exec(code, env)
+    function = env[entry.name]
+    function.__doc__ = docstring(entry)
+    function.__module__ = "glibc"
+    function.__qualname__ = entry.name
+    return function

@@ -1,0 +1,86 @@
+"""What ``glibc.NAME`` resolves to, built on first use and then cached.
+
+The index (name -> table entry) needs only the tables; the compiled
+extension is loaded when the first function, type or constant is asked for.
+"""
+
+import glibc.families
+
+_index = None
+_all = None
+
+
+def index():
+    """Every public name of the tables -> (kind, family, entry)."""
+    global _index
+    if _index is None:
+        table = {}
+        for fam in glibc.families.load():
+            for t in fam.types:
+                table[t.name] = ("type", fam, t)
+            for name in fam.constants:
+                table[name] = ("constant", fam, name)
+            for name in fam.optional:
+                table[name] = ("optional", fam, name)
+            for f in fam.functions:
+                if f.public:
+                    table[f.name] = ("function", fam, f)
+        _index = table
+    return _index
+
+
+def compiled():
+    from glibc._glibc import ffi, lib
+
+    return ffi, lib
+
+
+def available(name):
+    """False for a name whose header or constant this build did not find."""
+    kind, _, _ = index()[name]
+    if kind != "optional":
+        return True
+    return bool(getattr(compiled()[1], "GLIBC_HAS_" + name))
+
+
+def public_names():
+    global _all
+    if _all is None:
+        _all = sorted(name for name in index() if available(name))
+    return _all
+
+
+def build(name):
+    """The object that ``glibc.name`` stands for."""
+    if name in ("ffi", "lib"):
+        return dict(zip(("ffi", "lib"), compiled()))[name]
+    try:
+        kind, fam, entry = index()[name]
+    except KeyError:
+        raise AttributeError("module 'glibc' has no attribute %r" % name) from None
+    ffi, lib = compiled()
+    if kind == "type":
+        from glibc._types import CType
+
+        return CType(entry, ffi)
+    if kind == "function":
+        from glibc._functions import make_function
+
+        return make_function(entry, ffi, lib)
+    if not available(name):
+        raise AttributeError(
+            "module 'glibc' has no attribute %r: this system's headers do not define it" % name)
+    return getattr(lib, name)
+
+
+def resolve(name, namespace):
+    """Build ``name``, keep it in the module's namespace, and return it."""
+    if name == "__all__":
+        value = list(public_names())
+    elif name.startswith("_"):
+        # dunders, and private submodules not imported yet
+        raise AttributeError("module 'glibc' has no attribute %r" % name)
+    else:
+        value = build(name)
+    namespace[name] = value
+    return value

@@ -1,0 +1,196 @@
+"""The shape of a binding table entry.
+
+Everything here is plain data: the build script imports it before any C is
+compiled, and the runtime imports it to build wrappers, docstrings and error
+messages from the same entries.  Nothing in this module touches cffi.
+"""
+
+import re
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_PROTO = re.compile(r"^\s*(?P<ret>.+?)\b(?P<name>%s)\s*\((?P<args>.*)\)\s*;\s*$" % _IDENT, re.S)
+_PARAM = re.compile(r"^(?P<type>.*?)\b(?P<name>%s)\s*(?P<dim>\[\s*\d*\s*\])?$" % _IDENT, re.S)
+
+
+def names(text):
+    """Split a whitespace-separated block of C names into a tuple."""
+    return tuple(text.split())
+
+
+class Param:
+    """One parameter of a C prototype: its C type and its name.
+
+    ``ctype`` is the type as cffi spells it (``int [2]`` becomes ``int *``);
+    ``pointee`` is the pointed-to type for pointers (``None`` for scalars)
+    and ``min_count`` is the element count the prototype's array form asks
+    for (``int pipefd[2]`` asks for 2).
+    """
+
+    __slots__ = ("name", "ctype", "pointee", "min_count", "const")
+
+    def __init__(self, decl):
+        decl = " ".join(decl.split())
+        m = _PARAM.match(decl)
+        if m is None:
+            raise ValueError("cannot parse parameter %r" % decl)
+        self.name = m.group("name")
+        base = m.group("type").strip()
+        dim = m.group("dim")
+        if dim is not None:
+            digits = dim.strip("[] ")
+            self.min_count = int(digits) if digits else 1
+            base = base + " *"
+        else:
+            self.min_count = 1
+        self.ctype = " ".join(base.replace("*", " * ").split()).replace(" *", "*").replace("*", " *")
+        self.const = self.ctype.startswith("const ")
+        if self.ctype.endswith("*"):
+            pointee = self.ctype[:-1].strip()
+            self.pointee = pointee[len("const "):] if self.const else pointee
+        else:
+            self.pointee = None
+
+    @property
+    def is_pointer(self):
+        return self.pointee is not None
+
+    @property
+    def is_buffer(self):
+        """True for ``void *``/``char *``: any Python buffer may be passed."""
+        return self.pointee in ("void", "char")
+
+    def __repr__(self):
+        return "Param(%r, %r)" % (self.ctype, self.name)
+
+
+class Function:
+    """A C function as one table entry.
+
+    proto       the prototype as the man page's SYNOPSIS gives it; it is
+                also the cdef line unless ``cdef`` says otherwise.
+    man         the man page, e.g. ``"epoll_ctl(2)"``.
+    errors      errno name -> why the call fails with it, in our words.
+    convention  ``"errno"``: -1 and errno on failure (the usual system call);
+                ``"errnum"``: the error number is returned (pthread style);
+                ``"never"``: the call cannot fail.
+    eintr       ``"retry"``: retried after Python signal handlers ran (PEP 475);
+                ``"ignore"``: EINTR means success (close(2) on Linux);
+                ``"return"``: EINTR is the normal way out (pause(2)).
+    timeout     name of a millisecond timeout parameter that a retry must
+                shorten by the time already waited.
+    nullable    pointer parameters that accept ``None`` for NULL.
+    sizes       pointer parameter -> the parameter that counts its elements
+                (bytes for ``void *``); the count is checked against the
+                buffer and may be omitted when it is the last parameter.
+    defaults    parameter -> default value on the Python side.
+    cdef        the declaration cffi sees when it differs from ``proto``
+                (a variadic C function reached through a fixed-arity shim).
+    symbol      the name in ``lib`` when it differs from the function's.
+    convert     callable(ffi, lib, args) -> (args, keepalive), for arguments
+                whose meaning depends on another argument (prctl's option).
+    blocking    the call may wait indefinitely; fuzzers give it safe
+                arguments only.
+    public      exported from the ``glibc`` namespace (shim helpers are not).
+    """
+
+    def __init__(self, proto, man, errors=None, convention="errno", eintr=None,
+                 timeout=None, nullable=(), sizes=None, defaults=None, cdef=None,
+                 symbol=None, convert=None, blocking=False, public=True, doc=""):
+        m = _PROTO.match(proto)
+        if m is None:
+            raise ValueError("cannot parse prototype %r" % proto)
+        self.proto = " ".join(proto.split())
+        self.name = m.group("name")
+        self.restype = m.group("ret").strip()
+        args = m.group("args").strip()
+        self.params = [] if args in ("", "void") else [Param(a) for a in args.split(",")]
+        self.man = man
+        self.errors = dict(errors or {})
+        self.convention = convention
+        self.eintr = eintr or ("retry" if blocking else "raise")
+        self.timeout = timeout
+        self.nullable = frozenset(nullable)
+        self.sizes = dict(sizes or {})
+        self.defaults = dict(defaults or {})
+        self.cdef = " ".join((cdef or proto).split())
+        self.symbol = symbol or self.name
+        self.convert = convert
+        self.blocking = blocking
+        self.public = public
+        self.doc = doc
+        known = {p.name for p in self.params}
+        for group in (self.nullable, self.sizes, self.sizes.values(), self.defaults):
+            unknown = set(group) - known
+            if unknown:
+                raise ValueError("%s: unknown parameters %s" % (self.name, sorted(unknown)))
+        if timeout is not None and timeout not in known:
+            raise ValueError("%s: unknown timeout parameter %r" % (self.name, timeout))
+
+    def __repr__(self):
+        return "Function(%r)" % self.proto
+
+
+_TYPEDEF_NAME = re.compile(r"(%s)\s*;\s*$" % _IDENT)
+_TAG = re.compile(r"^\s*(struct|union)\s+(%s)" % _IDENT)
+
+
+class Type:
+    """A C type as one table entry.
+
+    ``cdef`` is the declaration cffi sees, with ``...`` wherever the
+    compiler must fill in the layout or the integer kind.  The C spelling
+    (``struct timespec``) and the field names are read off it.
+    """
+
+    def __init__(self, name, cdef, man=None):
+        self.name = name
+        self.cdef = " ".join(cdef.split())
+        self.man = man
+        if self.cdef.startswith("typedef"):
+            self.c_name = _TYPEDEF_NAME.search(self.cdef).group(1)
+        else:
+            m = _TAG.match(self.cdef)
+            self.c_name = "%s %s" % (m.group(1), m.group(2))
+        body = self.cdef[self.cdef.find("{") + 1:self.cdef.rfind("}")] if "{" in self.cdef else ""
+        self.fields = tuple(
+            Param(decl).name for decl in body.split(";")
+            if decl.strip() and decl.strip() != "..."
+        )
+
+    @property
+    def is_scalar(self):
+        return "{" not in self.cdef and "..." in self.cdef and "int..." in self.cdef
+
+    def __repr__(self):
+        return "Type(%r, %r)" % (self.name, self.c_name)
+
+
+class Family:
+    """One header family: what it includes and what it declares.
+
+    ``constants`` must exist in every supported set of headers; each of
+    ``optional`` is looked for at build time and is simply absent from the
+    namespace when the headers lack it.  ``source`` is C that the family
+    adds to the shim (usually an ``#include`` of its helpers in csrc/).
+    """
+
+    def __init__(self, name, headers, doc, types=(), constants=(), optional=(),
+                 functions=(), source=""):
+        self.name = name
+        self.headers = tuple(headers)
+        self.doc = doc
+        self.types = tuple(types)
+        self.constants = tuple(constants)
+        self.optional = tuple(optional)
+        self.functions = tuple(functions)
+        self.source = source
+
+    def public_names(self):
+        return (
+            [t.name for t in self.types]
+            + list(self.constants) + list(self.optional)
+            + [f.name for f in self.functions if f.public]
+        )
+
+    def __repr__(self):
+        return "Family(%r)" % self.name

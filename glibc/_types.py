@@ -1,0 +1,46 @@
+"""Types of the namespace: calling one makes a zeroed instance to pass by pointer.
+
+``sigset_t()`` is ``ffi.new("sigset_t *")``: the C functions that take a
+``sigset_t *`` accept it, and struct fields are its attributes
+(``timespec().tv_sec``).  ``epoll_event.array(16)`` makes an array.
+"""
+
+
+class CType:
+    __slots__ = ("name", "cname", "fields", "man", "_ffi", "_pointer", "_array", "__doc__")
+
+    def __init__(self, entry, ffi):
+        self.name = entry.name
+        self.cname = entry.c_name
+        self.fields = entry.fields
+        self.man = entry.man
+        self._ffi = ffi
+        self._pointer = ffi.typeof(entry.c_name + " *")
+        self._array = ffi.typeof(entry.c_name + "[]")
+        self.__doc__ = "C type %s: %s\n\n%s" % (
+            entry.c_name,
+            entry.cdef,
+            "Calling it returns a zeroed %s (a 'cdata', pass it where C takes a pointer)%s."
+            % (entry.c_name + " *", "; fields: " + ", ".join(self.fields) if self.fields else ""),
+        )
+
+    def __call__(self, init=None):
+        """A new zeroed instance (``init``: a value, dict or sequence to fill it)."""
+        return self._ffi.new(self._pointer, init)
+
+    def array(self, length_or_items):
+        """A new C array: ``length`` zeroed instances, or one per item given."""
+        return self._ffi.new(self._array, length_or_items)
+
+    @property
+    def size(self):
+        """sizeof(the C type), in bytes."""
+        return self._ffi.sizeof(self._pointer.item)
+
+    @property
+    def ctype(self):
+        """The cffi ctype object."""
+        return self._pointer.item
+
+    def __repr__(self):
+        return "<glibc type %r>" % self.cname

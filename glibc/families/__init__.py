@@ -1,0 +1,24 @@
+"""The binding tables: one module per header family.
+
+The order matters: a family may use types declared by an earlier one
+(``struct itimerspec`` in timerfd is built from time's ``struct timespec``).
+"""
+
+import importlib
+
+ORDER = (
+    "signal",
+    "signalfd",
+    "time",
+    "timerfd",
+    "eventfd",
+    "epoll",
+    "unistd",
+    "fcntl",
+    "prctl",
+)
+
+
+def load():
+    """Import every family module and return their ``FAMILY`` objects in order."""
+    return [importlib.import_module("glibc.families." + name).FAMILY for name in ORDER]

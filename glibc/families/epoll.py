@@ -1,0 +1,76 @@
+"""<sys/epoll.h>: I/O event notification (epoll(7))."""
+
+from glibc._spec import Family, Function, Type, names
+from glibc.families._reasons import BAD_POINTER, INTERRUPTED, NEW_FD
+
+_CREATE = dict(
+    NEW_FD,
+    EMFILE="this process is at its open file limit, or the user is at "
+           "/proc/sys/fs/epoll/max_user_instances",
+)
+
+_WAIT = dict(
+    BAD_POINTER,
+    **INTERRUPTED,
+    EBADF="epfd is not a valid file descriptor",
+    EINVAL="epfd is not an epoll file descriptor, or maxevents is not positive",
+)
+
+
+def _wait(proto, man, **extra):
+    return Function(proto, man=man, errors=_WAIT, sizes={"events": "maxevents"},
+                    timeout="timeout", blocking=True, **extra)
+
+
+FAMILY = Family(
+    "epoll",
+    headers=["<sys/epoll.h>"],
+    doc="readiness notification for many file descriptors",
+    types=[
+        Type("epoll_data_t",
+             "typedef union epoll_data { void *ptr; int fd; uint32_t u32; uint64_t u64; } epoll_data_t;",
+             man="epoll_ctl(2)"),
+        Type("epoll_event", "struct epoll_event { uint32_t events; epoll_data_t data; ...; };",
+             man="epoll_ctl(2)"),
+    ],
+    constants=names("""
+        EPOLL_CLOEXEC EPOLL_CTL_ADD EPOLL_CTL_DEL EPOLL_CTL_MOD
+        EPOLLIN EPOLLPRI EPOLLOUT EPOLLERR EPOLLHUP EPOLLRDNORM EPOLLRDBAND
+        EPOLLWRNORM EPOLLWRBAND EPOLLMSG EPOLLRDHUP EPOLLONESHOT EPOLLET
+    """),
+    optional=names("EPOLLEXCLUSIVE EPOLLWAKEUP"),
+    functions=[
+        Function("int epoll_create(int size);", man="epoll_create(2)",
+                 errors=dict(_CREATE, EINVAL="size is not positive"),
+                 doc="Create an epoll instance (size is only checked to be positive)."),
+        Function("int epoll_create1(int flags);", man="epoll_create1(2)",
+                 errors=dict(_CREATE, EINVAL="flags holds a bit other than EPOLL_CLOEXEC"),
+                 doc="Create an epoll instance."),
+        Function(
+            "int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);",
+            man="epoll_ctl(2)", nullable=("event",),
+            errors=dict(
+                BAD_POINTER,
+                EBADF="epfd or fd is not a valid file descriptor",
+                EEXIST="op is EPOLL_CTL_ADD and fd is already in this epoll instance",
+                EINVAL="epfd is not an epoll instance, fd is epfd itself, op is unknown, "
+                       "or EPOLLEXCLUSIVE is used where it is not allowed",
+                ELOOP="adding this epoll instance would make a cycle of epoll instances, "
+                      "or nest them more than 5 deep",
+                ENOENT="op is EPOLL_CTL_MOD or EPOLL_CTL_DEL and fd is not in this epoll instance",
+                ENOMEM="the kernel lacked the memory for this operation",
+                ENOSPC="the user is at /proc/sys/fs/epoll/max_user_watches",
+                EPERM="fd does not support epoll (a regular file or a directory, say)",
+            ),
+            doc="Add (EPOLL_CTL_ADD), change (EPOLL_CTL_MOD) or remove (EPOLL_CTL_DEL) fd; "
+                "event may be None for EPOLL_CTL_DEL.",
+        ),
+        _wait("int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);",
+              "epoll_wait(2)",
+              doc="Wait up to timeout ms (-1: forever) and fill events; return how many."),
+        _wait("int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, "
+              "const sigset_t *sigmask);",
+              "epoll_pwait(2)", nullable=("sigmask",),
+              doc="epoll_wait with sigmask as the thread's signal mask while it waits."),
+    ],
+)
