@@ -9,6 +9,7 @@ call is retried, as PEP 475 does for the standard library.
 """
 
 import errno
+import math
 import time
 
 from glibc._errors import oserror, reasons_by_number
@@ -48,16 +49,15 @@ def pointer_check(ffi, function, param, nullable, counted):
             if nullable:
                 return null, 0
             raise TypeError("%s must not be None" % where)
-        try:
-            ctype = typeof(arg)
-        except TypeError:
+        if not isinstance(arg, ffi.CData):
             if item is not None:
-                raise TypeError("%s must be %s, not %s" % (where, wanted, _describe(arg))) from None
+                raise TypeError("%s must be %s, not %s" % (where, wanted, _describe(arg)))
             try:
                 data = ffi.from_buffer(arg, require_writable=not param.const)
             except (TypeError, BufferError):
                 raise TypeError("%s must be %s, not %s" % (where, wanted, _describe(arg))) from None
             return data, len(data)
+        ctype = typeof(arg)
         if ctype.kind not in _POINTER_TYPES:
             raise TypeError("%s must be %s, not %s" % (where, wanted, ctype.cname))
         if arg == null:
@@ -92,39 +92,50 @@ def pointer_check(ffi, function, param, nullable, counted):
     return check
 
 
-_RETRY = """\
-    while True:
+_FAST_POINTER = """\
+    if not (isinstance({0}, _CData) and _typeof({0}) is _T_{0} and {0}):
+        {0} = _check_{0}({0})"""
+
+# Every body starts with the first call; only it can meet a bad argument, so
+# only it is guarded, and cffi's TypeError/OverflowError gets our context.
+_FIRST_CALL = """\
+    try:
         r = _c({args})
-        if r != -1:
-            return r
+    except (TypeError, OverflowError) as exc:
+        raise _bad_argument(exc, ({args},)) from None
+"""
+
+_RETRY = """\
+    while r == -1:
         e = _ffi.errno
         if e != _EINTR:
             raise _error(e)
+        r = _c({args})
+    return r
 """
 
+# PEP 475: a retried wait must not start its timeout over.
 _RETRY_TIMEOUT = """\
-    start = _monotonic()
-    while True:
-        r = _c({args})
-        if r != -1:
-            return r
+    deadline = None
+    while r == -1:
         e = _ffi.errno
         if e != _EINTR:
             raise _error(e)
         if {t} > 0:
-            {t} = max(0, {t} - int((_monotonic() - start) * 1000))
-            start = _monotonic()
+            if deadline is None:
+                deadline = start + {t} / 1000.0
+            {t} = max(0, _ceil((deadline - _monotonic()) * 1000.0))
+        r = _c({args})
+    return r
 """
 
 _ONCE = """\
-    r = _c({args})
     if r == -1:
         raise _error(_ffi.errno)
     return r
 """
 
 _EINTR_IS_SUCCESS = """\
-    r = _c({args})
     if r == -1:
         e = _ffi.errno
         if e != _EINTR:
@@ -134,7 +145,6 @@ _EINTR_IS_SUCCESS = """\
 """
 
 _EINTR_IS_RESULT = """\
-    r = _c({args})
     if r == -1:
         e = _ffi.errno
         if e != _EINTR:
@@ -143,14 +153,13 @@ _EINTR_IS_RESULT = """\
 """
 
 _ERRNUM = """\
-    r = _c({args})
     if r:
         raise _error(r)
     return r
 """
 
 _NEVER = """\
-    return _c({args})
+    return r
 """
 
 
@@ -166,6 +175,20 @@ def _body(entry):
     if entry.eintr == "return":
         return _EINTR_IS_RESULT
     return _ONCE
+
+
+def argument_error(ffi, entry):
+    """Name the function and, where it can be found, the argument cffi refused."""
+    scalars = [(i, p) for i, p in enumerate(entry.params) if not p.is_pointer]
+
+    def bad_argument(exc, values):
+        for i, p in scalars:
+            try:
+                ffi.new(p.ctype + " *", values[i])
+            except (TypeError, OverflowError) as own:
+                return type(own)("%s: %s: %s" % (entry.name, p.name, own))
+        return type(exc)("%s: %s" % (entry.name, exc))
+    return bad_argument
 
 
 def docstring(entry):
@@ -197,8 +220,12 @@ def make_function(entry, ffi, lib):
     env = {
         "_c": getattr(lib, entry.symbol),
         "_ffi": ffi,
+        "_typeof": ffi.typeof,
+        "_CData": ffi.CData,
         "_EINTR": errno.EINTR,
         "_monotonic": time.monotonic,
+        "_ceil": math.ceil,
+        "_bad_argument": argument_error(ffi, entry),
         "_error": lambda number: oserror(entry.name, reasons, number),
     }
     names = [p.name for p in entry.params]
@@ -225,10 +252,18 @@ def make_function(entry, ffi, lib):
         count = entry.sizes.get(p.name)
         env["_check_" + p.name] = pointer_check(
             ffi, entry.name, p, p.name in entry.nullable, count is not None)
-        if count is None:
+        if count is None and p.min_count == 1 and not p.is_buffer:
+            # Fast path: a non-NULL pointer of exactly the declared type
+            # (what glibc.<type>() returns) needs no further check.
+            env["_T_" + p.name] = ffi.typeof(p.pointee + " *")
+            lines.append(_FAST_POINTER.format(p.name))
+        elif count is None:
             lines.append("    {0} = _check_{0}({0})".format(p.name))
         else:
             lines.append("    {0}, {1} = _check_{0}({0}, {1})".format(p.name, count))
+    if entry.timeout:
+        lines.append("    start = _monotonic()")
+    lines.append(_FIRST_CALL.format(args=", ".join(names)))
     lines.append(_body(entry).format(args=", ".join(names), t=entry.timeout))
     code = compile("\n".join(lines), "<glibc %s>" % entry.name, "exec")
     exec(code, env)
