@@ -102,7 +102,7 @@ _FIRST_CALL = """\
     try:
         r = _c({args})
     except (TypeError, OverflowError) as exc:
-        raise _bad_argument(exc, ({args},)) from None
+        raise _bad_argument(exc, {argtuple}) from None
 """
 
 _RETRY = """\
@@ -263,7 +263,8 @@ def make_function(entry, ffi, lib):
             lines.append("    {0}, {1} = _check_{0}({0}, {1})".format(p.name, count))
     if entry.timeout:
         lines.append("    start = _monotonic()")
-    lines.append(_FIRST_CALL.format(args=", ".join(names)))
+    argtuple = "(%s,)" % ", ".join(names) if names else "()"
+    lines.append(_FIRST_CALL.format(args=", ".join(names), argtuple=argtuple))
     lines.append(_body(entry).format(args=", ".join(names), t=entry.timeout))
     code = compile("\n".join(lines), "<glibc %s>" % entry.name, "exec")
     exec(code, env)
