@@ -206,11 +206,17 @@ def docstring(entry):
         notes.append("Retried when a signal interrupts it, after Python's handlers ran (PEP 475).")
     if notes:
         lines += [""] + notes
-    if entry.errors:
-        kind = "returns the error number" if entry.convention == "errnum" else "raises OSError"
-        lines += ["", "Errors (%s; the reason is in the message):" % kind]
-        width = max(len(n) for n in entry.errors)
-        lines += ["  %-*s  %s" % (width, name, why) for name, why in entry.errors.items()]
+    if not entry.errors:
+        lines += ["", "Errors: none; the C call cannot fail once its arguments pass the checks."]
+        return "\n".join(lines)
+    kind = "raised as OSError with the reason in the message"
+    if entry.convention == "errnum":
+        kind = "C returns the error number; " + kind
+    if entry.eintr == "return":
+        kind += "; EINTR is not raised but returned as -1"
+    lines += ["", "Errors (%s):" % kind]
+    width = max(len(n) for n in entry.errors)
+    lines += ["  %-*s  %s" % (width, name, why) for name, why in entry.errors.items()]
     return "\n".join(lines)
 
 

@@ -23,9 +23,10 @@ FAMILY = Family(
         CLD_EXITED CLD_KILLED CLD_DUMPED CLD_TRAPPED CLD_STOPPED CLD_CONTINUED
     """),
     functions=[
-        Function("int sigemptyset(sigset_t *set);", man="sigsetops(3)",
+        # Their only failure is a NULL set, which the wrapper refuses first.
+        Function("int sigemptyset(sigset_t *set);", man="sigsetops(3)", convention="never",
                  doc="Make set empty."),
-        Function("int sigfillset(sigset_t *set);", man="sigsetops(3)",
+        Function("int sigfillset(sigset_t *set);", man="sigsetops(3)", convention="never",
                  doc="Put every signal into set."),
         _setop("int sigaddset(sigset_t *set, int signum);", "Add signum to set."),
         _setop("int sigdelset(sigset_t *set, int signum);", "Remove signum from set."),

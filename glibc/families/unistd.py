@@ -66,6 +66,7 @@ FAMILY = Family(
             doc="Close fd.  EINTR is success: Linux has closed fd by then, so it is never retried.",
         ),
         Function("int pause(void);", man="pause(2)", eintr="return", blocking=True,
+                 errors={"EINTR": "a signal arrived and its handler returned: how pause ends"},
                  doc="Wait for a signal that runs a handler; Python's handlers have run "
                      "(and may have raised) when it returns -1."),
     ],
