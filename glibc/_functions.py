@@ -36,8 +36,8 @@ def pointer_check(ffi, function, param, nullable, counted):
     typeof = ffi.typeof
     if param.is_buffer:
         item = None
-        wanted = "a writable buffer (bytearray, memoryview, array, cdata)" if not param.const \
-            else "a buffer (bytes, bytearray, memoryview, cdata)"
+        wanted = "a writable contiguous buffer (bytearray, memoryview, array, cdata)" \
+            if not param.const else "a contiguous buffer (bytes, bytearray, memoryview, cdata)"
     else:
         item = typeof(param.pointee)
         wanted = "a '%s *' cdata" % param.pointee
@@ -101,8 +101,11 @@ _FAST_POINTER = """\
 _FIRST_CALL = """\
     try:
         r = _c({args})
-    except (TypeError, OverflowError) as exc:
-        raise _bad_argument(exc, {argtuple}) from None
+    except (TypeError, OverflowError):
+        # cffi refused an argument, or a signal handler raised right after
+        # the call returned: only the first gets our context.
+        _bad_argument({argtuple})
+        raise
 """
 
 _RETRY = """\
@@ -178,16 +181,15 @@ def _body(entry):
 
 
 def argument_error(ffi, entry):
-    """Name the function and, where it can be found, the argument cffi refused."""
+    """Raise the TypeError/OverflowError for the argument that cffi refuses, if one is."""
     scalars = [(i, p) for i, p in enumerate(entry.params) if not p.is_pointer]
 
-    def bad_argument(exc, values):
+    def bad_argument(values):
         for i, p in scalars:
             try:
                 ffi.new(p.ctype + " *", values[i])
             except (TypeError, OverflowError) as own:
-                return type(own)("%s: %s: %s" % (entry.name, p.name, own))
-        return type(exc)("%s: %s" % (entry.name, exc))
+                raise type(own)("%s: %s: %s" % (entry.name, p.name, own)) from None
     return bad_argument
 
 

@@ -49,10 +49,14 @@ def _pointer(ffi, option_is_set_name, position, arg, size, writes):
         except TypeError:
             raise TypeError("prctl: arg2 of PR_SET_NAME must be str or bytes-like, not %s"
                             % type(arg).__name__) from None
+        except UnicodeError as exc:
+            raise ValueError("prctl: arg2 of PR_SET_NAME: %s" % exc) from None
     if isinstance(arg, ffi.CData):
         ctype = ffi.typeof(arg)
-        if ctype.kind not in ("pointer", "array") or arg == ffi.NULL:
+        if ctype.kind not in ("pointer", "array"):
             raise TypeError("prctl: arg%d must point to %d bytes, not %r" % (position, size, arg))
+        if arg == ffi.NULL:
+            raise ValueError("prctl: arg%d must not be NULL" % position)
         have = ffi.sizeof(arg) if ctype.kind == "array" else ffi.sizeof(ctype.item)
         buf = arg
     else:

@@ -1,0 +1,251 @@
+"""Fixtures shared by the behaviour tests: real kernel objects, and a process left as found.
+
+Every test, whoever wrote it, is checked by ``_leaves_no_trace``: no file
+descriptor leaked, and the thread's signal mask and the signal handlers
+are what they were before.  The other fixtures do the cleaning up so that
+a test need not: ``fds`` closes what a test opened, ``signal_mask`` and
+``on_signal`` put the mask and the handlers back, ``helper`` runs a
+second thread that acts while the main thread waits in a system call.
+"""
+
+import contextlib
+import errno
+import faulthandler
+import os
+import platform
+import signal
+import threading
+import time
+
+import pytest
+
+import glibc
+import glibc.families
+
+# -- the guard every test runs under --------------------------------------------
+
+
+def _open_fds():
+    """fd -> what it refers to, for every open fd of this process."""
+    fds = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            fds[int(name)] = os.readlink("/proc/self/fd/" + name)
+        except FileNotFoundError:
+            pass  # the fd listdir used to read the directory, closed by now
+    return fds
+
+
+def _handlers():
+    return {signum: signal.getsignal(signum) for signum in signal.valid_signals()}
+
+
+def _mask():
+    return signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+@pytest.fixture(autouse=True)
+def _leaves_no_trace():
+    fds, mask, handlers = _open_fds(), _mask(), _handlers()
+    yield
+    leaked = {fd: target for fd, target in _open_fds().items() if fds.get(fd) != target}
+    changed = {signum for signum, handler in _handlers().items() if handlers[signum] != handler}
+    now = _mask()
+    # Put things back first, so that one faulty test does not fail the next ones too.
+    for fd in leaked:
+        os.close(fd)
+    for signum in changed:
+        signal.signal(signum, handlers[signum])
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    assert not leaked, "the test left these file descriptors open: %r" % leaked
+    assert not changed, "the test changed the handlers of %r" % sorted(changed)
+    assert now == mask, "the test changed the signal mask from %r to %r" % (mask, now)
+
+
+# -- file descriptors ---------------------------------------------------------------
+
+
+class FdSet:
+    """The fds a test opened: ``fd = fds(glibc.eventfd(0, 0))``; all closed at the end."""
+
+    def __init__(self):
+        self._open = []
+
+    def __call__(self, *fds):
+        self._open.extend(fds)
+        return fds[0] if len(fds) == 1 else fds
+
+    def pipe(self):
+        """A new pipe (stdlib-made, close-on-exec): (read end, write end)."""
+        return self(*os.pipe())
+
+    def forget(self, fd):
+        """The test closed fd itself."""
+        self._open.remove(fd)
+
+    def close_all(self):
+        while self._open:
+            os.close(self._open.pop())
+
+
+@pytest.fixture
+def fds():
+    owned = FdSet()
+    yield owned
+    owned.close_all()
+
+
+# -- signals --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signal_mask():
+    """The calling thread's mask is restored at the end; ``signal_mask(SIGUSR1, ...)`` blocks.
+
+    A signal the test blocked and left pending is taken off first (sigwait),
+    or unblocking it would run its default action and end the whole run.
+    """
+    before = _mask()
+
+    def block(*signals):
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+    yield block
+    for signum in (_mask() - before) & signal.sigpending():
+        signal.sigwait([signum])
+    signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@pytest.fixture
+def on_signal():
+    """``on_signal(SIGUSR1, handler)`` installs a Python handler until the test ends."""
+    saved = {}
+
+    def install(signum, handler):
+        saved.setdefault(signum, signal.getsignal(signum))
+        signal.signal(signum, handler)
+
+    yield install
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+@pytest.fixture
+def sigset():
+    """``sigset(SIGUSR1, SIGUSR2)``: a new sigset_t holding exactly those signals."""
+
+    def make(*signals):
+        new = glibc.sigset_t()
+        glibc.sigemptyset(new)
+        for signum in signals:
+            glibc.sigaddset(new, signum)
+        return new
+
+    return make
+
+
+# -- blocking calls -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def watchdog():
+    """A test that may block gets 20 s; then every thread's stack is printed and
+    the run ends, instead of hanging until CI gives up."""
+    faulthandler.dump_traceback_later(20, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
+# x86_64 system call numbers (<asm/unistd_64.h>), as /proc/<tid>/syscall shows them.
+_SYSCALLS = {"read": 0, "pause": 34, "epoll_wait": 232}
+
+
+class Helper:
+    """A second thread that acts while the main thread waits in a system call.
+
+    ``helper.start(script)`` runs script in the thread; the script calls
+    ``helper.wait_blocked("read")`` to be sure the main thread is inside the
+    call before it signals, so that the signal interrupts the call and is not
+    handled before it.  An exception in the script fails the test.
+    """
+
+    def __init__(self):
+        self.main_ident = threading.main_thread().ident
+        self._main_tid = threading.main_thread().native_id
+        self._threads = []
+        self._errors = []
+        self._test_over = threading.Event()
+
+    def start(self, script):
+        def run():
+            try:
+                script()
+            except BaseException as exc:  # reported by join()
+                self._errors.append(exc)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def wait_blocked(self, syscall, within=10.0):
+        """Return once the main thread sleeps in syscall (or, off x86_64, after a pause)."""
+        if platform.machine() != "x86_64":
+            time.sleep(0.1)
+            return
+        path = "/proc/self/task/%d/syscall" % self._main_tid
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline and not self._test_over.is_set():
+            with open(path) as f:
+                if f.read().split()[0] == str(_SYSCALLS[syscall]):
+                    return
+            time.sleep(0.001)
+        # Raise, not return: the script's next step (a signal, say) is no longer wanted.
+        raise AssertionError("the main thread did not block in %s(2)" % syscall)
+
+    def is_blocked(self, syscall):
+        with open("/proc/self/task/%d/syscall" % self._main_tid) as f:
+            return f.read().split()[0] == str(_SYSCALLS[syscall])
+
+    def signal_main(self, signum=signal.SIGUSR1):
+        signal.pthread_kill(self.main_ident, signum)
+
+    def join(self):
+        self._test_over.set()  # a script still waiting for the main thread gives up
+        for thread in self._threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
+
+
+@pytest.fixture
+def helper(watchdog, on_signal, fds):
+    # Asking for on_signal and fds here makes the helper thread end before the
+    # handlers are put back and the fds closed, whatever order a test names them in.
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("Python runs signal handlers in the main thread only")
+    second = Helper()
+    yield second
+    second.join()
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+ENTRIES = {f.name: f for fam in glibc.families.load() for f in fam.functions}
+
+
+@pytest.fixture
+def raises_errno():
+    """``with raises_errno("close", "EBADF"): glibc.close(-1)`` expects exactly
+    OSError(EBADF, "close: <the reason the table gives for EBADF>")."""
+
+    @contextlib.contextmanager
+    def expect(function, name):
+        number = getattr(errno, name)
+        with pytest.raises(OSError) as info:
+            yield info
+        assert info.value.errno == number, info.value
+        assert info.value.strerror == "%s: %s" % (function, ENTRIES[function].errors[name])
+        assert str(info.value) == "[Errno %d] %s: %s" % (number, function,
+                                                        ENTRIES[function].errors[name])
+
+    return expect
