@@ -138,20 +138,14 @@ _ONCE = """\
     return r
 """
 
-_EINTR_IS_SUCCESS = """\
+# close(2) (EINTR: the fd is closed all the same, success) and pause(2)
+# (EINTR: the normal way out, returned as C returns it).
+_EINTR_ENDS = """\
     if r == -1:
         e = _ffi.errno
         if e != _EINTR:
             raise _error(e)
-        return 0
-    return r
-"""
-
-_EINTR_IS_RESULT = """\
-    if r == -1:
-        e = _ffi.errno
-        if e != _EINTR:
-            raise _error(e)
+        return {on_eintr}
     return r
 """
 
@@ -174,9 +168,9 @@ def _body(entry):
     if entry.eintr == "retry":
         return _RETRY_TIMEOUT if entry.timeout else _RETRY
     if entry.eintr == "ignore":
-        return _EINTR_IS_SUCCESS
+        return _EINTR_ENDS.replace("{on_eintr}", "0")
     if entry.eintr == "return":
-        return _EINTR_IS_RESULT
+        return _EINTR_ENDS.replace("{on_eintr}", "r")
     return _ONCE
 
 

@@ -209,6 +209,15 @@ class Helper:
     def signal_main(self, signum=signal.SIGUSR1):
         signal.pthread_kill(self.main_ident, signum)
 
+    def interrupt(self, syscall, signum=signal.SIGUSR1):
+        """Send signum to the main thread once it sleeps in syscall."""
+
+        def script():
+            self.wait_blocked(syscall)
+            self.signal_main(signum)
+
+        self.start(script)
+
     def join(self):
         self._test_over.set()  # a script still waiting for the main thread gives up
         for thread in self._threads:
@@ -226,6 +235,23 @@ def helper(watchdog, on_signal, fds):
     second = Helper()
     yield second
     second.join()
+
+
+@pytest.fixture
+def handler_raising():
+    """``handler, raised = handler_raising(Error)``: a signal handler that raises a
+    new Error each time, and the list of what it raised."""
+
+    def make(error):
+        raised = []
+
+        def handler(signum, frame):
+            raised.append(error("from the handler"))
+            raise raised[-1]
+
+        return handler, raised
+
+    return make
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -225,21 +225,11 @@ class HandlerTypeError(TypeError):
 
 
 @pytest.mark.parametrize("error", [Interrupted, HandlerTypeError])
-def test_read_passes_on_what_the_handler_raises(error, fds, on_signal, helper):
+def test_read_passes_on_what_the_handler_raises(error, fds, on_signal, helper, handler_raising):
     r, _ = fds.pipe()
-    raised = []
-
-    def handler(signum, frame):
-        raised.append(error("from the handler"))
-        raise raised[-1]
-
+    handler, raised = handler_raising(error)
     on_signal(signal.SIGUSR1, handler)
-
-    def script():
-        helper.wait_blocked("read")
-        helper.signal_main(signal.SIGUSR1)
-
-    helper.start(script)
+    helper.interrupt("read")
     with pytest.raises(error) as info:
         read(r, bytearray(8))
     assert info.value is raised[0]

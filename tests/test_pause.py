@@ -15,11 +15,7 @@ def test_pause_returns_minus_one_after_the_handler_ran(on_signal, helper):
     calls = []
     on_signal(signal.SIGUSR1, lambda signum, frame: calls.append(signum))
 
-    def script():
-        helper.wait_blocked("pause")
-        helper.signal_main(signal.SIGUSR1)
-
-    helper.start(script)
+    helper.interrupt("pause")
     assert pause() == -1  # EINTR is how pause returns, not an error
     assert calls == [signal.SIGUSR1]
 
@@ -33,20 +29,10 @@ class HandlerOverflowError(OverflowError):
 
 
 @pytest.mark.parametrize("error", [Interrupted, HandlerOverflowError])
-def test_what_the_handler_raises_comes_out_of_pause(error, on_signal, helper):
-    raised = []
-
-    def handler(signum, frame):
-        raised.append(error("from the handler"))
-        raise raised[-1]
-
+def test_what_the_handler_raises_comes_out_of_pause(error, on_signal, helper, handler_raising):
+    handler, raised = handler_raising(error)
     on_signal(signal.SIGUSR1, handler)
-
-    def script():
-        helper.wait_blocked("pause")
-        helper.signal_main(signal.SIGUSR1)
-
-    helper.start(script)
+    helper.interrupt("pause")
     with pytest.raises(error) as info:
         pause()
     assert info.value is raised[0]
