@@ -1,12 +1,13 @@
 """cffi build script: the binding tables in glibc/families/ become glibc._glibc.
 
-Run by setuptools through ``cffi_modules`` in pyproject.toml (``pip install .``)
+Run by setuptools through ``cffi_modules`` in setup.py (``pip install .``)
 or by hand (``python build_glibc.py``) to build the extension in place.
 Every constant, struct layout and integer type is declared with ``...`` so
 that the C compiler fills it in from this machine's headers.
 """
 
 import os
+import shutil
 import sys
 
 import cffi
@@ -20,7 +21,7 @@ import glibc.families as _families  # noqa: E402  (needs HERE on sys.path)
 # Warnings are worth reading; the one below is cffi's own layout probe taking
 # the address of a member of the packed struct epoll_event (x86_64), which
 # it only compares and never dereferences.
-CFLAGS = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-address-of-packed-member"]
+CFLAGS = ["-Wall", "-Wextra", "-Wno-address-of-packed-member"]
 if os.environ.get("GLIBC_WERROR"):
     CFLAGS.append("-Werror")
 
@@ -79,5 +80,11 @@ def make_builder():
 ffibuilder = make_builder()
 
 if __name__ == "__main__":
-    os.chdir(HERE)
-    ffibuilder.compile(verbose=True)
+    # cffi compiles through setuptools, which reads the pyproject.toml of the
+    # directory it runs in and, if it is older than the one pyproject.toml
+    # asks for, rejects it: so build under build/ and copy the module here.
+    work = os.path.join(HERE, "build", "inplace")
+    os.makedirs(work, exist_ok=True)
+    built = ffibuilder.compile(tmpdir=work, verbose=True)
+    shutil.copy(built, os.path.join(HERE, "glibc"))
+    print("built %s" % os.path.join("glibc", os.path.basename(built)))

@@ -30,8 +30,15 @@ def index():
 
 
 def compiled():
-    from glibc._glibc import ffi, lib
-
+    try:
+        from glibc._glibc import ffi, lib
+    except ModuleNotFoundError as exc:
+        if exc.name != "glibc._glibc":
+            raise
+        raise ImportError(
+            "glibc: the compiled module glibc._glibc is missing: install the package "
+            "(pip install .) or build it in place (python build_glibc.py)", name=exc.name
+        ) from None
     return ffi, lib
 
 

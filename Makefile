@@ -1,0 +1,25 @@
+# The common loops; `make help` lists them.  PYTHON picks the interpreter for
+# build and test (it needs cffi, setuptools, pytest and hypothesis: see README).
+PYTHON ?= python3
+
+.PHONY: help build test test-all clean
+
+help:
+	@echo "make build     build glibc/_glibc in place with $(PYTHON)"
+	@echo "make test      build, then pytest on $(PYTHON) against the in-place build"
+	@echo "make test-all  nox: install and test on every interpreter found (as CI does)"
+	@echo "make clean     remove build output, venvs and caches"
+
+build:
+	$(PYTHON) build_glibc.py
+
+test: build
+	$(PYTHON) -m pytest tests
+
+test-all:
+	$(PYTHON) -m nox -s tests
+
+clean:
+	rm -rf build dist .nox .pytest_cache .hypothesis *.egg-info
+	rm -f glibc/_glibc.c glibc/_glibc.o glibc/_glibc.*.so
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

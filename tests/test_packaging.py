@@ -1,0 +1,89 @@
+"""The package under test is the one pip installed, and it carries what it needs.
+
+nox sets GLIBC_TEST_INSTALLED=1: its sessions must exercise the installed
+package, never the source tree (an in-place build there would hide a file
+the wheel forgot).  Without the variable (``make test``, the in-place build)
+only the checks that hold for both run.
+"""
+
+import importlib.machinery
+import importlib.metadata
+import os
+import platform
+import re
+import subprocess
+import sys
+
+import pytest
+
+import glibc
+import glibc._glibc
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INSTALLED = bool(os.environ.get("GLIBC_TEST_INSTALLED"))
+installed_only = pytest.mark.skipif(not INSTALLED, reason="GLIBC_TEST_INSTALLED is not set")
+
+
+def _read(*path):
+    with open(os.path.join(REPO, *path)) as f:
+        return f.read()
+
+
+def _inside(path, directory):
+    return os.path.realpath(path).startswith(os.path.realpath(directory) + os.sep)
+
+
+def test_extension_is_built_for_this_interpreter():
+    assert glibc._glibc.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+
+
+@installed_only
+def test_glibc_is_the_installed_package_not_the_source_tree():
+    for module in (glibc, glibc._glibc):
+        assert not _inside(module.__file__, os.path.join(REPO, "glibc")), module.__file__
+        assert _inside(module.__file__, sys.prefix), module.__file__
+
+
+@installed_only
+def test_wheel_ships_tables_and_marker_but_no_build_inputs():
+    files = {str(f) for f in importlib.metadata.files("glibc")}
+    assert "glibc/families/signal.py" in files
+    assert "glibc/py.typed" in files
+    assert not any(f.endswith((".c", ".o", ".h")) for f in files), sorted(files)
+
+
+@installed_only
+def test_cffi_is_a_dependency_except_on_pypy():
+    # PyPy's cffi is built in and must match its _cffi_backend: pip must not replace it.
+    (requirement,) = [r for r in importlib.metadata.requires("glibc") if r.startswith("cffi")]
+    assert "platform_python_implementation != \"PyPy\"" in requirement.replace("'", '"')
+    if platform.python_implementation() == "PyPy":
+        assert importlib.metadata.version("cffi") == __import__("_cffi_backend").__version__
+
+
+# A fresh interpreter, so that the examples' signal mask and pipes stay there.
+_RUN_PYCON = """
+import doctest, re, sys
+text = open(sys.argv[1]).read()
+examples = "\\n".join(re.findall(r"^```pycon\\n(.*?)^```", text, re.M | re.S))
+test = doctest.DocTestParser().get_doctest(examples, {}, "README.md", sys.argv[1], 0)
+runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+runner.run(test)
+results = runner.summarize(verbose=False)
+sys.exit(results.failed != 0 or results.attempted == 0)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(REPO, "README.md")), reason="no README.md")
+def test_readme_examples_run(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(glibc.__file__)))
+    done = subprocess.run([sys.executable, "-c", _RUN_PYCON, os.path.join(REPO, "README.md")],
+                          cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(REPO, ".ci", "run")), reason="no .ci/run")
+def test_ci_runs_the_readme_test_command():
+    (command,) = re.findall(r"^readme_test_command='(.*)'$", _read(".ci", "run"), re.M)
+    assert "\n```sh\n%s\n```\n" % command in _read("README.md")
