@@ -1,0 +1,61 @@
+"""The base of every pyglibc object that owns a file descriptor.
+
+The descriptor is closed exactly once, whether by ``close()``, by leaving a
+``with`` block or by the finalizer; after that every use raises ValueError,
+as the standard library's file objects do.
+"""
+
+import threading
+
+import glibc
+
+# Taking the descriptor out of an object must be atomic, or two threads
+# closing at once could both close it (the second perhaps someone else's).
+_closing = threading.Lock()
+
+
+class FdObject:
+    """Owns the file descriptor ``fd``; subclasses name themselves in ``_kind``."""
+
+    _kind = "file descriptor"
+    _fd = -1  # so that a failed __init__ leaves nothing for __del__ to close
+
+    def __init__(self, fd):
+        self._fd = fd
+
+    @property
+    def closed(self):
+        """True once the descriptor is closed."""
+        return self._fd < 0
+
+    def fileno(self):
+        """The file descriptor (ValueError once closed)."""
+        fd = self._fd
+        if fd < 0:
+            raise ValueError("I/O operation on closed %s" % self._kind)
+        return fd
+
+    def close(self):
+        """Close the descriptor; closing again does nothing."""
+        with _closing:
+            fd, self._fd = self._fd, -1
+        if fd >= 0:
+            glibc.close(fd)
+
+    def __enter__(self):
+        self.fileno()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __del__(self):
+        # A finalizer must not raise: an fd that is already bad has nothing left to close.
+        try:
+            self.close()
+        except OSError:
+            pass
+
+    def __repr__(self):
+        state = "closed" if self._fd < 0 else "fd=%d" % self._fd
+        return "<%s.%s %s>" % (type(self).__module__.split(".")[0], type(self).__name__, state)
