@@ -86,5 +86,9 @@ if __name__ == "__main__":
     work = os.path.join(HERE, "build", "inplace")
     os.makedirs(work, exist_ok=True)
     built = ffibuilder.compile(tmpdir=work, verbose=True)
-    shutil.copy(built, os.path.join(HERE, "glibc"))
+    # Copy then rename: a process that has the old module loaded keeps its
+    # file, where overwriting it in place would crash that process.
+    target = os.path.join(HERE, "glibc", os.path.basename(built))
+    shutil.copy(built, target + ".tmp")
+    os.replace(target + ".tmp", target)
     print("built %s" % os.path.join("glibc", os.path.basename(built)))
