@@ -72,5 +72,13 @@ FAMILY = Family(
               "const sigset_t *sigmask);",
               "epoll_pwait(2)", nullable=("sigmask",),
               doc="epoll_wait with sigmask as the thread's signal mask while it waits."),
+        # Shim helper (csrc/epoll.h): pyglibc.select.epoll.poll() reads the
+        # results as one flat array of integers instead of struct by struct.
+        _wait("int glibc_epoll_wait_packed(int epfd, struct epoll_event *events, int maxevents, "
+              "int timeout, unsigned int *out);",
+              "epoll_wait(2)", public=False,
+              doc="epoll_wait, then out[2i] = the data.fd (its bits) and out[2i+1] = the "
+                  "events of result i; out must have room for 2 * maxevents."),
     ],
+    source='#include "epoll.h"',
 )
