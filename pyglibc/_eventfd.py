@@ -1,9 +1,8 @@
 """A 64-bit event counter behind a file descriptor: ``efd.write(1)`` wakes ``efd.read()``."""
 
-import operator
 
 import glibc
-from pyglibc._fd import FdObject
+from pyglibc._fd import FdObject, int_arg as _int_arg
 
 _EFD_CLOEXEC = glibc.EFD_CLOEXEC
 _EFD_SEMAPHORE = glibc.EFD_SEMAPHORE
@@ -14,14 +13,6 @@ _eventfd_write = glibc.eventfd_write
 _UINT_MAX = 2**32 - 1
 # eventfd(2): the counter stops one below this, and a write of it is EINVAL.
 _COUNTER_LIMIT = 2**64 - 1
-
-
-def _int_arg(value, where, name):
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError("%s: %s must be an int, not %s"
-                        % (where, name, type(value).__name__)) from None
 
 
 class eventfd(FdObject):

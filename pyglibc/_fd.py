@@ -5,6 +5,7 @@ The descriptor is closed exactly once, whether by ``close()``, by leaving a
 as the standard library's file objects do.
 """
 
+import operator
 import threading
 
 import glibc
@@ -12,6 +13,15 @@ import glibc
 # Taking the descriptor out of an object must be atomic, or two threads
 # closing at once could both close it (the second perhaps someone else's).
 _closing = threading.Lock()
+
+
+def int_arg(value, where, name):
+    """``value`` as an int (anything with __index__), or TypeError naming where and what."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError("%s: %s must be an int, not %s"
+                        % (where, name, type(value).__name__)) from None
 
 
 class FdObject:

@@ -4,7 +4,7 @@ import collections
 import operator
 
 import glibc
-from pyglibc._fd import FdObject
+from pyglibc._fd import FdObject, int_arg as _int_arg
 from pyglibc._sigset import sigset
 
 _SFD_CLOEXEC = glibc.SFD_CLOEXEC
@@ -20,14 +20,6 @@ signalfd_siginfo.__doc__ = (
 # One C struct -> one record, fields read in a single call.
 _fields_of = operator.attrgetter(*_siginfo.fields)
 _make = signalfd_siginfo._make
-
-
-def _int_arg(value, where, name):
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError("%s: %s must be an int, not %s"
-                        % (where, name, type(value).__name__)) from None
 
 
 class signalfd(FdObject):

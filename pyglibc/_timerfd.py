@@ -3,10 +3,9 @@
 import datetime
 import math
 import numbers
-import operator
 
 import glibc
-from pyglibc._fd import FdObject
+from pyglibc._fd import FdObject, int_arg as _int_arg
 
 _TFD_CLOEXEC = glibc.TFD_CLOEXEC
 _TFD_TIMER_ABSTIME = glibc.TFD_TIMER_ABSTIME
@@ -16,14 +15,6 @@ _read = glibc.read
 
 _NS = 10**9
 _TIME_T_MAX = 2 ** (8 * glibc.time_t.size - 1) - 1
-
-
-def _int_arg(value, where, name):
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError("%s: %s must be an int, not %s"
-                        % (where, name, type(value).__name__)) from None
 
 
 def _nearest(numerator, denominator):

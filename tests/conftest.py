@@ -209,6 +209,27 @@ class Helper:
     def signal_main(self, signum=signal.SIGUSR1):
         signal.pthread_kill(self.main_ident, signum)
 
+    def interrupt_then(self, syscall, action, on_signal):
+        """PEP 475's case: a handler that returns must not end the call.
+
+        Installs a SIGUSR1 handler that only records it ran, signals the main
+        thread inside syscall, waits until it is back in syscall after the
+        handler, then runs action (which should let the call complete).
+        Returns the Event the handler sets.
+        """
+        handled = threading.Event()
+        on_signal(signal.SIGUSR1, lambda signum, frame: handled.set())
+
+        def script():
+            self.wait_blocked(syscall)
+            self.signal_main(signal.SIGUSR1)
+            assert handled.wait(10)
+            self.wait_blocked(syscall)  # back in the call after the handler
+            action()
+
+        self.start(script)
+        return handled
+
     def interrupt(self, syscall, signum=signal.SIGUSR1):
         """Send signum to the main thread once it sleeps in syscall."""
 

@@ -2,7 +2,6 @@
 
 import errno
 import os
-import signal
 import threading
 
 import pytest
@@ -77,17 +76,8 @@ def test_a_blocked_eventfd_read_wakes_up_on_a_write(fds, watchdog):
 def test_eventfd_read_is_retried_after_a_handler_that_returns(fds, on_signal, helper):
     # PEP 475, as for read(2), which eventfd_read(3) calls.
     efd = fds(eventfd(0, EFD_CLOEXEC))
-    handled = threading.Event()
-    on_signal(signal.SIGUSR1, lambda signum, frame: handled.set())
 
-    def script():
-        helper.wait_blocked("read")
-        helper.signal_main(signal.SIGUSR1)
-        assert handled.wait(10)
-        helper.wait_blocked("read")
-        eventfd_write(efd, 9)
-
-    helper.start(script)
+    handled = helper.interrupt_then("read", lambda: eventfd_write(efd, 9), on_signal)
     assert take(efd) == 9
     assert handled.is_set()
 

@@ -5,7 +5,6 @@ import errno
 import fcntl
 import os
 import signal
-import threading
 
 import pytest
 
@@ -199,17 +198,7 @@ def test_read_into_bytes_is_a_type_error(fds):
 
 def test_read_is_retried_after_a_handler_that_returns(fds, on_signal, helper):
     r, w = fds.pipe()
-    handled = threading.Event()
-    on_signal(signal.SIGUSR1, lambda signum, frame: handled.set())
-
-    def script():
-        helper.wait_blocked("read")
-        helper.signal_main(signal.SIGUSR1)
-        assert handled.wait(10)
-        helper.wait_blocked("read")  # back in read(2) after the handler
-        os.write(w, b"late")
-
-    helper.start(script)
+    handled = helper.interrupt_then("read", lambda: os.write(w, b"late"), on_signal)
     buf = bytearray(8)
     assert read(r, buf) == 4
     assert handled.is_set()

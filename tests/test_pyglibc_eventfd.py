@@ -3,7 +3,6 @@
 import os
 import selectors
 import signal
-import threading
 
 import pytest
 
@@ -128,17 +127,8 @@ def test_a_blocking_read_waits_for_a_write_from_another_thread(helper):
 
 
 def test_a_handler_that_returns_does_not_end_the_read(on_signal, helper):
-    handled = threading.Event()
-    on_signal(signal.SIGUSR1, lambda signum, frame: handled.set())
     with eventfd() as e:
-        def script():
-            helper.wait_blocked("read")
-            helper.signal_main(signal.SIGUSR1)
-            assert handled.wait(10)
-            helper.wait_blocked("read")
-            e.write(7)
-
-        helper.start(script)
+        handled = helper.interrupt_then("read", lambda: e.write(7), on_signal)
         assert e.read() == 7
     assert handled.is_set()
 

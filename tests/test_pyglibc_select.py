@@ -841,7 +841,6 @@ def test_the_finalizer_never_raises_and_closes_nothing_twice(monkeypatch):
         gc.collect()
         # Closed once: a descriptor that now has the number is not closed again.
         ep = E()
-        fd = ep.fileno()
         ep.close()
         other = os.dup(0)
         try:

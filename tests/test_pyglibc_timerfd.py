@@ -3,7 +3,6 @@
 import datetime
 import fractions
 import signal
-import threading
 import time
 
 import pytest
@@ -181,17 +180,8 @@ def test_a_clockid_of_the_wrong_type_is_a_type_error():
 
 
 def test_a_handler_that_returns_does_not_end_the_read(on_signal, helper):
-    handled = threading.Event()
-    on_signal(signal.SIGUSR1, lambda signum, frame: handled.set())
     with timerfd() as t:
-        def script():
-            helper.wait_blocked("read")
-            helper.signal_main(signal.SIGUSR1)
-            assert handled.wait(10)
-            helper.wait_blocked("read")
-            t.settime(0.001)
-
-        helper.start(script)
+        handled = helper.interrupt_then("read", lambda: t.settime(0.001), on_signal)
         assert t.read() == 1
     assert handled.is_set()
 
