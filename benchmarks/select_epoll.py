@@ -79,7 +79,7 @@ def shapes():
             view = memoryview(ffi.buffer(flat))
 
             def packed():
-                n = lib.glibc_epoll_wait_packed(epfd, events, count, 0, flat)
+                n = lib.glibc_epoll_wait_packed(epfd, events, count, 0, flat, 2 * count)
                 return list(pairs(view[:8 * n]))
 
             def loop():

@@ -275,12 +275,12 @@ def _closed_error():
 
 def _buffers(maxevents):
     """What one poll needs for up to maxevents results: the struct array, and on
-    CPython the flat array the C helper fills, with a memoryview of its bytes."""
+    CPython the flat array the C helper fills, a memoryview of its bytes and its length."""
     events = _alloc("struct epoll_event[]", maxevents)
     if _PYPY:
-        return maxevents, events, None, None
+        return maxevents, events, None, None, 0
     flat = _alloc("unsigned int[]", 2 * maxevents)
-    return maxevents, events, flat, memoryview(_ffi.buffer(flat))
+    return maxevents, events, flat, memoryview(_ffi.buffer(flat)), 2 * maxevents
 
 
 # Measured (benchmarks/select_epoll.py): on CPython, the C helper that flattens
@@ -519,7 +519,7 @@ class epoll(FdObject):
                     n = _retry(_wait, epfd, buffers, maxevents, ms, ns, start)
                 result = [(events[i].data.fd, events[i].events) for i in range(n)]
             else:
-                n = _wait_packed(epfd, buffers[1], maxevents, ms, buffers[2])
+                n = _wait_packed(epfd, buffers[1], maxevents, ms, buffers[2], buffers[4])
                 if n < 0:
                     n = _retry(_wait_packed, epfd, buffers, maxevents, ms, ns, start)
                 result = list(_pairs(buffers[3][:8 * n])) if n else []
@@ -578,7 +578,7 @@ def _retry(wait, epfd, buffers, maxevents, ms, ns, start):
         if _PYPY:
             n = wait(epfd, buffers[1], maxevents, ms)
         else:
-            n = wait(epfd, buffers[1], maxevents, ms, buffers[2])
+            n = wait(epfd, buffers[1], maxevents, ms, buffers[2], buffers[4])
         if n >= 0:
             return n
 

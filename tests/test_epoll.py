@@ -1,5 +1,6 @@
 """epoll(7): epoll_create1(2), epoll_ctl(2), epoll_wait(2), epoll_pwait(2)."""
 
+import errno
 import os
 import signal
 import threading
@@ -7,6 +8,7 @@ import time
 
 import pytest
 
+import glibc
 from glibc import (
     EPOLL_CLOEXEC,
     EPOLL_CTL_ADD,
@@ -229,3 +231,30 @@ def test_epoll_ctl_wants_an_epoll_event_not_another_struct(epfd, fds):
         epoll_ctl(epfd, EPOLL_CTL_ADD, r, sigset_t())
     with pytest.raises(FileNotFoundError):  # nothing was added
         epoll_ctl(epfd, EPOLL_CTL_DEL, r, None)
+
+
+# -- the shim helper behind pyglibc.select.epoll.poll (reached through glibc.lib) --
+
+
+def test_the_packed_wait_flattens_fd_and_events(epfd, fds):
+    ffi, lib = glibc.ffi, glibc.lib
+    r, w = fds.pipe()
+    epoll_ctl(epfd, EPOLL_CTL_ADD, r, interest(EPOLLIN, r))
+    epoll_ctl(epfd, EPOLL_CTL_ADD, w, interest(EPOLLOUT, w))
+    os.write(w, b"x")
+    out = ffi.new("unsigned int[]", 8)
+    n = lib.glibc_epoll_wait_packed(epfd, epoll_event.array(4), 4, 0, out, len(out))
+    assert n == 2
+    flat = list(out[0:4])
+    assert sorted(zip(flat[0::2], flat[1::2])) == sorted([(r, EPOLLIN), (w, EPOLLOUT)])
+
+
+def test_the_packed_wait_refuses_an_output_array_too_small(epfd, fds):
+    # The C helper checks out_len itself: glibc.lib has no Python-side checks.
+    ffi, lib = glibc.ffi, glibc.lib
+    r, w = fds.pipe()
+    epoll_ctl(epfd, EPOLL_CTL_ADD, r, interest(EPOLLIN, r))
+    os.write(w, b"x")
+    out = ffi.new("unsigned int[]", 7)
+    assert lib.glibc_epoll_wait_packed(epfd, epoll_event.array(4), 4, 0, out, len(out)) == -1
+    assert ffi.errno == errno.EINVAL

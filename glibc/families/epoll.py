@@ -17,8 +17,8 @@ _WAIT = dict(
 )
 
 
-def _wait(proto, man, **extra):
-    return Function(proto, man=man, errors=_WAIT, sizes={"events": "maxevents"},
+def _wait(proto, man, errors=_WAIT, sizes=None, **extra):
+    return Function(proto, man=man, errors=errors, sizes=dict(sizes or {}, events="maxevents"),
                     timeout="timeout", blocking=True, **extra)
 
 
@@ -75,10 +75,11 @@ FAMILY = Family(
         # Shim helper (csrc/epoll.h): pyglibc.select.epoll.poll() reads the
         # results as one flat array of integers instead of struct by struct.
         _wait("int glibc_epoll_wait_packed(int epfd, struct epoll_event *events, int maxevents, "
-              "int timeout, unsigned int *out);",
-              "epoll_wait(2)", public=False,
+              "int timeout, unsigned int *out, size_t out_len);",
+              "epoll_wait(2)", public=False, sizes={"out": "out_len"},
+              errors=dict(_WAIT, EINVAL=_WAIT["EINVAL"] + ", or out_len is below 2 * maxevents"),
               doc="epoll_wait, then out[2i] = the data.fd (its bits) and out[2i+1] = the "
-                  "events of result i; out must have room for 2 * maxevents."),
+                  "events of result i; out holds out_len integers, at least 2 * maxevents."),
     ],
     source='#include "epoll.h"',
 )
