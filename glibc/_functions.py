@@ -15,6 +15,19 @@ import time
 from glibc._errors import oserror, reasons_by_number
 
 _POINTER_TYPES = ("pointer", "array")
+_ONE = (None,)
+
+
+def run_signal_handlers():
+    """A point where the interpreter runs the Python handlers of pending signals.
+
+    CPython and PyPy both check for pending signals at a backward jump, and
+    the loop below makes one: calling this between EINTR and the retried
+    call guarantees that the handlers ran (and that what one raises ends
+    the call), whatever the interpreter does when a C call returns.
+    """
+    for _ in _ONE:
+        pass
 
 
 def _describe(obj):
@@ -113,6 +126,7 @@ _RETRY = """\
         e = _ffi.errno
         if e != _EINTR:
             raise _error(e)
+        _run_signal_handlers()
         r = _c({args})
     return r
 """
@@ -124,6 +138,7 @@ _RETRY_TIMEOUT = """\
         e = _ffi.errno
         if e != _EINTR:
             raise _error(e)
+        _run_signal_handlers()
         if {t} > 0:
             if deadline is None:
                 deadline = start + {t} / 1000.0
@@ -226,6 +241,7 @@ def make_function(entry, ffi, lib):
         "_CData": ffi.CData,
         "_EINTR": errno.EINTR,
         "_monotonic": time.monotonic,
+        "_run_signal_handlers": run_signal_handlers,
         "_ceil": math.ceil,
         "_bad_argument": argument_error(ffi, entry),
         "_error": lambda number: oserror(entry.name, reasons, number),

@@ -39,6 +39,7 @@ import time
 import warnings
 
 import glibc
+from glibc._functions import run_signal_handlers as _run_handlers
 from pyglibc._fd import FdObject
 
 __all__ = ["epoll", "error"]
@@ -581,8 +582,3 @@ def _retry(wait, epfd, buffers, maxevents, ms, ns, start):
             n = wait(epfd, buffers[1], maxevents, ms, buffers[2], buffers[4])
         if n >= 0:
             return n
-
-
-def _run_handlers():
-    """Calling a Python function is a point where the interpreter, CPython or
-    PyPy, runs the Python handlers of pending signals."""

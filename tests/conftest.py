@@ -194,10 +194,18 @@ class Helper:
             return
         path = "/proc/self/task/%d/syscall" % self._main_tid
         deadline = time.monotonic() + within
+        wanted = str(_SYSCALLS[syscall])
         while time.monotonic() < deadline and not self._test_over.is_set():
             with open(path) as f:
-                if f.read().split()[0] == str(_SYSCALLS[syscall]):
-                    return
+                seen = f.read()
+            if seen.split()[0] == wanted:
+                # The same call, arguments and all, still there a little later:
+                # the wait the test means, not a brief read the interpreter
+                # happened to make (a signal sent then would miss the test's).
+                time.sleep(0.02)
+                with open(path) as f:
+                    if f.read() == seen:
+                        return
             time.sleep(0.001)
         # Raise, not return: the script's next step (a signal, say) is no longer wanted.
         raise AssertionError("the main thread did not block in %s(2)" % syscall)
