@@ -866,15 +866,17 @@ def test_a_handler_that_returns_does_not_end_the_wait_early(helper, on_signal):
 
         def script():
             helper.wait_blocked("epoll_wait")
-            time.sleep(0.15)
+            time.sleep(0.1)
             helper.signal_main()
 
         helper.start(script)
         start = time.monotonic()
-        run(ep.poll, 0.3)
+        run(ep.poll, 0.6)
         elapsed = time.monotonic() - start
-        # Starting the 0.3 s over after the handler would take about 0.45 s.
-        run.note((calls, 0.3 <= elapsed < 0.44))
+        # Starting the 0.6 s over after the handler (0.12 s in, at the
+        # earliest) would take at least 0.72 s; the long timeout leaves a
+        # slow machine room to send the signal before the wait ends.
+        run.note((calls, 0.6 <= elapsed < 0.7))
 
     assert same_on_both(scenario) == [returned([]), ([signal.SIGUSR1], True)]
 
