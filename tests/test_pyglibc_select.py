@@ -20,7 +20,6 @@ the main thread waits in it), a second thread reads
 
 import decimal
 import errno
-import fcntl
 import fractions
 import gc
 import math
@@ -29,7 +28,6 @@ import platform
 import resource
 import select
 import signal
-import socket
 import sys
 import threading
 import time
@@ -42,6 +40,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 import glibc
 import pyglibc.select
+from fdkit import FdKit
 
 STDLIB, OURS = select.epoll, pyglibc.select.epoll
 PYPY = sys.implementation.name == "pypy"
@@ -55,54 +54,17 @@ FIRST_FD = 600
 # -- running a scenario on both classes --------------------------------------------------------
 
 
-class Kit:
+class Kit(FdKit):
     """The kernel objects of one run, at the same descriptor numbers in every run."""
 
     def __init__(self):
-        self._owned = []
-        self._next = FIRST_FD
-
-    def _high(self, fd):
-        try:
-            high = fcntl.fcntl(fd, fcntl.F_DUPFD, self._next)  # PyPy lacks F_DUPFD_CLOEXEC
-        finally:
-            os.close(fd)
-        os.set_inheritable(high, False)
-        self._next = high + 1
-        return high
-
-    def pipe(self):
-        """(read end, write end) as ints."""
-        ends = [self._high(fd) for fd in os.pipe()]
-        self._owned += ends
-        return ends
-
-    def socketpair(self):
-        pair = [socket.socket(fileno=self._high(s.detach())) for s in socket.socketpair()]
-        self._owned += pair
-        return pair
-
-    def regular_file(self):
-        fd = self._high(os.open(__file__, os.O_RDONLY | os.O_CLOEXEC))
-        self._owned.append(fd)
-        return fd
+        super().__init__(FIRST_FD, advance=True)
 
     def closed_fd(self):
         """A number that was an fd of this kit and is closed now."""
         fd = self._high(os.dup(0))
         os.close(fd)
         return fd
-
-    def close(self, obj):
-        self._owned.remove(obj)
-        if isinstance(obj, int):
-            os.close(obj)
-        else:
-            obj.close()
-
-    def close_all(self):
-        while self._owned:
-            self.close(self._owned[-1])
 
 
 def returned(value):

@@ -16,7 +16,6 @@ sockets, the standard library's as the model.
 """
 
 import errno
-import fcntl
 import math
 import operator
 import os
@@ -35,6 +34,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import pyglibc.select
 import pyglibc.selectors
+from fdkit import FdKit
 from pyglibc.selectors import EVENT_READ, EVENT_WRITE
 
 RW = EVENT_READ | EVENT_WRITE
@@ -47,32 +47,17 @@ STDLIB, OURS = selectors.EpollSelector, pyglibc.selectors.EpollSelector
 FIRST_FD = 400
 
 
-class Kit:
+class Kit(FdKit):
     """The kernel objects of one run, at the same descriptor numbers in every run."""
 
     def __init__(self):
-        self._owned = []
-
-    def _high(self, fd):
-        try:
-            high = fcntl.fcntl(fd, fcntl.F_DUPFD, FIRST_FD)  # PyPy lacks F_DUPFD_CLOEXEC
-        finally:
-            os.close(fd)
-        os.set_inheritable(high, False)
-        return high
+        super().__init__(FIRST_FD, advance=False)
 
     def socketpair(self):
-        pair = [socket.socket(fileno=self._high(s.detach())) for s in socket.socketpair()]
+        pair = super().socketpair()
         for s in pair:
             s.setblocking(False)
-        self._owned += pair
         return pair
-
-    def pipe(self):
-        """(read end, write end) as ints."""
-        ends = [self._high(fd) for fd in os.pipe()]
-        self._owned += ends
-        return ends
 
     def pipe_files(self):
         """(read end, write end) as unbuffered file objects."""
@@ -83,28 +68,10 @@ class Kit:
         self._owned += files
         return files
 
-    def regular_file(self):
-        """An fd of this source file: epoll refuses regular files (EPERM)."""
-        fd = self._high(os.open(__file__, os.O_RDONLY | os.O_CLOEXEC))
-        self._owned.append(fd)
-        return fd
-
     def dup(self, fd):
         new = self._high(os.dup(fd))
         self._owned.append(new)
         return new
-
-    def close(self, obj):
-        """Close obj (an int or an object with close()) now."""
-        self._owned.remove(obj)
-        if isinstance(obj, int):
-            os.close(obj)
-        else:
-            obj.close()
-
-    def close_all(self):
-        while self._owned:
-            self.close(self._owned[-1])
 
 
 def describe(value):
