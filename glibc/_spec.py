@@ -91,11 +91,13 @@ class Function:
     blocking    the call may wait indefinitely; fuzzers give it safe
                 arguments only.
     public      exported from the ``glibc`` namespace (shim helpers are not).
+    stdlib      the nearest standard-library equivalent (``"os.pipe2"``), or
+                ``None``; the README's coverage table shows it.
     """
 
     def __init__(self, proto, man, errors=None, convention="errno", eintr=None,
                  timeout=None, nullable=(), sizes=None, defaults=None, cdef=None,
-                 symbol=None, convert=None, blocking=False, public=True, doc=""):
+                 symbol=None, convert=None, blocking=False, public=True, stdlib=None, doc=""):
         m = _PROTO.match(proto)
         if m is None:
             raise ValueError("cannot parse prototype %r" % proto)
@@ -117,6 +119,7 @@ class Function:
         self.convert = convert
         self.blocking = blocking
         self.public = public
+        self.stdlib = stdlib
         self.doc = doc
         known = {p.name for p in self.params}
         for group in (self.nullable, self.sizes, self.sizes.values(), self.defaults):

@@ -16,6 +16,17 @@ ORDER = (
     "unistd",
     "fcntl",
     "prctl",
+    "wait",
+    "pidfd",
+    "capability",
+    "resource",
+    "sched",
+    "personality",
+    "splice",
+    "memfd",
+    "fs",
+    "poll",
+    "inotify",
 )
 
 

@@ -17,14 +17,16 @@ FAMILY = Family(
     types=[Type("eventfd_t", "typedef int... eventfd_t;", man="eventfd(2)")],
     constants=names("EFD_CLOEXEC EFD_NONBLOCK EFD_SEMAPHORE"),
     functions=[
-        Function("int eventfd(unsigned int initval, int flags);", man="eventfd(2)",
+        Function("int eventfd(unsigned int initval, int flags);", man="eventfd(2)", stdlib="os.eventfd (3.10)",
                  errors=dict(ANON_INODE, EINVAL="flags holds an unknown bit"),
                  doc="Create an eventfd whose counter starts at initval."),
         Function("int eventfd_read(int fd, eventfd_t *value);", man="eventfd(3)",
+                 stdlib="os.eventfd_read (3.10)",
                  errors=_COUNTER_IO, blocking=True,
                  doc="Take the counter into value and reset it (EFD_SEMAPHORE: take 1); "
                      "waits while it is 0."),
         Function("int eventfd_write(int fd, eventfd_t value);", man="eventfd(3)",
+                 stdlib="os.eventfd_write (3.10)",
                  errors=_COUNTER_IO, blocking=True,
                  doc="Add value to the counter; waits while that would overflow it."),
     ],

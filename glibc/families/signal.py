@@ -17,6 +17,8 @@ FAMILY = Family(
     doc="signal sets and the per-thread signal mask",
     types=[
         Type("sigset_t", "typedef struct { ...; } sigset_t;", man="sigsetops(3)"),
+        Type("siginfo_t", "typedef struct { int si_signo; int si_errno; int si_code; ...; } siginfo_t;",
+             man="sigaction(2)"),
     ],
     constants=names("""
         NSIG SIG_BLOCK SIG_UNBLOCK SIG_SETMASK

@@ -23,7 +23,7 @@ FAMILY = Family(
     functions=[
         Function(
             "int timerfd_create(int clockid, int flags);",
-            man="timerfd_create(2)",
+            man="timerfd_create(2)", stdlib="os.timerfd_create (3.13)",
             errors=dict(
                 ANON_INODE,
                 EINVAL="clockid is not a clock a timer can use, or flags holds an unknown bit",
@@ -34,7 +34,7 @@ FAMILY = Family(
         Function(
             "int timerfd_settime(int fd, int flags, const struct itimerspec *new_value, "
             "struct itimerspec *old_value);",
-            man="timerfd_settime(2)", nullable=("old_value",),
+            man="timerfd_settime(2)", stdlib="os.timerfd_settime (3.13)", nullable=("old_value",),
             errors=dict(
                 _BAD_TIMERFD,
                 EINVAL="fd is not a timerfd, flags holds an unknown bit, or a tv_nsec "
@@ -44,7 +44,7 @@ FAMILY = Family(
             doc="Arm (or, with a zero it_value, disarm) the timer; old_value gets the previous setting.",
         ),
         Function("int timerfd_gettime(int fd, struct itimerspec *curr_value);",
-                 man="timerfd_gettime(2)", errors=_BAD_TIMERFD,
+                 man="timerfd_gettime(2)", stdlib="os.timerfd_gettime (3.13)", errors=_BAD_TIMERFD,
                  doc="Store the time left and the interval of the timer in curr_value."),
     ],
 )
