@@ -342,7 +342,7 @@ def test_fallocate_punch_hole_zeroes_the_range_and_frees_it(memfd):
     assert st.st_blocks < blocks
     data = os.pread(memfd, 4 * page, 0)
     assert data == b"x" * page + bytes(2 * page) + b"x" * page
-    assert os.lseek(memfd, 0, os.SEEK_HOLE) == page
+    assert glibc.lseek(memfd, 0, glibc.SEEK_HOLE) == page
 
 
 def test_fallocate_punch_hole_without_keep_size_is_eopnotsupp(memfd, raises_errno):
@@ -364,7 +364,9 @@ def test_fallocate_on_a_read_only_fd_is_ebadf(fds, tmp_path, raises_errno):
 
 
 def test_o_flags_agree_with_the_stdlib():
-    # os gets them from the same headers: a cheap cross-check of the common ones.
-    for name in ("O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_EXCL", "O_TRUNC", "O_APPEND",
-                 "O_NONBLOCK", "O_CLOEXEC", "O_DIRECTORY", "O_NOFOLLOW", "O_PATH", "O_TMPFILE"):
+    # os gets them from the same headers: a cheap cross-check of those it has (PyPy has
+    # fewer).
+    names = [name for name in glibc.__all__ if name.startswith("O_") and hasattr(os, name)]
+    assert len(names) >= 10
+    for name in names:
         assert getattr(glibc, name) == getattr(os, name), name

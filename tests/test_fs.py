@@ -1,4 +1,4 @@
-"""openat2(2) with its RESOLVE_* rules, and renameat2(2) with its RENAME_* flags."""
+"""openat2(2) with its RESOLVE_* rules, renameat2(2) with its RENAME_* flags, and statx(2)."""
 
 import errno
 import os
@@ -8,6 +8,8 @@ import pytest
 
 import glibc
 from glibc import (
+    AT_EMPTY_PATH,
+    AT_SYMLINK_NOFOLLOW,
     O_CLOEXEC,
     O_CREAT,
     O_RDONLY,
@@ -18,9 +20,14 @@ from glibc import (
     RESOLVE_BENEATH,
     RESOLVE_IN_ROOT,
     RESOLVE_NO_SYMLINKS,
+    STATX__RESERVED,
+    STATX_BASIC_STATS,
+    STATX_BTIME,
+    STATX_SIZE,
     ffi,
     openat2,
     renameat2,
+    statx,
 )
 
 
@@ -194,3 +201,65 @@ def test_renameat2_paths_may_be_relative_to_different_directories(fds, tree, tmp
     other = fds(os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
     assert renameat2(other, "outside.txt", dirfd, b"sub/moved.txt", RENAME_NOREPLACE) == 0
     assert (root / "sub" / "moved.txt").read_bytes() == b"outside"
+
+
+# -- statx(2) --------------------------------------------------------------------------------------
+
+
+def test_statx_reports_what_stat_does(tree):
+    root, dirfd = tree
+    buf = glibc.struct_statx()
+    assert statx(dirfd, "file.txt", 0, STATX_BASIC_STATS, buf) == 0
+    st = os.stat(root / "file.txt")
+    assert buf.stx_mask & STATX_BASIC_STATS == STATX_BASIC_STATS
+    assert (buf.stx_size, buf.stx_mode, buf.stx_ino, buf.stx_nlink, buf.stx_uid) == (
+        st.st_size, st.st_mode, st.st_ino, st.st_nlink, st.st_uid)
+    assert os.makedev(buf.stx_dev_major, buf.stx_dev_minor) == st.st_dev
+    mtime = buf.stx_mtime.tv_sec * 10**9 + buf.stx_mtime.tv_nsec
+    assert mtime == st.st_mtime_ns
+
+
+def test_statx_gives_the_birth_time_where_the_file_system_keeps_one(tree):
+    root, dirfd = tree
+    buf = glibc.struct_statx()
+    assert statx(dirfd, "file.txt", 0, STATX_BTIME, buf) == 0
+    if not buf.stx_mask & STATX_BTIME:
+        pytest.skip("this file system keeps no birth time")
+    ctime = os.stat(root / "file.txt").st_ctime_ns
+    assert 0 < buf.stx_btime.tv_sec * 10**9 + buf.stx_btime.tv_nsec <= ctime
+
+
+def test_statx_with_at_empty_path_describes_the_fd_itself(fds):
+    fd = fds(os.memfd_create("statx", os.MFD_CLOEXEC))
+    os.write(fd, b"12345")
+    buf = glibc.struct_statx()
+    assert statx(fd, "", AT_EMPTY_PATH, STATX_SIZE, buf) == 0
+    assert buf.stx_size == 5
+
+
+def test_statx_symlink_nofollow_describes_the_link(tree):
+    _, dirfd = tree
+    buf = glibc.struct_statx()
+    statx(dirfd, "link", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf)
+    assert stat.S_ISLNK(buf.stx_mode)
+    statx(dirfd, "link", 0, STATX_BASIC_STATS, buf)
+    assert stat.S_ISREG(buf.stx_mode)
+
+
+def test_statx_of_a_missing_file_is_file_not_found_error(tree, raises_errno):
+    _, dirfd = tree
+    with raises_errno("statx", "ENOENT") as info:
+        statx(dirfd, "missing", 0, STATX_BASIC_STATS, glibc.struct_statx())
+    assert isinstance(info.value, FileNotFoundError)
+
+
+def test_statx_with_the_reserved_mask_bit_is_einval(tree, raises_errno):
+    _, dirfd = tree
+    with raises_errno("statx", "EINVAL"):
+        statx(dirfd, "file.txt", 0, STATX__RESERVED, glibc.struct_statx())
+
+
+def test_statx_needs_a_struct_statx(tree):
+    _, dirfd = tree
+    with pytest.raises(TypeError, match="statx: statxbuf"):
+        statx(dirfd, "file.txt", 0, STATX_SIZE, glibc.open_how())

@@ -1,4 +1,5 @@
-"""<linux/openat2.h>, <stdio.h>: opening with resolution rules, and renaming with flags."""
+"""<linux/openat2.h>, <stdio.h>, <sys/stat.h>: opening with resolution rules, renaming with
+flags, and statx."""
 
 from glibc._spec import Family, Function, Type, names
 from glibc.families._cstring import c_strings
@@ -38,16 +39,40 @@ def convert_openat2(ffi, lib, args):
 
 FAMILY = Family(
     "fs",
-    headers=["<linux/openat2.h>", "<stdio.h>"],
-    doc="openat2 and its RESOLVE_* rules, renameat2 and its RENAME_* flags",
+    headers=["<linux/openat2.h>", "<stdio.h>", "<sys/stat.h>"],
+    doc="openat2 and its RESOLVE_* rules, renameat2 and its RENAME_* flags, statx",
     types=[
         Type("open_how", "struct open_how { uint64_t flags; uint64_t mode; uint64_t resolve; "
                          "...; };", man="open_how(2type)"),
+        Type("statx_timestamp", "struct statx_timestamp { int64_t tv_sec; uint32_t tv_nsec; "
+                                "...; };", man="statx(2)"),
+        # The function has the name statx; the struct is struct_statx here.
+        Type("struct_statx", """struct statx {
+            uint32_t stx_mask; uint32_t stx_blksize; uint64_t stx_attributes;
+            uint32_t stx_nlink; uint32_t stx_uid; uint32_t stx_gid; uint16_t stx_mode;
+            uint64_t stx_ino; uint64_t stx_size; uint64_t stx_blocks;
+            uint64_t stx_attributes_mask;
+            struct statx_timestamp stx_atime; struct statx_timestamp stx_btime;
+            struct statx_timestamp stx_ctime; struct statx_timestamp stx_mtime;
+            uint32_t stx_rdev_major; uint32_t stx_rdev_minor;
+            uint32_t stx_dev_major; uint32_t stx_dev_minor; uint64_t stx_mnt_id; ...; };""",
+             man="statx(2)"),
     ],
     constants=names("""
         RESOLVE_NO_XDEV RESOLVE_NO_MAGICLINKS RESOLVE_NO_SYMLINKS RESOLVE_BENEATH
         RESOLVE_IN_ROOT RESOLVE_CACHED
         RENAME_NOREPLACE RENAME_EXCHANGE RENAME_WHITEOUT
+        STATX_TYPE STATX_MODE STATX_NLINK STATX_UID STATX_GID STATX_ATIME STATX_MTIME
+        STATX_CTIME STATX_INO STATX_SIZE STATX_BLOCKS STATX_BASIC_STATS STATX_BTIME
+        STATX_ALL STATX_MNT_ID STATX_DIOALIGN STATX__RESERVED
+        STATX_ATTR_COMPRESSED STATX_ATTR_IMMUTABLE STATX_ATTR_APPEND STATX_ATTR_NODUMP
+        STATX_ATTR_ENCRYPTED STATX_ATTR_AUTOMOUNT STATX_ATTR_MOUNT_ROOT STATX_ATTR_VERITY
+        STATX_ATTR_DAX
+    """),
+    # Newer than Linux 6.1's headers.
+    optional=names("""
+        STATX_MNT_ID_UNIQUE STATX_SUBVOL STATX_WRITE_ATOMIC STATX_DIO_READ_ALIGN
+        STATX_ATTR_WRITE_ATOMIC
     """),
     functions=[
         Function(
@@ -114,6 +139,23 @@ FAMILY = Family(
             doc="renameat() with flags: RENAME_NOREPLACE fails rather than replace newpath, "
                 "RENAME_EXCHANGE swaps the two names atomically, RENAME_WHITEOUT leaves a "
                 "whiteout (overlay file systems).",
+        ),
+        Function(
+            "int statx(int dirfd, const char *pathname, int flags, unsigned int mask, "
+            "struct statx *statxbuf);",
+            man="statx(2)", convert=c_strings("statx", pathname=1),
+            stdlib="os.stat (no btime, mount id or attributes)",
+            errors=dict(
+                BAD_POINTER,
+                **PATH_LOOKUP,
+                EBADF="pathname is relative (or empty with AT_EMPTY_PATH) and dirfd is "
+                      "neither AT_FDCWD nor an open fd",
+                EINVAL="flags hold an unknown bit, or mask holds STATX__RESERVED",
+                ENOMEM="the kernel is out of memory",
+            ),
+            doc="Fill statxbuf (a glibc.struct_statx()) with what mask asks for (STATX_BASIC_STATS, "
+                "STATX_BTIME, ...); stx_mask says what the file system filled in.  pathname "
+                "'' with AT_EMPTY_PATH describes dirfd itself.",
         ),
     ],
     source='#include "glibc_fs.h"',
