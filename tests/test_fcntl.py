@@ -42,8 +42,13 @@ from glibc import (
     SEEK_SET,
     SYNC_FILE_RANGE_WRITE_AND_WAIT,
     fallocate,
+    LOCK_EX,
+    LOCK_NB,
+    LOCK_SH,
+    LOCK_UN,
     fcntl,
     ffi,
+    flock,
     openat,
     posix_fadvise,
     posix_fallocate,
@@ -122,7 +127,7 @@ def test_f_setpipe_sz_below_the_data_in_the_pipe_is_ebusy(fds, raises_errno):
 
 
 def ofd_lock(fd, cmd, kind, start=0, length=0):
-    lock = glibc.flock()
+    lock = glibc.struct_flock()
     lock.l_type = kind
     lock.l_whence = SEEK_SET
     lock.l_start = start
@@ -197,9 +202,31 @@ def test_a_pointer_command_refuses_null(fds):
 def test_an_integer_command_refuses_a_pointer_and_a_number_c_cannot_hold(fds):
     r, _ = fds.pipe()
     with pytest.raises(TypeError, match="fcntl: arg must be an int"):
-        fcntl(r, F_SETFD, glibc.flock())
+        fcntl(r, F_SETFD, glibc.struct_flock())
     with pytest.raises(OverflowError, match="fcntl: arg"):
         fcntl(r, F_SETFD, 2**32)
+
+
+# -- flock(2) -------------------------------------------------------------------------------------
+
+
+def test_flock_locks_belong_to_the_open_file_description(fds, tmp_path, raises_errno):
+    path = tmp_path / "locked"
+    one = fds(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    two = fds(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
+    copy = fds(os.dup(one))
+    assert flock(one, LOCK_EX) == 0
+    assert flock(copy, LOCK_EX | LOCK_NB) == 0  # the same description: already its lock
+    with raises_errno("flock", "EAGAIN") as info:
+        flock(two, LOCK_SH | LOCK_NB)
+    assert isinstance(info.value, BlockingIOError)
+    assert flock(one, LOCK_UN) == 0
+    assert flock(two, LOCK_SH | LOCK_NB) == 0
+
+
+def test_flock_with_an_unknown_operation_is_einval(file_fd, raises_errno):
+    with raises_errno("flock", "EINVAL"):
+        flock(file_fd, 0)
 
 
 # -- openat(2) ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""<fcntl.h>: open flags, fcntl(2) commands, file locks, advice and space allocation."""
+"""<fcntl.h>, <sys/file.h>: open flags, fcntl(2) commands, file locks, advice and space
+allocation."""
 
 from glibc._spec import Family, Function, Type, names
 from glibc.families._cstring import c_strings
@@ -86,11 +87,12 @@ _RANGE = {
 
 FAMILY = Family(
     "fcntl",
-    headers=["<fcntl.h>"],
+    headers=["<fcntl.h>", "<sys/file.h>"],
     doc="open(2) flags, fcntl(2) commands and locks, file advice and space allocation",
     types=[
         Type("mode_t", "typedef int... mode_t;", man="mode_t(3type)"),
-        Type("flock", """struct flock { short l_type; short l_whence; off_t l_start;
+        # flock is also the function flock(2): the struct is struct_flock here.
+        Type("struct_flock", """struct flock { short l_type; short l_whence; off_t l_start;
                                         off_t l_len; pid_t l_pid; ...; };""", man="fcntl(2)"),
         # type is an enum __pid_type (F_OWNER_TID, ...), an int as far as C's layout goes.
         Type("f_owner_ex", "struct f_owner_ex { int type; pid_t pid; ...; };", man="fcntl(2)"),
@@ -164,9 +166,22 @@ FAMILY = Family(
             ),
             doc="Do one fcntl command.  arg is a number for the integer commands and, for "
                 "those that take a pointer, a cdata of the type they read or write, checked "
-                "before the call: a glibc.flock() for F_GETLK, F_SETLK, F_SETLKW and the "
+                "before the call: a glibc.struct_flock() for F_GETLK, F_SETLK, F_SETLKW and the "
                 "F_OFD_* locks, a glibc.f_owner_ex() for F_GETOWN_EX/F_SETOWN_EX, a "
                 "'uint64_t *' for the read/write hints.",
+        ),
+        Function(
+            "int flock(int fd, int operation);",
+            man="flock(2)", blocking=True, stdlib="fcntl.flock",
+            errors=dict(
+                INTERRUPTED,
+                EAGAIN="LOCK_NB and another open file description holds a conflicting lock",
+                EBADF="fd is not an open file descriptor",
+                EINVAL="operation is not LOCK_SH, LOCK_EX or LOCK_UN (with LOCK_NB or not)",
+                ENOLCK="the kernel has no memory left for lock records",
+            ),
+            doc="Take (LOCK_SH, LOCK_EX) or drop (LOCK_UN) a whole-file lock that belongs to "
+                "the open file description: LOCK_NB fails rather than wait.",
         ),
         Function(
             "int openat(int dirfd, const char *pathname, int flags, mode_t mode);",

@@ -6,8 +6,8 @@ from glibc.families._reasons import BAD_POINTER, NEW_FD
 
 FAMILY = Family(
     "memfd",
-    # <linux/memfd.h> first: glibc's <sys/mman.h> defines MFD_CLOEXEC and friends
-    # only where the kernel header has not, so the two never disagree.
+    # <linux/memfd.h> (the MFD_HUGE_* sizes) first: glibc's <sys/mman.h> then
+    # skips its own MFD_CLOEXEC and friends instead of having them redefined.
     headers=["<linux/memfd.h>", "<sys/mman.h>"],
     doc="memfd_create and its flags; the file seals are fcntl's F_ADD_SEALS/F_GET_SEALS",
     constants=names("""
