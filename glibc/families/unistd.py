@@ -59,7 +59,6 @@ FAMILY = Family(
     types=[
         Type("off_t", "typedef int... off_t;", man="off_t(3type)"),
         Type("off64_t", "typedef int... off64_t;", man="off_t(3type)"),
-        Type("pid_t", "typedef int... pid_t;", man="pid_t(3type)"),
     ],
     constants=names("""
         PIPE_BUF FD_SETSIZE
