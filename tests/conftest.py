@@ -157,7 +157,7 @@ def watchdog():
 
 
 # x86_64 system call numbers (<asm/unistd_64.h>), as /proc/<tid>/syscall shows them.
-_SYSCALLS = {"read": 0, "pause": 34, "epoll_wait": 232}
+_SYSCALLS = {"read": 0, "pause": 34, "epoll_wait": 232, "wait4": 61, "waitid": 247}
 
 
 class Helper:

@@ -1,6 +1,7 @@
 """<sched.h>: scheduling, CPU affinity and namespaces (sched(7), setns(2), CPU_SET(3))."""
 
 from glibc._spec import Family, Function, Type, names
+from glibc.families._masks import int_masks
 from glibc.families._reasons import BAD_POINTER
 
 # -- CPU sets whose size in bytes is an argument ---------------------------------------------
@@ -109,6 +110,7 @@ FAMILY = Family(
                  doc="Give the CPU to another runnable thread of the same priority, if any."),
         Function(
             "int setns(int fd, int nstype);", man="setns(2)", stdlib="os.setns (3.12)",
+            convert=int_masks(1),
             errors={
                 "EBADF": "fd is not an open file descriptor",
                 "EINVAL": "fd is neither a namespace nor a pidfd, its namespace is not of type "
@@ -124,6 +126,7 @@ FAMILY = Family(
         ),
         Function(
             "int unshare(int flags);", man="unshare(2)", stdlib="os.unshare (3.12)",
+            convert=int_masks(0),
             errors={
                 "EINVAL": "flags holds an unknown bit, asks a threaded process to unshare "
                           "CLONE_THREAD, CLONE_SIGHAND or CLONE_VM, or names a namespace the "

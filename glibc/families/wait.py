@@ -1,6 +1,7 @@
 """<sys/wait.h>: waiting for a child to change state (wait(2), waitid(2))."""
 
 from glibc._spec import Family, Function, Type, names
+from glibc.families._masks import int_masks
 from glibc.families._reasons import INTERRUPTED
 
 _NOT_A_CHILD = "no child of this process matches, or every matching one was already waited for " \
@@ -34,7 +35,7 @@ FAMILY = Family(
         ),
         Function(
             "pid_t waitpid(pid_t pid, int *wstatus, int options);", man="wait(2)",
-            nullable=("wstatus",), blocking=True, stdlib="os.waitpid",
+            nullable=("wstatus",), blocking=True, stdlib="os.waitpid", convert=int_masks(2),
             errors=dict(
                 INTERRUPTED,
                 ECHILD=_NOT_A_CHILD,
@@ -46,7 +47,7 @@ FAMILY = Family(
         ),
         Function(
             "int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options);", man="wait(2)",
-            blocking=True, stdlib="os.waitid",
+            blocking=True, stdlib="os.waitid", convert=int_masks(3),
             errors=dict(
                 INTERRUPTED,
                 EAGAIN="id is a non-blocking pidfd (PIDFD_NONBLOCK) whose process has not "
