@@ -11,6 +11,9 @@ child unless a test already did: the suite leaves no zombie behind.
 returned (anything pickle can carry), or raises AssertionError with the
 child's traceback: for calls that would change the test process itself
 (wait for *any* child, unshare, setns).
+
+PYTEST_DONT_REWRITE: it is imported as a module before pytest loads it as a plugin
+(``pytest_plugins = ["children"]`` gives the test files its fixture).
 """
 
 import os
