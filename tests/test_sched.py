@@ -446,3 +446,9 @@ def test_the_plain_macros_take_only_a_cpu_set(name, call):
 def test_cpu_alloc_size_refuses_what_is_not_an_int():
     with pytest.raises(TypeError, match="^CPU_ALLOC_SIZE: num_cpus"):
         glibc.CPU_ALLOC_SIZE("8")
+
+
+def test_a_flag_in_bit_31_reaches_the_kernel_as_c_passes_it(raises_errno):
+    # CLONE_IO is 2**31, an int only as INT_MIN: the kernel, not cffi, refuses it here.
+    with raises_errno("unshare", "EINVAL"):
+        unshare(glibc.CLONE_IO)

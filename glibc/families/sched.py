@@ -139,7 +139,8 @@ FAMILY = Family(
                 "EUSERS": "a new user namespace would pass the nesting limit (Linux 3.11-4.8)",
             },
             doc="Give the calling process its own copy of what flags names (CLONE_NEW* "
-                "namespaces, CLONE_FILES, CLONE_FS, CLONE_SYSVSEM ...).",
+                "namespaces, CLONE_FILES, CLONE_FS, CLONE_SYSVSEM ...); CLONE_IO, bit 31, may "
+                "be given as a positive number.",
         ),
         Function("int sched_getscheduler(pid_t pid);", man="sched_setscheduler(2)",
                  stdlib="os.sched_getscheduler",

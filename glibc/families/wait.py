@@ -43,7 +43,8 @@ FAMILY = Family(
                 ESRCH="pid is INT_MIN, which names no process group",
             ),
             doc="Wait for the child pid (-1: any, 0: this group, < -1: group -pid) to change "
-                "state; return its pid, or 0 with WNOHANG when none has.",
+                "state; return its pid, or 0 with WNOHANG when none has.  options may hold "
+                "__WCLONE, bit 31, as a positive number.",
         ),
         Function(
             "int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options);", man="wait(2)",
@@ -60,7 +61,8 @@ FAMILY = Family(
             doc="Wait for a child that idtype and id name (P_ALL, P_PID, P_PGID, P_PIDFD) to "
                 "reach a state in options (WEXITED, WSTOPPED, WCONTINUED) and fill infop with "
                 "its si_pid, si_uid, si_signo (SIGCHLD), si_status and si_code (CLD_*).  "
-                "With WNOHANG and no such child, return 0 and leave si_signo 0.",
+                "With WNOHANG and no such child, return 0 and leave si_signo 0.  options may "
+                "hold __WCLONE, bit 31, as a positive number.",
         ),
         # Shim helper (csrc/wait.h): the union fields of siginfo_t that
         # waitid(2) fills, which cffi cannot name.
