@@ -84,8 +84,9 @@ def resolve(name, namespace):
     """Build ``name``, keep it in the module's namespace, and return it."""
     if name == "__all__":
         value = list(public_names())
-    elif name.startswith("_"):
-        # dunders, and private submodules not imported yet
+    elif name.startswith("__") or (name.startswith("_") and name not in index()):
+        # dunders, and private submodules not imported yet; but some C names
+        # begin with one underscore (_LINUX_CAPABILITY_VERSION_3)
         raise AttributeError("module 'glibc' has no attribute %r" % name)
     else:
         value = build(name)
