@@ -17,6 +17,10 @@ _HOMES = {
     "subreaper": "pyglibc._subreaper",
     "eventfd": "pyglibc._eventfd",
     "timerfd": "pyglibc._timerfd",
+    "prctl": "pyglibc._prctl",
+    "Capability": "pyglibc._capabilities",
+    "capabilities": "pyglibc._capabilities",
+    "set_capabilities": "pyglibc._capabilities",
 }
 
 __all__ = sorted(_HOMES)
