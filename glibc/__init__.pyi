@@ -304,6 +304,8 @@ def readahead(fd: int, offset: int, count: int) -> int: ...
 def sync_file_range(fd: int, offset: int, nbytes: int, flags: int) -> int: ...
 
 # prctl: per-process and per-thread attributes
+u64: CType
+prctl_mm_map: CType
 PR_SET_PDEATHSIG: int
 PR_GET_PDEATHSIG: int
 PR_GET_DUMPABLE: int
@@ -337,6 +339,7 @@ PR_TASK_PERF_EVENTS_ENABLE: int
 PR_MCE_KILL: int
 PR_MCE_KILL_GET: int
 PR_SET_MM: int
+PR_SET_PTRACER: int
 PR_SET_CHILD_SUBREAPER: int
 PR_GET_CHILD_SUBREAPER: int
 PR_SET_NO_NEW_PRIVS: int
@@ -344,6 +347,11 @@ PR_GET_NO_NEW_PRIVS: int
 PR_GET_TID_ADDRESS: int
 PR_SET_THP_DISABLE: int
 PR_GET_THP_DISABLE: int
+PR_MPX_ENABLE_MANAGEMENT: int
+PR_MPX_DISABLE_MANAGEMENT: int
+PR_SET_FP_MODE: int
+PR_GET_FP_MODE: int
+PR_CAP_AMBIENT: int
 PR_UNALIGN_NOPRINT: int
 PR_UNALIGN_SIGBUS: int
 PR_FPEMU_NOPRINT: int
@@ -383,8 +391,125 @@ PR_SET_MM_ENV_START: int
 PR_SET_MM_ENV_END: int
 PR_SET_MM_AUXV: int
 PR_SET_MM_EXE_FILE: int
-PR_SET_PTRACER: int
+PR_SET_MM_MAP: int
+PR_SET_MM_MAP_SIZE: int
 PR_SET_PTRACER_ANY: int
+PR_FP_MODE_FR: int
+PR_FP_MODE_FRE: int
+PR_CAP_AMBIENT_IS_SET: int
+PR_CAP_AMBIENT_RAISE: int
+PR_CAP_AMBIENT_LOWER: int
+PR_CAP_AMBIENT_CLEAR_ALL: int
+PR_SVE_SET_VL: int  # only where the headers define it
+PR_SVE_GET_VL: int  # only where the headers define it
+PR_GET_SPECULATION_CTRL: int  # only where the headers define it
+PR_SET_SPECULATION_CTRL: int  # only where the headers define it
+PR_PAC_RESET_KEYS: int  # only where the headers define it
+PR_SET_TAGGED_ADDR_CTRL: int  # only where the headers define it
+PR_GET_TAGGED_ADDR_CTRL: int  # only where the headers define it
+PR_SET_IO_FLUSHER: int  # only where the headers define it
+PR_GET_IO_FLUSHER: int  # only where the headers define it
+PR_SET_SYSCALL_USER_DISPATCH: int  # only where the headers define it
+PR_PAC_SET_ENABLED_KEYS: int  # only where the headers define it
+PR_PAC_GET_ENABLED_KEYS: int  # only where the headers define it
+PR_SCHED_CORE: int  # only where the headers define it
+PR_SME_SET_VL: int  # only where the headers define it
+PR_SME_GET_VL: int  # only where the headers define it
+PR_SET_MDWE: int  # only where the headers define it
+PR_GET_MDWE: int  # only where the headers define it
+PR_SET_VMA: int  # only where the headers define it
+PR_GET_AUXV: int  # only where the headers define it
+PR_SET_MEMORY_MERGE: int  # only where the headers define it
+PR_GET_MEMORY_MERGE: int  # only where the headers define it
+PR_RISCV_V_SET_CONTROL: int  # only where the headers define it
+PR_RISCV_V_GET_CONTROL: int  # only where the headers define it
+PR_RISCV_SET_ICACHE_FLUSH_CTX: int  # only where the headers define it
+PR_PPC_GET_DEXCR: int  # only where the headers define it
+PR_PPC_SET_DEXCR: int  # only where the headers define it
+PR_GET_SHADOW_STACK_STATUS: int  # only where the headers define it
+PR_SET_SHADOW_STACK_STATUS: int  # only where the headers define it
+PR_LOCK_SHADOW_STACK_STATUS: int  # only where the headers define it
+PR_TIMER_CREATE_RESTORE_IDS: int  # only where the headers define it
+PR_FUTEX_HASH: int  # only where the headers define it
+PR_SVE_SET_VL_ONEXEC: int  # only where the headers define it
+PR_SVE_VL_LEN_MASK: int  # only where the headers define it
+PR_SVE_VL_INHERIT: int  # only where the headers define it
+PR_SPEC_STORE_BYPASS: int  # only where the headers define it
+PR_SPEC_INDIRECT_BRANCH: int  # only where the headers define it
+PR_SPEC_L1D_FLUSH: int  # only where the headers define it
+PR_SPEC_NOT_AFFECTED: int  # only where the headers define it
+PR_SPEC_PRCTL: int  # only where the headers define it
+PR_SPEC_ENABLE: int  # only where the headers define it
+PR_SPEC_DISABLE: int  # only where the headers define it
+PR_SPEC_FORCE_DISABLE: int  # only where the headers define it
+PR_SPEC_DISABLE_NOEXEC: int  # only where the headers define it
+PR_PAC_APIAKEY: int  # only where the headers define it
+PR_PAC_APIBKEY: int  # only where the headers define it
+PR_PAC_APDAKEY: int  # only where the headers define it
+PR_PAC_APDBKEY: int  # only where the headers define it
+PR_PAC_APGAKEY: int  # only where the headers define it
+PR_TAGGED_ADDR_ENABLE: int  # only where the headers define it
+PR_MTE_TCF_NONE: int  # only where the headers define it
+PR_MTE_TCF_SYNC: int  # only where the headers define it
+PR_MTE_TCF_ASYNC: int  # only where the headers define it
+PR_MTE_TCF_MASK: int  # only where the headers define it
+PR_MTE_TAG_SHIFT: int  # only where the headers define it
+PR_MTE_TAG_MASK: int  # only where the headers define it
+PR_MTE_TCF_SHIFT: int  # only where the headers define it
+PR_MTE_STORE_ONLY: int  # only where the headers define it
+PR_PMLEN_SHIFT: int  # only where the headers define it
+PR_PMLEN_MASK: int  # only where the headers define it
+PR_SYS_DISPATCH_OFF: int  # only where the headers define it
+PR_SYS_DISPATCH_ON: int  # only where the headers define it
+PR_SYS_DISPATCH_EXCLUSIVE_ON: int  # only where the headers define it
+PR_SYS_DISPATCH_INCLUSIVE_ON: int  # only where the headers define it
+SYSCALL_DISPATCH_FILTER_ALLOW: int  # only where the headers define it
+SYSCALL_DISPATCH_FILTER_BLOCK: int  # only where the headers define it
+PR_SCHED_CORE_GET: int  # only where the headers define it
+PR_SCHED_CORE_CREATE: int  # only where the headers define it
+PR_SCHED_CORE_SHARE_TO: int  # only where the headers define it
+PR_SCHED_CORE_SHARE_FROM: int  # only where the headers define it
+PR_SCHED_CORE_MAX: int  # only where the headers define it
+PR_SCHED_CORE_SCOPE_THREAD: int  # only where the headers define it
+PR_SCHED_CORE_SCOPE_THREAD_GROUP: int  # only where the headers define it
+PR_SCHED_CORE_SCOPE_PROCESS_GROUP: int  # only where the headers define it
+PR_SME_SET_VL_ONEXEC: int  # only where the headers define it
+PR_SME_VL_LEN_MASK: int  # only where the headers define it
+PR_SME_VL_INHERIT: int  # only where the headers define it
+PR_MDWE_REFUSE_EXEC_GAIN: int  # only where the headers define it
+PR_MDWE_NO_INHERIT: int  # only where the headers define it
+PR_SET_VMA_ANON_NAME: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_DEFAULT: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_OFF: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_ON: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_INHERIT: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_CUR_MASK: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_NEXT_MASK: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_MASK: int  # only where the headers define it
+PR_RISCV_CTX_SW_FENCEI_ON: int  # only where the headers define it
+PR_RISCV_CTX_SW_FENCEI_OFF: int  # only where the headers define it
+PR_RISCV_SCOPE_PER_PROCESS: int  # only where the headers define it
+PR_RISCV_SCOPE_PER_THREAD: int  # only where the headers define it
+PR_PPC_DEXCR_SBHE: int  # only where the headers define it
+PR_PPC_DEXCR_IBRTPD: int  # only where the headers define it
+PR_PPC_DEXCR_SRAPD: int  # only where the headers define it
+PR_PPC_DEXCR_NPHIE: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_EDITABLE: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_SET: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_CLEAR: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_SET_ONEXEC: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_CLEAR_ONEXEC: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_MASK: int  # only where the headers define it
+PR_SHADOW_STACK_ENABLE: int  # only where the headers define it
+PR_SHADOW_STACK_WRITE: int  # only where the headers define it
+PR_SHADOW_STACK_PUSH: int  # only where the headers define it
+PR_TIMER_CREATE_RESTORE_IDS_OFF: int  # only where the headers define it
+PR_TIMER_CREATE_RESTORE_IDS_ON: int  # only where the headers define it
+PR_TIMER_CREATE_RESTORE_IDS_GET: int  # only where the headers define it
+PR_FUTEX_HASH_SET_SLOTS: int  # only where the headers define it
+PR_FUTEX_HASH_GET_SLOTS: int  # only where the headers define it
+PR_FUTEX_HASH_GET_IMMUTABLE: int  # only where the headers define it
+FH_FLAG_IMMUTABLE: int  # only where the headers define it
 def prctl(option: int, arg2: int = ..., arg3: int = ..., arg4: int = ..., arg5: int = ...) -> int: ...
 
 # wait: waiting for children, with the full siginfo_t
@@ -429,9 +554,156 @@ def pidfd_open(pid: int, flags: int = ...) -> int: ...
 def pidfd_send_signal(pidfd: int, sig: int, info: Optional[_CData] = ..., flags: int = ...) -> int: ...
 def pidfd_getfd(pidfd: int, targetfd: int, flags: int = ...) -> int: ...
 
-# capability: capability sets of a thread
+# capability: capability sets of a thread, and the securebits
+cap_user_header_t: CType
+cap_user_data_t: CType
+vfs_cap_data: CType
+vfs_ns_cap_data: CType
+_LINUX_CAPABILITY_VERSION_1: int
+_LINUX_CAPABILITY_U32S_1: int
+_LINUX_CAPABILITY_VERSION_2: int
+_LINUX_CAPABILITY_U32S_2: int
+_LINUX_CAPABILITY_VERSION_3: int
+_LINUX_CAPABILITY_U32S_3: int
+_LINUX_CAPABILITY_VERSION: int
+_LINUX_CAPABILITY_U32S: int
+VFS_CAP_REVISION_MASK: int
+VFS_CAP_REVISION_SHIFT: int
+VFS_CAP_FLAGS_MASK: int
+VFS_CAP_FLAGS_EFFECTIVE: int
+VFS_CAP_REVISION_1: int
+VFS_CAP_U32_1: int
+XATTR_CAPS_SZ_1: int
+VFS_CAP_REVISION_2: int
+VFS_CAP_U32_2: int
+XATTR_CAPS_SZ_2: int
+VFS_CAP_REVISION_3: int
+VFS_CAP_U32_3: int
+XATTR_CAPS_SZ_3: int
+VFS_CAP_REVISION: int
+VFS_CAP_U32: int
+XATTR_CAPS_SZ: int
+CAP_CHOWN: int
+CAP_DAC_OVERRIDE: int
+CAP_DAC_READ_SEARCH: int
+CAP_FOWNER: int
+CAP_FSETID: int
+CAP_KILL: int
+CAP_SETGID: int
+CAP_SETUID: int
+CAP_SETPCAP: int
+CAP_LINUX_IMMUTABLE: int
+CAP_NET_BIND_SERVICE: int
+CAP_NET_BROADCAST: int
+CAP_NET_ADMIN: int
+CAP_NET_RAW: int
+CAP_IPC_LOCK: int
+CAP_IPC_OWNER: int
+CAP_SYS_MODULE: int
+CAP_SYS_RAWIO: int
+CAP_SYS_CHROOT: int
+CAP_SYS_PTRACE: int
+CAP_SYS_PACCT: int
+CAP_SYS_ADMIN: int
+CAP_SYS_BOOT: int
+CAP_SYS_NICE: int
+CAP_SYS_RESOURCE: int
+CAP_SYS_TIME: int
+CAP_SYS_TTY_CONFIG: int
+CAP_MKNOD: int
+CAP_LEASE: int
+CAP_AUDIT_WRITE: int
+CAP_AUDIT_CONTROL: int
+CAP_SETFCAP: int
+CAP_MAC_OVERRIDE: int
+CAP_MAC_ADMIN: int
+CAP_SYSLOG: int
+CAP_WAKE_ALARM: int
+CAP_BLOCK_SUSPEND: int
+CAP_AUDIT_READ: int
+CAP_PERFMON: int
+CAP_BPF: int
+CAP_CHECKPOINT_RESTORE: int
+CAP_LAST_CAP: int
+SECUREBITS_DEFAULT: int
+SECURE_NOROOT: int
+SECURE_NOROOT_LOCKED: int
+SECBIT_NOROOT: int
+SECBIT_NOROOT_LOCKED: int
+SECURE_NO_SETUID_FIXUP: int
+SECURE_NO_SETUID_FIXUP_LOCKED: int
+SECBIT_NO_SETUID_FIXUP: int
+SECBIT_NO_SETUID_FIXUP_LOCKED: int
+SECURE_KEEP_CAPS: int
+SECURE_KEEP_CAPS_LOCKED: int
+SECBIT_KEEP_CAPS: int
+SECBIT_KEEP_CAPS_LOCKED: int
+SECURE_NO_CAP_AMBIENT_RAISE: int
+SECURE_NO_CAP_AMBIENT_RAISE_LOCKED: int
+SECBIT_NO_CAP_AMBIENT_RAISE: int
+SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED: int
+SECURE_ALL_BITS: int
+SECURE_ALL_LOCKS: int
+SECURE_EXEC_RESTRICT_FILE: int  # only where the headers define it
+SECURE_EXEC_RESTRICT_FILE_LOCKED: int  # only where the headers define it
+SECBIT_EXEC_RESTRICT_FILE: int  # only where the headers define it
+SECBIT_EXEC_RESTRICT_FILE_LOCKED: int  # only where the headers define it
+SECURE_EXEC_DENY_INTERACTIVE: int  # only where the headers define it
+SECURE_EXEC_DENY_INTERACTIVE_LOCKED: int  # only where the headers define it
+SECBIT_EXEC_DENY_INTERACTIVE: int  # only where the headers define it
+SECBIT_EXEC_DENY_INTERACTIVE_LOCKED: int  # only where the headers define it
+SECURE_ALL_UNPRIVILEGED: int  # only where the headers define it
+def capget(hdrp: _CData, datap: Optional[_CData]) -> int: ...
+def capset(hdrp: _CData, datap: _CData) -> int: ...
 
-# resource: resource limits
+# resource: resource limits, resource usage and scheduling priority
+rlim_t: CType
+rlim64_t: CType
+rlimit: CType
+rlimit64: CType
+rusage: CType
+RLIMIT_CPU: int
+RLIMIT_FSIZE: int
+RLIMIT_DATA: int
+RLIMIT_STACK: int
+RLIMIT_CORE: int
+RLIMIT_RSS: int
+RLIMIT_NOFILE: int
+RLIMIT_OFILE: int
+RLIMIT_AS: int
+RLIMIT_NPROC: int
+RLIMIT_MEMLOCK: int
+RLIMIT_LOCKS: int
+RLIMIT_SIGPENDING: int
+RLIMIT_MSGQUEUE: int
+RLIMIT_NICE: int
+RLIMIT_RTPRIO: int
+RLIMIT_RTTIME: int
+RLIMIT_NLIMITS: int
+RLIM_NLIMITS: int
+RLIM_INFINITY: int
+RLIM_SAVED_MAX: int
+RLIM_SAVED_CUR: int
+RLIM64_INFINITY: int
+RUSAGE_SELF: int
+RUSAGE_CHILDREN: int
+RUSAGE_THREAD: int
+RUSAGE_LWP: int
+PRIO_MIN: int
+PRIO_MAX: int
+PRIO_PROCESS: int
+PRIO_PGRP: int
+PRIO_USER: int
+def getrlimit(resource: int, rlim: _CData) -> int: ...
+def setrlimit(resource: int, rlim: _CData) -> int: ...
+def prlimit(pid: int, resource: int, new_limit: Optional[_CData], old_limit: Optional[_CData]) -> int: ...
+def getrlimit64(resource: int, rlim: _CData) -> int: ...
+def setrlimit64(resource: int, rlim: _CData) -> int: ...
+def prlimit64(pid: int, resource: int, new_limit: Optional[_CData], old_limit: Optional[_CData]) -> int: ...
+def getrusage(who: int, usage: _CData) -> int: ...
+def getpriority(which: int, who: int) -> int: ...
+def setpriority(which: int, who: int, prio: int) -> int: ...
+def nice(inc: int) -> int: ...
 
 # sched: scheduling policies, CPU affinity, namespaces and clone flags
 cpu_set_t: CType
@@ -506,6 +778,41 @@ def CPU_XOR_S(setsize: int, destset: _CData, srcset1: _CData, srcset2: _CData) -
 def CPU_EQUAL_S(setsize: int, set1: _CData, set2: _CData) -> int: ...
 
 # personality: execution domains
+UNAME26: int
+ADDR_NO_RANDOMIZE: int
+FDPIC_FUNCPTRS: int
+MMAP_PAGE_ZERO: int
+ADDR_COMPAT_LAYOUT: int
+READ_IMPLIES_EXEC: int
+ADDR_LIMIT_32BIT: int
+SHORT_INODE: int
+WHOLE_SECONDS: int
+STICKY_TIMEOUTS: int
+ADDR_LIMIT_3GB: int
+PER_LINUX: int
+PER_LINUX_32BIT: int
+PER_LINUX_FDPIC: int
+PER_SVR4: int
+PER_SVR3: int
+PER_SCOSVR3: int
+PER_OSR5: int
+PER_WYSEV386: int
+PER_ISCR4: int
+PER_BSD: int
+PER_SUNOS: int
+PER_XENIX: int
+PER_LINUX32: int
+PER_LINUX32_3GB: int
+PER_IRIX32: int
+PER_IRIXN32: int
+PER_IRIX64: int
+PER_RISCOS: int
+PER_SOLARIS: int
+PER_UW7: int
+PER_OSF4: int
+PER_HPUX: int
+PER_MASK: int
+def personality(persona: int = ...) -> int: ...
 
 # splice: splice, tee, vmsplice, copy_file_range and sendfile: data moved inside the kernel
 loff_t: CType

@@ -80,20 +80,19 @@ def build(name):
     return getattr(lib, name)
 
 
-def _reserved_c_name(name):
-    """``__WALL``: a C name in the implementation's reserved space, not a dunder.
+def _c_name(name):
+    """``__WALL``, ``_LINUX_CAPABILITY_VERSION_3``: C names that begin with an underscore.
 
-    Only such names reach the tables; ``_private`` and ``__dunder__`` never
-    do, so that asking for them loads nothing.
+    A ``__dunder__`` is never one, so asking for it loads nothing.
     """
-    return name.startswith("__") and not name.endswith("__") and name in index()
+    return not (name.startswith("__") and name.endswith("__")) and name in index()
 
 
 def resolve(name, namespace):
     """Build ``name``, keep it in the module's namespace, and return it."""
     if name == "__all__":
         value = list(public_names())
-    elif name.startswith("_") and not _reserved_c_name(name):
+    elif name.startswith("_") and not _c_name(name):
         # dunders, and private submodules not imported yet
         raise AttributeError("module 'glibc' has no attribute %r" % name)
     else:

@@ -18,6 +18,10 @@ _HOMES = {
     "eventfd": "pyglibc._eventfd",
     "timerfd": "pyglibc._timerfd",
     "pidfd": "pyglibc._pidfd",
+    "prctl": "pyglibc._prctl",
+    "Capability": "pyglibc._capabilities",
+    "capabilities": "pyglibc._capabilities",
+    "set_capabilities": "pyglibc._capabilities",
 }
 
 __all__ = sorted(_HOMES)
