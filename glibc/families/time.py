@@ -116,8 +116,9 @@ FAMILY = Family(
                 BAD_POINTER,
                 **INTERRUPTED,
                 EINVAL="clockid is unknown or CLOCK_THREAD_CPUTIME_ID, or " + _BAD_SLEEP,
-                ENOTSUP="the kernel cannot sleep on this clock (an *_ALARM clock without "
-                        "a real-time clock device, say)",
+                ENOTSUP="the kernel cannot sleep on this clock (CLOCK_MONOTONIC_RAW, a "
+                        "*_COARSE clock, or an *_ALARM clock on a machine without a "
+                        "real-time clock device)",
             ),
             doc="Sleep for request on clockid, or with TIMER_ABSTIME until clockid reads "
                 "request; remain (may be None) gets the time left if a signal ends a relative "
@@ -166,7 +167,9 @@ FAMILY = Family(
                        "sigev_signo, a thread id outside this process, or SIGEV_THREAD "
                        "(a function to run, which these bindings cannot pass)",
                 ENOMEM="the kernel lacked the memory for the timer",
-                ENOTSUP="the kernel has no timers on this clock",
+                ENOTSUP="the kernel has no timers on this clock (CLOCK_MONOTONIC_RAW, a "
+                        "*_COARSE clock, or an *_ALARM clock on a machine without a "
+                        "real-time clock device)",
                 EPERM="an *_ALARM clock needs the CAP_WAKE_ALARM capability",
             ),
             doc="Create a disarmed timer on clockid and store its id in timerid; sevp "
