@@ -20,17 +20,20 @@ def _pathname(function, index):
     str, bytes and os.PathLike are encoded as os functions encode them
     (os.fsencode) and copied into a NUL-terminated char[]; a NUL inside is
     a ValueError, as it is for os functions.  A char[] cdata must hold a
-    NUL; other cdata are passed on for the pointer check to judge.
+    NUL; a char * is the caller's to have terminated; other cdata are refused.
     """
     def convert(ffi, lib, args):
         path = args[index]
         if isinstance(path, ffi.CData):
             ctype = ffi.typeof(path)
+            if ctype.kind not in ("pointer", "array") or ctype.item.cname != "char":
+                raise TypeError("%s: pathname must be str, bytes, os.PathLike or a char "
+                                "cdata, not %s" % (function, ctype.cname))
             if ctype.kind == "array" and b"\0" not in ffi.buffer(path):
                 raise ValueError("%s: pathname is a char[] without a NUL byte" % function)
             return args, None
         if not isinstance(path, (str, bytes, os.PathLike)):
-            raise TypeError("%s: pathname must be str, bytes or os.PathLike, not %s"
+            raise TypeError("%s: pathname must be str, bytes, os.PathLike or a char cdata, not %s"
                             % (function, type(path).__name__))
         data = os.fsencode(path)
         if b"\0" in data:
