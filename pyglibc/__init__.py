@@ -17,6 +17,7 @@ _HOMES = {
     "subreaper": "pyglibc._subreaper",
     "eventfd": "pyglibc._eventfd",
     "timerfd": "pyglibc._timerfd",
+    "inotify": "pyglibc._inotify",
 }
 
 __all__ = sorted(_HOMES)
