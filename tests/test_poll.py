@@ -9,6 +9,8 @@ import threading
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glibc
 from glibc import (
@@ -190,6 +192,20 @@ def test_fd_set_clr_isset_zero():
     assert members(s, FD_SETSIZE) == [0, FD_SETSIZE - 1]
     assert FD_ZERO(s) == 0
     assert members(s, FD_SETSIZE) == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, FD_SETSIZE - 1)), max_size=40))
+def test_an_fd_set_holds_what_a_python_set_would(operations):
+    s, model = fdset(), set()
+    for add, fd in operations:
+        if add:
+            FD_SET(fd, s)
+            model.add(fd)
+        else:
+            FD_CLR(fd, s)
+            model.discard(fd)
+    assert members(s, FD_SETSIZE) == sorted(model)
 
 
 @pytest.mark.parametrize("macro", [FD_SET, FD_CLR, FD_ISSET], ids=lambda m: m.__name__)
