@@ -69,7 +69,7 @@ FAMILY = Family(
     constants=names("""
         POLLIN POLLPRI POLLOUT POLLERR POLLHUP POLLNVAL
         POLLRDNORM POLLRDBAND POLLWRNORM POLLWRBAND POLLMSG POLLRDHUP
-        FD_SETSIZE NFDBITS
+        NFDBITS
     """),
     optional=names("POLLREMOVE"),
     functions=[
