@@ -2,13 +2,14 @@
 # build and test (it needs cffi, setuptools, pytest and hypothesis: see README).
 PYTHON ?= python3
 
-.PHONY: help build test test-all bench clean
+.PHONY: help build test test-all bench tables clean
 
 help:
 	@echo "make build     build glibc/_glibc in place with $(PYTHON)"
 	@echo "make test      build, then pytest on $(PYTHON) against the in-place build"
 	@echo "make test-all  nox: install and test on every interpreter found (as CI does)"
 	@echo "make bench     build, then time pyglibc.select.epoll.poll() against select.epoll's"
+	@echo "make tables    regenerate README.md's coverage table and glibc/__init__.pyi"
 	@echo "make clean     remove build output, venvs and caches"
 
 build:
@@ -22,6 +23,9 @@ test-all:
 
 bench: build
 	$(PYTHON) benchmarks/select_epoll.py
+
+tables:
+	$(PYTHON) tools/tables.py
 
 clean:
 	rm -rf build dist .nox .pytest_cache .hypothesis *.egg-info

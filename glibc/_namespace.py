@@ -80,11 +80,20 @@ def build(name):
     return getattr(lib, name)
 
 
+def _reserved_c_name(name):
+    """``__WALL``: a C name in the implementation's reserved space, not a dunder.
+
+    Only such names reach the tables; ``_private`` and ``__dunder__`` never
+    do, so that asking for them loads nothing.
+    """
+    return name.startswith("__") and not name.endswith("__") and name in index()
+
+
 def resolve(name, namespace):
     """Build ``name``, keep it in the module's namespace, and return it."""
     if name == "__all__":
         value = list(public_names())
-    elif name.startswith("_"):
+    elif name.startswith("_") and not _reserved_c_name(name):
         # dunders, and private submodules not imported yet
         raise AttributeError("module 'glibc' has no attribute %r" % name)
     else:

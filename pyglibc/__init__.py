@@ -17,6 +17,7 @@ _HOMES = {
     "subreaper": "pyglibc._subreaper",
     "eventfd": "pyglibc._eventfd",
     "timerfd": "pyglibc._timerfd",
+    "pidfd": "pyglibc._pidfd",
     "inotify": "pyglibc._inotify",
 }
 

@@ -1,8 +1,8 @@
 """Fixtures shared by the behaviour tests: real kernel objects, and a process left as found.
 
 Every test, whoever wrote it, is checked by ``_leaves_no_trace``: no file
-descriptor leaked, and the thread's signal mask and the signal handlers
-are what they were before.  The other fixtures do the cleaning up so that
+descriptor leaked, no child process left running or unreaped, and the
+thread's signal mask and the signal handlers are what they were before.  The other fixtures do the cleaning up so that
 a test need not: ``fds`` closes what a test opened, ``signal_mask`` and
 ``on_signal`` put the mask and the handlers back, ``helper`` runs a
 second thread that acts while the main thread waits in a system call.
@@ -44,11 +44,32 @@ def _mask():
     return signal.pthread_sigmask(signal.SIG_BLOCK, [])
 
 
+def _children():
+    """The pids of this process's children, running or not yet reaped."""
+    pids = set()
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/children" % tid) as f:
+                pids.update(int(pid) for pid in f.read().split())
+        except FileNotFoundError:
+            pass  # a thread that ended meanwhile
+    return pids
+
+
+def _reap(pids):
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
 @pytest.fixture(autouse=True)
 def _leaves_no_trace():
-    fds, mask, handlers = _open_fds(), _mask(), _handlers()
+    fds, mask, handlers, children = _open_fds(), _mask(), _handlers(), _children()
     yield
     leaked = {fd: target for fd, target in _open_fds().items() if fds.get(fd) != target}
+    orphans = _children() - children
     changed = {signum for signum, handler in _handlers().items() if handlers[signum] != handler}
     now = _mask()
     # Put things back first, so that one faulty test does not fail the next ones too.
@@ -57,6 +78,8 @@ def _leaves_no_trace():
     for signum in changed:
         signal.signal(signum, handlers[signum])
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    _reap(orphans)
+    assert not orphans, "the test left these child processes running or unreaped: %r" % sorted(orphans)
     assert not leaked, "the test left these file descriptors open: %r" % leaked
     assert not changed, "the test changed the handlers of %r" % sorted(changed)
     assert now == mask, "the test changed the signal mask from %r to %r" % (mask, now)
@@ -157,7 +180,7 @@ def watchdog():
 
 
 # x86_64 system call numbers (<asm/unistd_64.h>), as /proc/<tid>/syscall shows them.
-_SYSCALLS = {"read": 0, "pause": 34, "epoll_wait": 232,
+_SYSCALLS = {"read": 0, "pause": 34, "epoll_wait": 232, "wait4": 61, "waitid": 247,
              "poll": 7, "clock_nanosleep": 230, "pselect6": 270, "ppoll": 271,
              "epoll_pwait2": 441}
 

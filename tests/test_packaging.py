@@ -49,6 +49,7 @@ def test_wheel_ships_tables_and_marker_but_no_build_inputs():
     files = {str(f) for f in importlib.metadata.files("glibc")}
     assert "glibc/families/signal.py" in files
     assert "glibc/py.typed" in files
+    assert "glibc/__init__.pyi" in files
     assert not any(f.endswith((".c", ".o", ".h")) for f in files), sorted(files)
 
 
