@@ -1,48 +1,35 @@
-/* fd_set helpers: the FD_* macros of <sys/select.h> as functions, with
- * the bound checked (an fd outside the set would be a write past it). */
+/* fd_set helpers: the FD_* macros of <sys/select.h> as functions.  An fd
+ * outside 0..FD_SETSIZE-1 has no bit in the set: it is ignored (FD_ISSET
+ * says 0) instead of written past the set, or aborting under
+ * _FORTIFY_SOURCE.  The Python wrappers refuse it before it gets here. */
 #ifndef GLIBC_FDSET_H
 #define GLIBC_FDSET_H
 
-#include <errno.h>
 #include <sys/select.h>
 
-static int glibc_fd_outside(int fd)
+#define GLIBC_FD_INSIDE(fd) ((fd) >= 0 && (fd) < FD_SETSIZE)
+
+static void glibc_FD_SET(int fd, fd_set *set)
 {
-    if (fd < 0 || fd >= FD_SETSIZE) {
-        errno = EINVAL;
-        return 1;
-    }
-    return 0;
+    if (GLIBC_FD_INSIDE(fd))
+        FD_SET(fd, set);
 }
 
-static int glibc_FD_SET(int fd, fd_set *set)
+static void glibc_FD_CLR(int fd, fd_set *set)
 {
-    if (glibc_fd_outside(fd))
-        return -1;
-    FD_SET(fd, set);
-    return 0;
-}
-
-static int glibc_FD_CLR(int fd, fd_set *set)
-{
-    if (glibc_fd_outside(fd))
-        return -1;
-    FD_CLR(fd, set);
-    return 0;
+    if (GLIBC_FD_INSIDE(fd))
+        FD_CLR(fd, set);
 }
 
 /* 1 if fd is in set, 0 if not. */
 static int glibc_FD_ISSET(int fd, fd_set *set)
 {
-    if (glibc_fd_outside(fd))
-        return -1;
-    return FD_ISSET(fd, set) != 0;
+    return GLIBC_FD_INSIDE(fd) && FD_ISSET(fd, set) != 0;
 }
 
-static int glibc_FD_ZERO(fd_set *set)
+static void glibc_FD_ZERO(fd_set *set)
 {
     FD_ZERO(set);
-    return 0;
 }
 
 #endif

@@ -174,8 +174,10 @@ def test_nanosleep_sleeps_for_the_request():
     assert time.monotonic_ns() - start >= 3 * MS
 
 
-def test_the_sleeps_take_ffi_null_for_the_time_left():
+def test_the_time_left_may_be_left_out_or_null():
+    assert nanosleep(duration(1)) == 0
     assert nanosleep(duration(1), ffi.NULL) == 0
+    assert clock_nanosleep(glibc.CLOCK_MONOTONIC, 0, duration(1)) == 0
     assert clock_nanosleep(glibc.CLOCK_MONOTONIC, 0, duration(1), ffi.NULL) == 0
 
 

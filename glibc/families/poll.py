@@ -45,14 +45,14 @@ def _nfds_within_the_sets(ffi, lib, args):
     return args, None
 
 
-def _fd_macro(proto, cdef, doc, convention="errno"):
+def _fd_macro(proto, doc):
+    """The FD_* macros of select(2): each is a shim function glibc_<name> in csrc/fdset.h."""
     name = proto.split("(")[0].split()[-1]
+    symbol = "glibc_" + name
     return Function(
-        proto, man="select(2)", cdef=cdef, symbol="glibc_" + name, convention=convention,
-        convert=None if name == "FD_ZERO" else _fd_in_set(name),
-        errors={} if name == "FD_ZERO" else
-        {"EINVAL": "fd is negative or not below FD_SETSIZE (the Python side refuses it first)"},
-        doc=doc + "  A macro in C: here a function of csrc/fdset.h.",
+        proto, man="select(2)", convention="never", cdef=proto.replace(name + "(", symbol + "("),
+        symbol=symbol, convert=None if name == "FD_ZERO" else _fd_in_set(name),
+        doc=doc + "  An fd outside 0..FD_SETSIZE-1 is a ValueError, not a write past the set.",
     )
 
 
@@ -108,14 +108,11 @@ FAMILY = Family(
                 "meanwhile; the sets keep only the ready fds.  nfds may not exceed the bits "
                 "of a set (ValueError).",
         ),
-        _fd_macro("void FD_CLR(int fd, fd_set *set);", "int glibc_FD_CLR(int fd, fd_set *set);",
-                  "Remove fd from set."),
-        _fd_macro("int FD_ISSET(int fd, fd_set *set);", "int glibc_FD_ISSET(int fd, fd_set *set);",
-                  "Return 1 if fd is in set, 0 if not."),
-        _fd_macro("void FD_SET(int fd, fd_set *set);", "int glibc_FD_SET(int fd, fd_set *set);",
-                  "Add fd to set."),
-        _fd_macro("void FD_ZERO(fd_set *set);", "int glibc_FD_ZERO(fd_set *set);",
-                  "Make set empty.", convention="never"),
+        # fd_set is a bit array behind macros (csrc/fdset.h).
+        _fd_macro("void FD_CLR(int fd, fd_set *set);", "Remove fd from set."),
+        _fd_macro("int FD_ISSET(int fd, fd_set *set);", "Return 1 if fd is in set, 0 if not."),
+        _fd_macro("void FD_SET(int fd, fd_set *set);", "Add fd to set."),
+        _fd_macro("void FD_ZERO(fd_set *set);", "Make set empty."),
     ],
     source='#include "fdset.h"',
 )

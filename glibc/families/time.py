@@ -35,9 +35,10 @@ def _clock_sleep_again(ffi, lib, args):
 
 
 def _sleep(proto, man, resume, errors, **extra):
-    # No nullable: None for the last argument is replaced by a struct of our own.
+    # None for the time left (the default) is replaced by a struct of our own.
+    left = proto.rstrip(" );").split()[-1].lstrip("*")
     return Function(proto, man=man, errors=errors, convert=_substitute_remain, resume=resume,
-                    blocking=True, stdlib="time.sleep", **extra)
+                    defaults={left: None}, blocking=True, stdlib="time.sleep", **extra)
 
 
 FAMILY = Family(
