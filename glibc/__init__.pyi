@@ -130,9 +130,18 @@ def epoll_wait(epfd: int, events: _CData, maxevents: int, timeout: int) -> int: 
 def epoll_pwait(epfd: int, events: _CData, maxevents: int, timeout: int, sigmask: Optional[_CData]) -> int: ...
 def epoll_pwait2(epfd: int, events: _CData, maxevents: int, timeout: Optional[_CData], sigmask: Optional[_CData]) -> int: ...
 
-# unistd: file descriptors, pipes and waiting for a signal
+# unistd: file descriptors, pipes, reading and writing, seeking, syncing and waiting for a signal
+off_t: CType
+off64_t: CType
 PIPE_BUF: int
 FD_SETSIZE: int
+SEEK_SET: int
+SEEK_CUR: int
+SEEK_END: int
+SEEK_DATA: int
+SEEK_HOLE: int
+CLOSE_RANGE_UNSHARE: int
+CLOSE_RANGE_CLOEXEC: int
 def pipe(pipefd: _CData) -> int: ...
 def pipe2(pipefd: _CData, flags: int) -> int: ...
 def dup(oldfd: int) -> int: ...
@@ -140,15 +149,179 @@ def dup2(oldfd: int, newfd: int) -> int: ...
 def dup3(oldfd: int, newfd: int, flags: int) -> int: ...
 def read(fd: int, buf: _Buffer, count: Optional[int] = ...) -> int: ...
 def close(fd: int) -> int: ...
+def write(fd: int, buf: _Buffer, count: Optional[int] = ...) -> int: ...
+def pread(fd: int, buf: _Buffer, count: int, offset: int) -> int: ...
+def pwrite(fd: int, buf: _Buffer, count: int, offset: int) -> int: ...
+def lseek(fd: int, offset: int, whence: int) -> int: ...
+def ftruncate(fd: int, length: int) -> int: ...
+def fsync(fd: int) -> int: ...
+def fdatasync(fd: int) -> int: ...
+def syncfs(fd: int) -> int: ...
+def close_range(first: int, last: int, flags: int) -> int: ...
 def pause() -> int: ...
 
-# fcntl: open(2) flags and fcntl(2) commands
+# fcntl: open(2) flags, fcntl(2) commands and locks, file advice and space allocation
+mode_t: CType
+struct_flock: CType
+f_owner_ex: CType
+O_ACCMODE: int
+O_RDONLY: int
+O_WRONLY: int
+O_RDWR: int
+O_CREAT: int
+O_EXCL: int
+O_NOCTTY: int
+O_TRUNC: int
+O_APPEND: int
+O_NONBLOCK: int
+O_NDELAY: int
+O_SYNC: int
+O_FSYNC: int
+O_ASYNC: int
+O_LARGEFILE: int
+O_DIRECTORY: int
+O_NOFOLLOW: int
 O_CLOEXEC: int
 O_DIRECT: int
-O_NONBLOCK: int
+O_NOATIME: int
+O_PATH: int
+O_TMPFILE: int
+O_DSYNC: int
+O_RSYNC: int
+F_DUPFD: int
+F_DUPFD_CLOEXEC: int
+F_GETFD: int
+F_SETFD: int
+FD_CLOEXEC: int
+F_GETFL: int
+F_SETFL: int
+F_GETLK: int
+F_SETLK: int
+F_SETLKW: int
+F_GETLK64: int
+F_SETLK64: int
+F_SETLKW64: int
+F_OFD_GETLK: int
+F_OFD_SETLK: int
+F_OFD_SETLKW: int
+F_RDLCK: int
+F_WRLCK: int
+F_UNLCK: int
+F_EXLCK: int
+F_SHLCK: int
+F_GETOWN: int
+F_SETOWN: int
+F_GETOWN_EX: int
+F_SETOWN_EX: int
+F_OWNER_TID: int
+F_OWNER_PID: int
+F_OWNER_PGRP: int
+F_OWNER_GID: int
+F_GETSIG: int
+F_SETSIG: int
+F_GETLEASE: int
+F_SETLEASE: int
+F_NOTIFY: int
+DN_ACCESS: int
+DN_MODIFY: int
+DN_CREATE: int
+DN_DELETE: int
+DN_RENAME: int
+DN_ATTRIB: int
+DN_MULTISHOT: int
 F_SETPIPE_SZ: int
 F_GETPIPE_SZ: int
+F_ADD_SEALS: int
+F_GET_SEALS: int
+F_SEAL_SEAL: int
+F_SEAL_SHRINK: int
+F_SEAL_GROW: int
+F_SEAL_WRITE: int
+F_SEAL_FUTURE_WRITE: int
+F_GET_RW_HINT: int
+F_SET_RW_HINT: int
+F_GET_FILE_RW_HINT: int
+F_SET_FILE_RW_HINT: int
+RWH_WRITE_LIFE_NOT_SET: int
+RWH_WRITE_LIFE_NONE: int
+RWH_WRITE_LIFE_SHORT: int
+RWH_WRITE_LIFE_MEDIUM: int
+RWH_WRITE_LIFE_LONG: int
+RWH_WRITE_LIFE_EXTREME: int
+RWF_WRITE_LIFE_NOT_SET: int
+LOCK_SH: int
+LOCK_EX: int
+LOCK_NB: int
+LOCK_UN: int
+AT_FDCWD: int
+AT_SYMLINK_NOFOLLOW: int
+AT_REMOVEDIR: int
+AT_SYMLINK_FOLLOW: int
+AT_NO_AUTOMOUNT: int
+AT_EMPTY_PATH: int
+AT_RECURSIVE: int
+AT_EACCESS: int
+AT_STATX_SYNC_TYPE: int
+AT_STATX_SYNC_AS_STAT: int
+AT_STATX_FORCE_SYNC: int
+AT_STATX_DONT_SYNC: int
+POSIX_FADV_NORMAL: int
+POSIX_FADV_RANDOM: int
+POSIX_FADV_SEQUENTIAL: int
+POSIX_FADV_WILLNEED: int
+POSIX_FADV_DONTNEED: int
+POSIX_FADV_NOREUSE: int
+FALLOC_FL_KEEP_SIZE: int
+FALLOC_FL_PUNCH_HOLE: int
+FALLOC_FL_NO_HIDE_STALE: int
+FALLOC_FL_COLLAPSE_RANGE: int
+FALLOC_FL_ZERO_RANGE: int
+FALLOC_FL_INSERT_RANGE: int
+FALLOC_FL_UNSHARE_RANGE: int
+SYNC_FILE_RANGE_WAIT_BEFORE: int
+SYNC_FILE_RANGE_WRITE: int
+SYNC_FILE_RANGE_WAIT_AFTER: int
+SYNC_FILE_RANGE_WRITE_AND_WAIT: int
+S_IFMT: int
+S_IFDIR: int
+S_IFCHR: int
+S_IFBLK: int
+S_IFREG: int
+S_IFIFO: int
+S_IFLNK: int
+S_IFSOCK: int
+S_ISUID: int
+S_ISGID: int
+S_ISVTX: int
+S_IRWXU: int
+S_IRUSR: int
+S_IWUSR: int
+S_IXUSR: int
+S_IRWXG: int
+S_IRGRP: int
+S_IWGRP: int
+S_IXGRP: int
+S_IRWXO: int
+S_IROTH: int
+S_IWOTH: int
+S_IXOTH: int
 O_NOTIFICATION_PIPE: int  # only where the headers define it
+F_SEAL_EXEC: int  # only where the headers define it
+F_DUPFD_QUERY: int  # only where the headers define it
+F_CREATED_QUERY: int  # only where the headers define it
+AT_HANDLE_FID: int  # only where the headers define it
+AT_HANDLE_MNT_ID_UNIQUE: int  # only where the headers define it
+AT_HANDLE_CONNECTABLE: int  # only where the headers define it
+FALLOC_FL_ALLOCATE_RANGE: int  # only where the headers define it
+FALLOC_FL_WRITE_ZEROES: int  # only where the headers define it
+def fcntl(fd: int, cmd: int, arg: int = ...) -> int: ...
+def flock(fd: int, operation: int) -> int: ...
+def openat(dirfd: int, pathname: _Buffer, flags: int, mode: int = ...) -> int: ...
+def posix_fadvise(fd: int, offset: int, len: int, advice: int) -> int: ...
+def posix_fallocate(fd: int, offset: int, len: int) -> int: ...
+def fallocate(fd: int, mode: int, offset: int, len: int) -> int: ...
+def readahead(fd: int, offset: int, count: int) -> int: ...
+def sync_file_range(fd: int, offset: int, nbytes: int, flags: int) -> int: ...
 
 # prctl: per-process and per-thread attributes
 PR_SET_PDEATHSIG: int
@@ -354,11 +527,90 @@ def CPU_EQUAL_S(setsize: int, set1: _CData, set2: _CData) -> int: ...
 
 # personality: execution domains
 
-# splice: kernel-side copies between file descriptors
+# splice: splice, tee, vmsplice, copy_file_range and sendfile: data moved inside the kernel
+loff_t: CType
+iovec: CType
+SPLICE_F_MOVE: int
+SPLICE_F_NONBLOCK: int
+SPLICE_F_MORE: int
+SPLICE_F_GIFT: int
+IOV_MAX: int
+UIO_MAXIOV: int
+def splice(fd_in: int, off_in: Optional[_CData], fd_out: int, off_out: Optional[_CData], len: int, flags: int) -> int: ...
+def tee(fd_in: int, fd_out: int, len: int, flags: int) -> int: ...
+def vmsplice(fd: int, iov: _CData, nr_segs: Optional[int] = ..., flags: int = ...) -> int: ...
+def copy_file_range(fd_in: int, off_in: Optional[_CData], fd_out: int, off_out: Optional[_CData], len: int, flags: int) -> int: ...
+def sendfile(out_fd: int, in_fd: int, offset: Optional[_CData], count: int) -> int: ...
 
-# memfd: anonymous memory-backed files
+# memfd: memfd_create and its flags; the file seals are fcntl's F_ADD_SEALS/F_GET_SEALS
+MFD_CLOEXEC: int
+MFD_ALLOW_SEALING: int
+MFD_HUGETLB: int
+MFD_HUGE_SHIFT: int
+MFD_HUGE_MASK: int
+MFD_HUGE_64KB: int
+MFD_HUGE_512KB: int
+MFD_HUGE_1MB: int
+MFD_HUGE_2MB: int
+MFD_HUGE_8MB: int
+MFD_HUGE_16MB: int
+MFD_HUGE_32MB: int
+MFD_HUGE_256MB: int
+MFD_HUGE_512MB: int
+MFD_HUGE_1GB: int
+MFD_HUGE_2GB: int
+MFD_HUGE_16GB: int
+MFD_NOEXEC_SEAL: int  # only where the headers define it
+MFD_EXEC: int  # only where the headers define it
+def memfd_create(name: _Buffer, flags: int) -> int: ...
 
-# fs: opening, renaming, allocating and syncing files
+# fs: openat2 and its RESOLVE_* rules, renameat2 and its RENAME_* flags, statx
+open_how: CType
+statx_timestamp: CType
+struct_statx: CType
+RESOLVE_NO_XDEV: int
+RESOLVE_NO_MAGICLINKS: int
+RESOLVE_NO_SYMLINKS: int
+RESOLVE_BENEATH: int
+RESOLVE_IN_ROOT: int
+RESOLVE_CACHED: int
+RENAME_NOREPLACE: int
+RENAME_EXCHANGE: int
+RENAME_WHITEOUT: int
+STATX_TYPE: int
+STATX_MODE: int
+STATX_NLINK: int
+STATX_UID: int
+STATX_GID: int
+STATX_ATIME: int
+STATX_MTIME: int
+STATX_CTIME: int
+STATX_INO: int
+STATX_SIZE: int
+STATX_BLOCKS: int
+STATX_BASIC_STATS: int
+STATX_BTIME: int
+STATX_ALL: int
+STATX_MNT_ID: int
+STATX_DIOALIGN: int
+STATX__RESERVED: int
+STATX_ATTR_COMPRESSED: int
+STATX_ATTR_IMMUTABLE: int
+STATX_ATTR_APPEND: int
+STATX_ATTR_NODUMP: int
+STATX_ATTR_ENCRYPTED: int
+STATX_ATTR_AUTOMOUNT: int
+STATX_ATTR_MOUNT_ROOT: int
+STATX_ATTR_VERITY: int
+STATX_ATTR_DAX: int
+STATX_MNT_ID_UNIQUE: int  # only where the headers define it
+STATX_SUBVOL: int  # only where the headers define it
+STATX_WRITE_ATOMIC: int  # only where the headers define it
+STATX_DIO_READ_ALIGN: int  # only where the headers define it
+STATX_ATTR_WRITE_ATOMIC: int  # only where the headers define it
+def openat2(dirfd: int, pathname: _Buffer, how: _CData, size: int = ...) -> int: ...
+def renameat2(olddirfd: int, oldpath: _Buffer, newdirfd: int, newpath: _Buffer, flags: int) -> int: ...
+def statx(dirfd: int, pathname: _Buffer, flags: int, mask: int, statxbuf: _CData) -> int: ...
 
 # poll: poll and select, with a signal mask and a timespec timeout
 pollfd: CType
