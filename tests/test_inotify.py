@@ -125,16 +125,16 @@ def test_pathname_may_be_str_bytes_pathlike_or_a_char_array(make, ifd, tmp_path)
 
 
 def test_a_pathname_with_a_nul_is_a_value_error(ifd, tmp_path):
-    with pytest.raises(ValueError, match="inotify_add_watch: pathname holds a NUL byte"):
+    with pytest.raises(ValueError, match="inotify_add_watch: pathname: embedded null byte"):
         inotify_add_watch(ifd, str(tmp_path) + "\0/etc", IN_CREATE)
-    with pytest.raises(ValueError, match="inotify_add_watch: pathname is a char.. without a NUL"):
+    with pytest.raises(ValueError, match="inotify_add_watch: pathname: the char.. holds no NUL"):
         inotify_add_watch(ifd, ffi.new("char[3]", b"abc"), IN_CREATE)
 
 
 def test_a_pathname_of_another_type_is_a_type_error(ifd):
     with pytest.raises(TypeError, match="inotify_add_watch: pathname must be str, bytes"):
         inotify_add_watch(ifd, 3, IN_CREATE)
-    with pytest.raises(TypeError, match="inotify_add_watch: pathname"):
+    with pytest.raises(TypeError, match="inotify_add_watch: pathname must be str, bytes"):
         inotify_add_watch(ifd, ffi.new("int *"), IN_CREATE)
 
 

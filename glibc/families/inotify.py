@@ -1,8 +1,7 @@
 """<sys/inotify.h>: file system events (inotify(7))."""
 
-import os
-
 from glibc._spec import Family, Function, Type, names
+from glibc.families._cstring import c_strings
 from glibc.families._reasons import BAD_POINTER, NEW_FD
 
 _BAD_INOTIFY_FD = "fd is not a valid file descriptor"
@@ -11,36 +10,6 @@ _INIT = dict(
     NEW_FD,
     EMFILE=NEW_FD["EMFILE"] + ", or the user is at /proc/sys/fs/inotify/max_user_instances",
 )
-
-
-def _pathname(function, index):
-    """A converter for the ``const char *pathname`` that is argument ``index``:
-    C reads it up to a NUL byte.
-
-    str, bytes and os.PathLike are encoded as os functions encode them
-    (os.fsencode) and copied into a NUL-terminated char[]; a NUL inside is
-    a ValueError, as it is for os functions.  A char[] cdata must hold a
-    NUL; a char * is the caller's to have terminated; other cdata are refused.
-    """
-    def convert(ffi, lib, args):
-        path = args[index]
-        if isinstance(path, ffi.CData):
-            ctype = ffi.typeof(path)
-            if ctype.kind not in ("pointer", "array") or ctype.item.cname != "char":
-                raise TypeError("%s: pathname must be str, bytes, os.PathLike or a char "
-                                "cdata, not %s" % (function, ctype.cname))
-            if ctype.kind == "array" and b"\0" not in ffi.buffer(path):
-                raise ValueError("%s: pathname is a char[] without a NUL byte" % function)
-            return args, None
-        if not isinstance(path, (str, bytes, os.PathLike)):
-            raise TypeError("%s: pathname must be str, bytes, os.PathLike or a char cdata, not %s"
-                            % (function, type(path).__name__))
-        data = os.fsencode(path)
-        if b"\0" in data:
-            raise ValueError("%s: pathname holds a NUL byte" % function)
-        keep = ffi.new("char[]", data)
-        return args[:index] + (keep,) + args[index + 1:], keep
-    return convert
 
 
 FAMILY = Family(
@@ -72,7 +41,7 @@ FAMILY = Family(
         Function(
             "int inotify_add_watch(int fd, const char *pathname, uint32_t mask);",
             man="inotify_add_watch(2)",
-            convert=_pathname("inotify_add_watch", 1),
+            convert=c_strings("inotify_add_watch", pathname=1),
             errors=dict(
                 BAD_POINTER,
                 EACCES="the caller may not read pathname",
