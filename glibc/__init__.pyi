@@ -42,12 +42,16 @@ SFD_CLOEXEC: int
 SFD_NONBLOCK: int
 def signalfd(fd: int, mask: _CData, flags: int) -> int: ...
 
-# time: clocks, struct timespec and struct timeval
+# time: clocks, sleeps, interval timers and POSIX per-process timers
 time_t: CType
 suseconds_t: CType
 clockid_t: CType
 timespec: CType
 timeval: CType
+itimerspec: CType
+itimerval: CType
+timer_t: CType
+sigevent: CType
 CLOCK_REALTIME: int
 CLOCK_MONOTONIC: int
 CLOCK_PROCESS_CPUTIME_ID: int
@@ -58,13 +62,28 @@ CLOCK_MONOTONIC_COARSE: int
 CLOCK_BOOTTIME: int
 CLOCK_REALTIME_ALARM: int
 CLOCK_BOOTTIME_ALARM: int
+TIMER_ABSTIME: int
+CLOCKS_PER_SEC: int
+TIME_UTC: int
+ITIMER_REAL: int
+ITIMER_VIRTUAL: int
+ITIMER_PROF: int
 CLOCK_TAI: int  # only where the headers define it
 def clock_getres(clockid: int, res: Optional[_CData]) -> int: ...
 def clock_gettime(clockid: int, tp: _CData) -> int: ...
 def clock_settime(clockid: int, tp: _CData) -> int: ...
+def clock_getcpuclockid(pid: int, clockid: _CData) -> int: ...
+def clock_nanosleep(clockid: int, flags: int, request: _CData, remain: _CData = ...) -> int: ...
+def nanosleep(req: _CData, rem: _CData = ...) -> int: ...
+def getitimer(which: int, curr_value: _CData) -> int: ...
+def setitimer(which: int, new_value: _CData, old_value: Optional[_CData]) -> int: ...
+def timer_create(clockid: int, sevp: Optional[_CData], timerid: _CData) -> int: ...
+def timer_settime(timerid: _CData, flags: int, new_value: _CData, old_value: Optional[_CData]) -> int: ...
+def timer_gettime(timerid: _CData, curr_value: _CData) -> int: ...
+def timer_getoverrun(timerid: _CData) -> int: ...
+def timer_delete(timerid: _CData) -> int: ...
 
 # timerfd: timers whose expirations are counted by a file descriptor
-itimerspec: CType
 TFD_TIMER_ABSTIME: int
 TFD_CLOEXEC: int
 TFD_NONBLOCK: int
@@ -109,6 +128,7 @@ def epoll_create1(flags: int) -> int: ...
 def epoll_ctl(epfd: int, op: int, fd: int, event: Optional[_CData]) -> int: ...
 def epoll_wait(epfd: int, events: _CData, maxevents: int, timeout: int) -> int: ...
 def epoll_pwait(epfd: int, events: _CData, maxevents: int, timeout: int, sigmask: Optional[_CData]) -> int: ...
+def epoll_pwait2(epfd: int, events: _CData, maxevents: int, timeout: Optional[_CData], sigmask: Optional[_CData]) -> int: ...
 
 # unistd: file descriptors, pipes, reading and writing, seeking, syncing and waiting for a signal
 off_t: CType
@@ -899,6 +919,62 @@ def openat2(dirfd: int, pathname: _Buffer, how: _CData, size: int = ...) -> int:
 def renameat2(olddirfd: int, oldpath: _Buffer, newdirfd: int, newpath: _Buffer, flags: int) -> int: ...
 def statx(dirfd: int, pathname: _Buffer, flags: int, mask: int, statxbuf: _CData) -> int: ...
 
-# poll: poll and select with a signal mask
+# poll: poll and select, with a signal mask and a timespec timeout
+pollfd: CType
+nfds_t: CType
+fd_set: CType
+POLLIN: int
+POLLPRI: int
+POLLOUT: int
+POLLERR: int
+POLLHUP: int
+POLLNVAL: int
+POLLRDNORM: int
+POLLRDBAND: int
+POLLWRNORM: int
+POLLWRBAND: int
+POLLMSG: int
+POLLRDHUP: int
+NFDBITS: int
+POLLREMOVE: int  # only where the headers define it
+def poll(fds: Optional[_CData], nfds: int, timeout: int) -> int: ...
+def ppoll(fds: Optional[_CData], nfds: int, tmo_p: Optional[_CData], sigmask: Optional[_CData]) -> int: ...
+def pselect(nfds: int, readfds: Optional[_CData], writefds: Optional[_CData], exceptfds: Optional[_CData], timeout: Optional[_CData], sigmask: Optional[_CData]) -> int: ...
+def FD_CLR(fd: int, set: _CData) -> None: ...
+def FD_ISSET(fd: int, set: _CData) -> int: ...
+def FD_SET(fd: int, set: _CData) -> None: ...
+def FD_ZERO(set: _CData) -> None: ...
 
 # inotify: file system event notification
+inotify_event: CType
+IN_ACCESS: int
+IN_MODIFY: int
+IN_ATTRIB: int
+IN_CLOSE_WRITE: int
+IN_CLOSE_NOWRITE: int
+IN_CLOSE: int
+IN_OPEN: int
+IN_MOVED_FROM: int
+IN_MOVED_TO: int
+IN_MOVE: int
+IN_CREATE: int
+IN_DELETE: int
+IN_DELETE_SELF: int
+IN_MOVE_SELF: int
+IN_UNMOUNT: int
+IN_Q_OVERFLOW: int
+IN_IGNORED: int
+IN_ONLYDIR: int
+IN_DONT_FOLLOW: int
+IN_EXCL_UNLINK: int
+IN_MASK_CREATE: int
+IN_MASK_ADD: int
+IN_ISDIR: int
+IN_ONESHOT: int
+IN_ALL_EVENTS: int
+IN_CLOEXEC: int
+IN_NONBLOCK: int
+def inotify_init() -> int: ...
+def inotify_init1(flags: int) -> int: ...
+def inotify_add_watch(fd: int, pathname: _Buffer, mask: int) -> int: ...
+def inotify_rm_watch(fd: int, wd: int) -> int: ...

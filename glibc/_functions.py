@@ -30,6 +30,18 @@ def run_signal_handlers():
         pass
 
 
+def time_left(ffi):
+    """A function: nanoseconds deadline on CLOCK_MONOTONIC -> a new struct timespec of what is left."""
+    new = ffi.new
+    monotonic_ns = time.monotonic_ns
+
+    def left(deadline):
+        ts = new("struct timespec *")
+        ts.tv_sec, ts.tv_nsec = divmod(max(0, deadline - monotonic_ns()), 1000000000)
+        return ts
+    return left
+
+
 def _describe(obj):
     return type(obj).__name__
 
@@ -127,9 +139,22 @@ _RETRY = """\
         if e != _EINTR:
             raise _error(e)
         _run_signal_handlers()
-        r = _c({args})
+{resume}        r = _c({args})
     return r
 """
+
+# pthread style: the error number comes back, EINTR among them
+# (clock_nanosleep), and the retry may need new arguments ({resume}).
+_ERRNUM_RETRY = """\
+    while r:
+        if r != _EINTR:
+            raise _error(r)
+        _run_signal_handlers()
+{resume}        r = _c({args})
+    return r
+"""
+
+_RESUME = "        ({args},) = _resume(_ffi, _lib, ({args},))\n"
 
 # PEP 475: a retried wait must not start its timeout over.
 _RETRY_TIMEOUT = """\
@@ -143,6 +168,23 @@ _RETRY_TIMEOUT = """\
             if deadline is None:
                 deadline = start + {t} / 1000.0
             {t} = max(0, _ceil((deadline - _monotonic()) * 1000.0))
+        r = _c({args})
+    return r
+"""
+
+# The same for a struct timespec timeout, counted in nanoseconds on
+# CLOCK_MONOTONIC; the caller's struct is const and stays as it was.
+_RETRY_TIMESPEC = """\
+    deadline = None
+    while r == -1:
+        e = _ffi.errno
+        if e != _EINTR:
+            raise _error(e)
+        _run_signal_handlers()
+        if {t}:
+            if deadline is None:
+                deadline = start + {t}.tv_sec * 1000000000 + {t}.tv_nsec
+            {t} = _time_left(deadline)
         r = _c({args})
     return r
 """
@@ -185,15 +227,24 @@ _NEVER = """\
 """
 
 
+def _timeout_is_timespec(entry):
+    return any(p.name == entry.timeout and p.is_pointer for p in entry.params)
+
+
 def _body(entry):
+    resume = _RESUME if entry.resume else ""
     if entry.convention == "errnum":
+        if entry.eintr == "retry":
+            return _ERRNUM_RETRY.replace("{resume}", resume)
         return _ERRNUM
     if entry.convention == "never":
         return _NEVER
     if entry.convention == "errno-set":
         return _ERRNO_SET
     if entry.eintr == "retry":
-        return _RETRY_TIMEOUT if entry.timeout else _RETRY
+        if entry.timeout:
+            return _RETRY_TIMESPEC if _timeout_is_timespec(entry) else _RETRY_TIMEOUT
+        return _RETRY.replace("{resume}", resume)
     if entry.eintr == "ignore":
         return _EINTR_ENDS.replace("{on_eintr}", "0")
     if entry.eintr == "return":
@@ -226,7 +277,9 @@ def docstring(entry):
         notes.append("%s is checked against the size of %s%s." % (
             count, buf, "; None means all of it" if entry.params[-1].name == count else ""))
     if entry.eintr == "retry":
-        notes.append("Retried when a signal interrupts it, after Python's handlers ran (PEP 475).")
+        notes.append("Retried when a signal interrupts it, after Python's handlers ran (PEP 475)%s."
+                     % ("; the retry waits only for what is left of %s" % entry.timeout
+                        if entry.timeout else ""))
     if notes:
         lines += [""] + notes
     if not entry.errors:
@@ -273,9 +326,11 @@ def make_function(entry, ffi, lib):
         else:
             signature.append(p.name)
     lines = ["def %s(%s):" % (entry.name, ", ".join(signature))]
+    env["_lib"] = lib
+    if entry.resume is not None:
+        env["_resume"] = entry.resume
     if entry.convert is not None:
         env["_convert"] = entry.convert
-        env["_lib"] = lib
         # _keep holds buffers whose addresses were passed as numbers.
         lines.append("    (%s,), _keep = _convert(_ffi, _lib, (%s,))" % (", ".join(names), ", ".join(names)))
     for p in entry.params:
@@ -293,7 +348,11 @@ def make_function(entry, ffi, lib):
             lines.append("    {0} = _check_{0}({0})".format(p.name))
         else:
             lines.append("    {0}, {1} = _check_{0}({0}, {1})".format(p.name, count))
-    if entry.timeout:
+    if entry.timeout and _timeout_is_timespec(entry):
+        env["_monotonic_ns"] = time.monotonic_ns
+        env["_time_left"] = time_left(ffi)
+        lines.append("    start = _monotonic_ns()")
+    elif entry.timeout:
         lines.append("    start = _monotonic()")
     if entry.convention == "errno-set":
         lines.append("    _ffi.errno = 0")

@@ -79,8 +79,13 @@ class Function:
     eintr       ``"retry"``: retried after Python signal handlers ran (PEP 475);
                 ``"ignore"``: EINTR means success (close(2) on Linux);
                 ``"return"``: EINTR is the normal way out (pause(2)).
-    timeout     name of a millisecond timeout parameter that a retry must
-                shorten by the time already waited.
+    timeout     name of a timeout parameter that a retry must shorten by the
+                time already waited: an int of milliseconds (negative: no
+                limit), or a ``const struct timespec *`` (NULL: no limit),
+                which is then never written: the retry passes a new one.
+    resume      callable(ffi, lib, args) -> args for the call retried after
+                EINTR, when retrying the same arguments would be wrong
+                (clock_nanosleep sleeps again only for the time left).
     nullable    pointer parameters that accept ``None`` for NULL.
     sizes       pointer parameter -> the parameter that counts its elements
                 (bytes for ``void *``); the count is checked against the
@@ -100,7 +105,8 @@ class Function:
 
     def __init__(self, proto, man, errors=None, convention="errno", eintr=None,
                  timeout=None, nullable=(), sizes=None, defaults=None, cdef=None,
-                 symbol=None, convert=None, blocking=False, public=True, stdlib=None, doc=""):
+                 symbol=None, convert=None, blocking=False, public=True, stdlib=None, doc="",
+                 resume=None):
         m = _PROTO.match(proto)
         if m is None:
             raise ValueError("cannot parse prototype %r" % proto)
@@ -120,6 +126,7 @@ class Function:
         self.cdef = " ".join((cdef or proto).split())
         self.symbol = symbol or self.name
         self.convert = convert
+        self.resume = resume
         self.blocking = blocking
         self.public = public
         self.stdlib = stdlib
@@ -131,6 +138,13 @@ class Function:
                 raise ValueError("%s: unknown parameters %s" % (self.name, sorted(unknown)))
         if timeout is not None and timeout not in known:
             raise ValueError("%s: unknown timeout parameter %r" % (self.name, timeout))
+        if timeout is not None:
+            kind = {p.name: p for p in self.params}[timeout]
+            if kind.is_pointer and kind.pointee != "struct timespec":
+                raise ValueError("%s: a timeout pointer must be a struct timespec *, not %s"
+                                 % (self.name, kind.ctype))
+        if resume is not None and self.eintr != "retry":
+            raise ValueError("%s: resume only makes sense with eintr='retry'" % self.name)
 
     def __repr__(self):
         return "Function(%r)" % self.proto

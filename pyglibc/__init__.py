@@ -22,6 +22,7 @@ _HOMES = {
     "Capability": "pyglibc._capabilities",
     "capabilities": "pyglibc._capabilities",
     "set_capabilities": "pyglibc._capabilities",
+    "inotify": "pyglibc._inotify",
 }
 
 __all__ = sorted(_HOMES)

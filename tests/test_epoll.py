@@ -1,4 +1,4 @@
-"""epoll(7): epoll_create1(2), epoll_ctl(2), epoll_wait(2), epoll_pwait(2)."""
+"""epoll(7): epoll_create1(2), epoll_ctl(2), epoll_wait(2), epoll_pwait(2), epoll_pwait2(2)."""
 
 import errno
 import os
@@ -21,9 +21,12 @@ from glibc import (
     epoll_ctl,
     epoll_event,
     epoll_pwait,
+    epoll_pwait2,
     epoll_wait,
     sigset_t,
+    timespec,
 )
+from interrupts import signalled_during, within_the_first_wait
 
 
 def interest(events, fd):
@@ -160,6 +163,81 @@ def test_epoll_wait_after_a_handler_keeps_the_whole_timeout_not_more(epfd, fds, 
     # take at least 0.72 s; the long timeout leaves a slow machine room to
     # send the signal before the wait ends.
     assert 0.6 <= elapsed < 0.7
+
+
+# -- epoll_pwait2(2): a struct timespec timeout ------------------------------------------------
+
+
+def duration(ns):
+    ts = timespec()
+    ts.tv_sec, ts.tv_nsec = divmod(ns, 10**9)
+    return ts
+
+
+def test_epoll_pwait2_reports_a_ready_fd_and_none_waits_without_limit(epfd, fds):
+    r, w = fds.pipe()
+    epoll_ctl(epfd, EPOLL_CTL_ADD, r, interest(EPOLLIN, r))
+    events = epoll_event.array(4)
+    assert epoll_pwait2(epfd, events, 4, duration(0), None) == 0
+    os.write(w, b"x")
+    assert epoll_pwait2(epfd, events, 4, None, None) == 1
+    assert (events[0].data.fd, events[0].events) == (r, EPOLLIN)
+
+
+def test_epoll_pwait2_times_out_below_the_millisecond(epfd, fds):
+    r, _ = fds.pipe()
+    epoll_ctl(epfd, EPOLL_CTL_ADD, r, interest(EPOLLIN, r))
+    start = time.monotonic_ns()
+    assert epoll_pwait2(epfd, epoll_event.array(1), 1, duration(300_000), None) == 0
+    assert time.monotonic_ns() - start >= 300_000  # 0.3 ms, which epoll_wait cannot say
+
+
+def test_epoll_pwait2_waits_with_its_sigmask(epfd, signal_mask, on_signal, sigset):
+    def handler(signum, frame):
+        raise Delivered
+
+    on_signal(signal.SIGUSR1, handler)
+    signal_mask(signal.SIGUSR1)
+    signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)
+    events = epoll_event.array(4)
+    assert epoll_pwait2(epfd, events, 4, duration(0), None) == 0  # still blocked
+    with pytest.raises(Delivered):
+        epoll_pwait2(epfd, events, 4, duration(10**9), sigset())
+    assert signal.SIGUSR1 not in signal.sigpending()
+
+
+def test_epoll_pwait2_after_a_handler_waits_only_for_the_time_left(epfd, fds, on_signal, helper):
+    r, _ = fds.pipe()
+    epoll_ctl(epfd, EPOLL_CTL_ADD, r, interest(EPOLLIN, r))
+    timeout = duration(300_000_000)
+    seen = signalled_during(helper, on_signal, "epoll_pwait2")
+    start = time.monotonic()
+    assert epoll_pwait2(epfd, epoll_event.array(1), 1, timeout, None) == 0
+    assert within_the_first_wait(start, time.monotonic(), 0.3, seen)
+    assert (timeout.tv_sec, timeout.tv_nsec) == (0, 300_000_000)  # the caller's is left alone
+
+
+@pytest.mark.parametrize("sec, nsec", [(-1, 0), (0, 10**9)])
+def test_an_epoll_pwait2_timeout_out_of_range_is_einval(sec, nsec, epfd, raises_errno):
+    bad = timespec()
+    bad.tv_sec, bad.tv_nsec = sec, nsec
+    with raises_errno("epoll_pwait2", "EINVAL"):
+        epoll_pwait2(epfd, epoll_event.array(1), 1, bad, None)
+
+
+def test_epoll_pwait2_on_a_pipe_is_einval_and_on_a_closed_fd_ebadf(fds, raises_errno):
+    r, _ = fds.pipe()
+    with raises_errno("epoll_pwait2", "EINVAL"):
+        epoll_pwait2(r, epoll_event.array(1), 1, None, None)
+    gone = os.dup(r)
+    os.close(gone)
+    with raises_errno("epoll_pwait2", "EBADF"):
+        epoll_pwait2(gone, epoll_event.array(1), 1, None, None)
+
+
+def test_epoll_pwait2_maxevents_beyond_the_array_is_refused_before_the_call():
+    with pytest.raises(ValueError, match="epoll_pwait2: events has 2 elements"):
+        epoll_pwait2(-1, epoll_event.array(2), 3, None, None)
 
 
 # -- errors -----------------------------------------------------------------------------

@@ -59,8 +59,10 @@ def with_coverage(readme, section):
     return readme[:start] + section + readme[end:]
 
 
-def _annotation(entry, param):
-    if not param.is_pointer:
+def _annotation(entry, param, pointer_typedefs=()):
+    if param.ctype in pointer_typedefs:
+        annotation = "_CData"  # timer_t: glibc makes it a void *
+    elif not param.is_pointer:
         annotation = "int"
     elif param.is_buffer:
         annotation = "_Buffer"
@@ -71,12 +73,12 @@ def _annotation(entry, param):
     return annotation
 
 
-def _signature(entry):
+def _signature(entry, pointer_typedefs=()):
     counts = set(entry.sizes.values())
     last = entry.params[-1].name if entry.params else None
     out = []
     for p in entry.params:
-        annotation = _annotation(entry, p)
+        annotation = _annotation(entry, p, pointer_typedefs)
         if p.name in entry.defaults or (p.name in counts and p.name == last):
             if p.name in counts:
                 annotation = "Optional[int]"
@@ -106,6 +108,8 @@ def stubs(fams):
         "lib: Any",
         "__all__: list[str]",
     ]
+    pointer_typedefs = {t.c_name for fam in fams for t in fam.types
+                        if t.cdef.startswith("typedef") and "*" in t.cdef}
     for fam in fams:
         lines += ["", "# %s: %s" % (fam.name, fam.doc)]
         lines += ["%s: CType" % t.name for t in fam.types]
@@ -114,7 +118,8 @@ def stubs(fams):
         for f in fam.functions:
             if f.public:
                 result = "_CData" if "*" in f.restype else "None" if f.restype == "void" else "int"
-                lines.append("def %s(%s) -> %s: ..." % (f.name, _signature(f), result))
+                lines.append("def %s(%s) -> %s: ..." % (f.name, _signature(f, pointer_typedefs),
+                                                         result))
     return "\n".join(lines) + "\n"
 
 

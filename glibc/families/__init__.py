@@ -1,7 +1,7 @@
 """The binding tables: one module per header family.
 
 The order matters: a family may use types declared by an earlier one
-(``struct itimerspec`` in timerfd is built from time's ``struct timespec``).
+(timerfd_settime takes the ``struct itimerspec`` that time declares).
 """
 
 import importlib

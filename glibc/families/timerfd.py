@@ -1,6 +1,6 @@
 """<sys/timerfd.h>: timers that notify through a file descriptor (timerfd_create(2))."""
 
-from glibc._spec import Family, Function, Type, names
+from glibc._spec import Family, Function, names
 from glibc.families._reasons import ANON_INODE, BAD_POINTER
 
 _BAD_TIMERFD = dict(
@@ -13,11 +13,6 @@ FAMILY = Family(
     "timerfd",
     headers=["<sys/timerfd.h>"],
     doc="timers whose expirations are counted by a file descriptor",
-    types=[
-        Type("itimerspec",
-             "struct itimerspec { struct timespec it_interval; struct timespec it_value; ...; };",
-             man="itimerspec(3type)"),
-    ],
     constants=names("TFD_TIMER_ABSTIME TFD_CLOEXEC TFD_NONBLOCK"),
     optional=names("TFD_TIMER_CANCEL_ON_SET"),
     functions=[
