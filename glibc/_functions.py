@@ -147,6 +147,25 @@ _RETRY_TIMEOUT = """\
     return r
 """
 
+# The same for a ``const struct timespec *`` timeout (NULL: no limit): the
+# deadline is counted in integer nanoseconds from the first call, and each
+# retry passes a new timespec with what is left of it.
+_RETRY_TIMESPEC = """\
+    deadline = None
+    while r == -1:
+        e = _ffi.errno
+        if e != _EINTR:
+            raise _error(e)
+        _run_signal_handlers()
+        if {t} != _NULL:
+            if deadline is None:
+                deadline = start + {t}[0].tv_sec * 1000000000 + {t}[0].tv_nsec
+            left = max(0, deadline - _monotonic_ns())
+            {t} = _new_timespec((left // 1000000000, left % 1000000000))
+        r = _c({args})
+    return r
+"""
+
 _ONCE = """\
     if r == -1:
         raise _error(_ffi.errno)
@@ -175,13 +194,20 @@ _NEVER = """\
 """
 
 
+def _timespec_timeout(entry):
+    """True when the entry's timeout is a ``struct timespec *``, not milliseconds."""
+    return any(p.name == entry.timeout and p.pointee == "struct timespec" for p in entry.params)
+
+
 def _body(entry):
     if entry.convention == "errnum":
         return _ERRNUM
     if entry.convention == "never":
         return _NEVER
     if entry.eintr == "retry":
-        return _RETRY_TIMEOUT if entry.timeout else _RETRY
+        if entry.timeout is None:
+            return _RETRY
+        return _RETRY_TIMESPEC if _timespec_timeout(entry) else _RETRY_TIMEOUT
     if entry.eintr == "ignore":
         return _EINTR_ENDS.replace("{on_eintr}", "0")
     if entry.eintr == "return":
@@ -213,7 +239,10 @@ def docstring(entry):
     for buf, count in sorted(entry.sizes.items()):
         notes.append("%s is checked against the size of %s%s." % (
             count, buf, "; None means all of it" if entry.params[-1].name == count else ""))
-    if entry.eintr == "retry":
+    if entry.eintr == "retry" and entry.timeout:
+        notes.append("Retried when a signal interrupts it, after Python's handlers ran, with "
+                     "what is left of %s (PEP 475)." % entry.timeout)
+    elif entry.eintr == "retry":
         notes.append("Retried when a signal interrupts it, after Python's handlers ran (PEP 475).")
     if notes:
         lines += [""] + notes
@@ -241,6 +270,8 @@ def make_function(entry, ffi, lib):
         "_CData": ffi.CData,
         "_EINTR": errno.EINTR,
         "_monotonic": time.monotonic,
+        "_monotonic_ns": time.monotonic_ns,
+        "_NULL": ffi.NULL,
         "_run_signal_handlers": run_signal_handlers,
         "_ceil": math.ceil,
         "_bad_argument": argument_error(ffi, entry),
@@ -279,7 +310,10 @@ def make_function(entry, ffi, lib):
             lines.append("    {0} = _check_{0}({0})".format(p.name))
         else:
             lines.append("    {0}, {1} = _check_{0}({0}, {1})".format(p.name, count))
-    if entry.timeout:
+    if entry.timeout and _timespec_timeout(entry):
+        env["_new_timespec"] = lambda value, _new=ffi.new: _new("struct timespec *", value)
+        lines.append("    start = _monotonic_ns()")
+    elif entry.timeout:
         lines.append("    start = _monotonic()")
     argtuple = "(%s,)" % ", ".join(names) if names else "()"
     lines.append(_FIRST_CALL.format(args=", ".join(names), argtuple=argtuple))

@@ -76,8 +76,9 @@ class Function:
     eintr       ``"retry"``: retried after Python signal handlers ran (PEP 475);
                 ``"ignore"``: EINTR means success (close(2) on Linux);
                 ``"return"``: EINTR is the normal way out (pause(2)).
-    timeout     name of a millisecond timeout parameter that a retry must
-                shorten by the time already waited.
+    timeout     name of a timeout parameter that a retry must shorten by
+                the time already waited: milliseconds, or a
+                ``const struct timespec *`` (NULL: no limit).
     nullable    pointer parameters that accept ``None`` for NULL.
     sizes       pointer parameter -> the parameter that counts its elements
                 (bytes for ``void *``); the count is checked against the
