@@ -17,6 +17,10 @@ _HOMES = {
     "subreaper": "pyglibc._subreaper",
     "eventfd": "pyglibc._eventfd",
     "timerfd": "pyglibc._timerfd",
+    "signals": "pyglibc._signals",
+    "sigwait": "pyglibc._signals",
+    "siginfo": "pyglibc._signals",
+    "sigqueue": "pyglibc._signals",
 }
 
 __all__ = sorted(_HOMES)

@@ -180,7 +180,7 @@ def watchdog():
 
 
 # x86_64 system call numbers (<asm/unistd_64.h>), as /proc/<tid>/syscall shows them.
-_SYSCALLS = {"read": 0, "pause": 34, "epoll_wait": 232,
+_SYSCALLS = {"read": 0, "poll": 7, "pause": 34, "epoll_wait": 232,
              "rt_sigtimedwait": 128, "rt_sigsuspend": 130}
 
 

@@ -192,8 +192,9 @@ FAMILY = Family(
             "int sigqueue(pid_t pid, int sig, const union sigval value);", man="sigqueue(3)",
             stdlib=None, errors=dict(_SEND, **_QUEUE_FULL),
             doc="Send sig with value to process pid; the receiver finds it in si_value and "
-                "si_code is SI_QUEUE.  value is a union sigval: glibc.sigval()[0], or "
-                "{'sival_int': 7}.",
+                "si_code is SI_QUEUE.  value is a union sigval: glibc.sigval()[0] after "
+                "setting one field, or a dict such as {'sival_int': 7}, which leaves the "
+                "rest of the union undefined, as in C.",
         ),
         Function(
             "int tgkill(pid_t tgid, pid_t tid, int sig);", man="tgkill(2)",
