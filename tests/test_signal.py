@@ -1,6 +1,7 @@
 """Signal sets, the signal mask and signalfd (sigsetops(3), sigprocmask(2), signalfd(2))."""
 
 import errno
+import faulthandler
 import os
 import signal
 import threading
@@ -15,9 +16,12 @@ from glibc import (
     SIG_BLOCK,
     SIG_SETMASK,
     SIG_UNBLOCK,
+    SS_DISABLE,
+    SS_ONSTACK,
     pthread_sigmask,
     sigabbrev_np,
     sigaddset,
+    sigaltstack,
     sigandset,
     sigdescr_np,
     sigdelset,
@@ -30,6 +34,7 @@ from glibc import (
     sigorset,
     sigprocmask,
     sigset_t,
+    stack_t,
 )
 
 SIGUSR1, SIGUSR2 = signal.SIGUSR1, signal.SIGUSR2
@@ -292,3 +297,50 @@ def test_sigisemptyset_sees_a_set_of_real_time_signals_only(sigset):
     # word of the set through an int, and so misses signals 33 to 64.
     for signum in (glibc.SIGRTMIN, glibc.SIGRTMAX):
         assert sigisemptyset(sigset(signum)) == 0
+
+
+# -- sigaltstack(2) --------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not faulthandler.is_enabled(), reason="faulthandler is off (pytest -p no:faulthandler)")
+def test_sigaltstack_reports_the_stack_faulthandler_installed():
+    # faulthandler runs its handlers on an alternate stack of its own, so
+    # that a stack overflow can still be reported.
+    old = stack_t()
+    assert sigaltstack(None, old) == 0
+    assert old.ss_flags == 0  # installed, and not in use right now
+    assert old.ss_size >= glibc.MINSIGSTKSZ
+    assert old.ss_sp != glibc.ffi.NULL
+
+
+def test_sigaltstack_disables_the_stack():
+    # In a child, which has its own copy of the stack settings to lose.
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            now = stack_t()
+            sigaltstack(stack_t({"ss_flags": SS_DISABLE}), None)
+            sigaltstack(None, now)
+            code = 0 if now.ss_flags == SS_DISABLE else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_sigaltstack_will_not_install_a_stack():
+    before, after = stack_t(), stack_t()
+    sigaltstack(None, before)
+    memory = glibc.ffi.new("char[]", 4 * glibc.SIGSTKSZ)
+    new = stack_t({"ss_sp": memory, "ss_size": len(memory), "ss_flags": 0})
+    with pytest.raises(ValueError, match="^sigaltstack: ss may only disable"):
+        sigaltstack(new, None)
+    sigaltstack(None, after)
+    assert (after.ss_sp, after.ss_size, after.ss_flags) == (
+        before.ss_sp, before.ss_size, before.ss_flags)
+
+
+def test_sigaltstack_with_an_unknown_mode_is_einval(raises_errno):
+    with raises_errno("sigaltstack", "EINVAL"):
+        sigaltstack(stack_t({"ss_flags": SS_DISABLE | SS_ONSTACK}), None)

@@ -37,6 +37,22 @@ _SEND_INFO = dict(
 _WAIT = dict(BAD_POINTER, **INTERRUPTED)
 
 
+def _only_disabling(ffi, lib, args):
+    """sigaltstack's ss may read the stack (None) or disable it, never install one.
+
+    The kernel would go on writing signal frames into ss_sp long after the
+    call, into memory that Python may have freed by then.
+    """
+    ss, old_ss = args
+    if isinstance(ss, ffi.CData) and ffi.typeof(ss) in (ffi.typeof("stack_t *"),
+                                                         ffi.typeof("stack_t[]")):
+        if ss != ffi.NULL and not ss[0].ss_flags & lib.SS_DISABLE:
+            raise ValueError("sigaltstack: ss may only disable the alternate stack (SS_DISABLE "
+                             "in ss_flags): installing one from Python would leave the kernel "
+                             "writing into memory Python does not keep")
+    return (ss, old_ss), None
+
+
 def _setop(proto, doc):
     return Function(proto, man="sigsetops(3)", errors=_BAD_SIGNAL, stdlib=None, doc=doc)
 
@@ -56,6 +72,8 @@ FAMILY = Family(
         Type("clock_t", "typedef int... clock_t;", man="clock_t(3type)"),
         Type("sigval", "union sigval { int sival_int; void *sival_ptr; ...; };",
              man="sigval(3type)"),
+        Type("stack_t", "typedef struct { void *ss_sp; int ss_flags; size_t ss_size; ...; } stack_t;",
+             man="sigaltstack(2)"),
         Type("siginfo_t", """
             typedef struct {
                 int si_signo; int si_errno; int si_code;
@@ -220,6 +238,20 @@ FAMILY = Family(
             symbol="glibc_rt_tgsigqueueinfo",
             doc="rt_sigqueueinfo() to thread tid of process tgid only.  No glibc wrapper: "
                 "syscall(2).",
+        ),
+        Function(
+            "int sigaltstack(const stack_t *ss, stack_t *old_ss);", man="sigaltstack(2)",
+            nullable=("ss", "old_ss"), convert=_only_disabling, stdlib=None,
+            errors=dict(
+                BAD_POINTER,
+                EINVAL="ss_flags of ss is neither 0, SS_ONSTACK nor SS_DISABLE (with "
+                       "SS_AUTODISARM at most)",
+                ENOMEM="ss_size of ss is below MINSIGSTKSZ",
+                EPERM="the thread is running on its alternate stack, which cannot change then",
+            ),
+            doc="Store the thread's alternate signal stack in old_ss (ss_flags SS_DISABLE: "
+                "none; SS_ONSTACK: in use now), and, with ss, disable it.  Installing a "
+                "stack is refused (ValueError): its memory must outlive the call.",
         ),
         _never("pid_t getpid(void);", "getpid(2)", "Return the caller's process id.",
                stdlib="os.getpid"),
