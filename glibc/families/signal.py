@@ -169,7 +169,7 @@ FAMILY = Family(
         ),
         Function(
             "int sigwaitinfo(const sigset_t *set, siginfo_t *info);", man="sigwaitinfo(2)",
-            nullable=("info",), blocking=True, errors=_WAIT, stdlib=None,
+            nullable=("info",), blocking=True, errors=_WAIT, stdlib="signal.sigwaitinfo (3.3)",
             doc="Wait for a signal of set to be pending, take it and describe it in info "
                 "(None: do not); return its number.  Block the signals of set first.",
         ),
