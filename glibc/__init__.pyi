@@ -17,8 +17,8 @@ __all__: list[str]
 
 # signal: signals, signal sets, the per-thread signal mask and siginfo_t
 sigset_t: CType
-pid_t: CType
 uid_t: CType
+sig_atomic_t: CType
 clock_t: CType
 sigval: CType
 stack_t: CType

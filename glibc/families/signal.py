@@ -53,12 +53,23 @@ def _only_disabling(ffi, lib, args):
     return (ss, old_ss), None
 
 
+def _pid_int(proto):
+    """The cdef of a prototype with pid_t spelled int.
+
+    pid_t is declared by the wait family, which comes later in ORDER (cffi
+    must see a typedef before its first use); it is an int on every Linux
+    ABI, and the C compiler converts one to the other.
+    """
+    return proto.replace("pid_t", "int")
+
+
 def _setop(proto, doc):
     return Function(proto, man="sigsetops(3)", errors=_BAD_SIGNAL, stdlib=None, doc=doc)
 
 
 def _never(proto, man, doc, stdlib=None):
-    return Function(proto, man=man, convention="never", stdlib=stdlib, doc=doc)
+    return Function(proto, man=man, convention="never", stdlib=stdlib, doc=doc,
+                    cdef=_pid_int(proto))
 
 
 FAMILY = Family(
@@ -67,8 +78,8 @@ FAMILY = Family(
     doc="signals, signal sets, the per-thread signal mask and siginfo_t",
     types=[
         Type("sigset_t", "typedef struct { ...; } sigset_t;", man="sigsetops(3)"),
-        Type("pid_t", "typedef int... pid_t;", man="pid_t(3type)"),
         Type("uid_t", "typedef int... uid_t;", man="uid_t(3type)"),
+        Type("sig_atomic_t", "typedef int... sig_atomic_t;", man="sig_atomic_t(3type)"),
         Type("clock_t", "typedef int... clock_t;", man="clock_t(3type)"),
         Type("sigval", "union sigval { int sival_int; void *sival_ptr; ...; };",
              man="sigval(3type)"),
@@ -77,7 +88,7 @@ FAMILY = Family(
         Type("siginfo_t", """
             typedef struct {
                 int si_signo; int si_errno; int si_code;
-                pid_t si_pid; uid_t si_uid;
+                int si_pid; uid_t si_uid;
                 int si_status; clock_t si_utime; clock_t si_stime;
                 union sigval si_value; int si_int; void *si_ptr;
                 int si_timerid; int si_overrun;
@@ -197,6 +208,7 @@ FAMILY = Family(
                 "restarts the wait itself when another signal's handler interrupts it.",
         ),
         Function("int kill(pid_t pid, int sig);", man="kill(2)", errors=_SEND,
+                 cdef="int kill(int pid, int sig);",
                  stdlib="os.kill",
                  doc="Send sig to process pid; pid 0: to the caller's process group, -1: to "
                      "every process it may signal, < -1: to process group -pid.  sig 0 only "
@@ -208,6 +220,7 @@ FAMILY = Family(
                  doc="Send sig to every process of process group pgrp (0: the caller's)."),
         Function(
             "int sigqueue(pid_t pid, int sig, const union sigval value);", man="sigqueue(3)",
+            cdef="int sigqueue(int pid, int sig, const union sigval value);",
             stdlib=None, errors=dict(_SEND, **_QUEUE_FULL),
             doc="Send sig with value to process pid; the receiver finds it in si_value and "
                 "si_code is SI_QUEUE.  value is a union sigval: glibc.sigval()[0] after "
@@ -216,6 +229,7 @@ FAMILY = Family(
         ),
         Function(
             "int tgkill(pid_t tgid, pid_t tid, int sig);", man="tgkill(2)",
+            cdef="int tgkill(int tgid, int tid, int sig);",
             stdlib="signal.pthread_kill (3.3)",
             errors=dict(_QUEUE_FULL, EINVAL="tgid or tid is not positive, or sig is not a "
                                             "valid signal number",
@@ -226,7 +240,7 @@ FAMILY = Family(
         Function(
             "int rt_sigqueueinfo(pid_t tgid, int sig, siginfo_t *info);",
             man="rt_sigqueueinfo(2)", stdlib=None, errors=_SEND_INFO,
-            cdef="int glibc_rt_sigqueueinfo(pid_t tgid, int sig, siginfo_t *info);",
+            cdef="int glibc_rt_sigqueueinfo(int tgid, int sig, siginfo_t *info);",
             symbol="glibc_rt_sigqueueinfo",
             doc="Send sig to process tgid with the siginfo_t info as the receiver will see "
                 "it (the kernel sets si_signo to sig).  No glibc wrapper: syscall(2).",
@@ -234,7 +248,7 @@ FAMILY = Family(
         Function(
             "int rt_tgsigqueueinfo(pid_t tgid, pid_t tid, int sig, siginfo_t *info);",
             man="rt_tgsigqueueinfo(2)", stdlib=None, errors=_SEND_INFO,
-            cdef="int glibc_rt_tgsigqueueinfo(pid_t tgid, pid_t tid, int sig, siginfo_t *info);",
+            cdef="int glibc_rt_tgsigqueueinfo(int tgid, int tid, int sig, siginfo_t *info);",
             symbol="glibc_rt_tgsigqueueinfo",
             doc="rt_sigqueueinfo() to thread tid of process tgid only.  No glibc wrapper: "
                 "syscall(2).",
