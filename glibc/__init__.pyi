@@ -252,9 +252,18 @@ def epoll_ctl(epfd: int, op: int, fd: int, event: Optional[_CData]) -> int: ...
 def epoll_wait(epfd: int, events: _CData, maxevents: int, timeout: int) -> int: ...
 def epoll_pwait(epfd: int, events: _CData, maxevents: int, timeout: int, sigmask: Optional[_CData]) -> int: ...
 
-# unistd: file descriptors, pipes and waiting for a signal
+# unistd: file descriptors, pipes, reading and writing, seeking, syncing and waiting for a signal
+off_t: CType
+off64_t: CType
 PIPE_BUF: int
 FD_SETSIZE: int
+SEEK_SET: int
+SEEK_CUR: int
+SEEK_END: int
+SEEK_DATA: int
+SEEK_HOLE: int
+CLOSE_RANGE_UNSHARE: int
+CLOSE_RANGE_CLOEXEC: int
 def pipe(pipefd: _CData) -> int: ...
 def pipe2(pipefd: _CData, flags: int) -> int: ...
 def dup(oldfd: int) -> int: ...
@@ -262,17 +271,183 @@ def dup2(oldfd: int, newfd: int) -> int: ...
 def dup3(oldfd: int, newfd: int, flags: int) -> int: ...
 def read(fd: int, buf: _Buffer, count: Optional[int] = ...) -> int: ...
 def close(fd: int) -> int: ...
+def write(fd: int, buf: _Buffer, count: Optional[int] = ...) -> int: ...
+def pread(fd: int, buf: _Buffer, count: int, offset: int) -> int: ...
+def pwrite(fd: int, buf: _Buffer, count: int, offset: int) -> int: ...
+def lseek(fd: int, offset: int, whence: int) -> int: ...
+def ftruncate(fd: int, length: int) -> int: ...
+def fsync(fd: int) -> int: ...
+def fdatasync(fd: int) -> int: ...
+def syncfs(fd: int) -> int: ...
+def close_range(first: int, last: int, flags: int) -> int: ...
 def pause() -> int: ...
 
-# fcntl: open(2) flags and fcntl(2) commands
+# fcntl: open(2) flags, fcntl(2) commands and locks, file advice and space allocation
+mode_t: CType
+struct_flock: CType
+f_owner_ex: CType
+O_ACCMODE: int
+O_RDONLY: int
+O_WRONLY: int
+O_RDWR: int
+O_CREAT: int
+O_EXCL: int
+O_NOCTTY: int
+O_TRUNC: int
+O_APPEND: int
+O_NONBLOCK: int
+O_NDELAY: int
+O_SYNC: int
+O_FSYNC: int
+O_ASYNC: int
+O_LARGEFILE: int
+O_DIRECTORY: int
+O_NOFOLLOW: int
 O_CLOEXEC: int
 O_DIRECT: int
-O_NONBLOCK: int
+O_NOATIME: int
+O_PATH: int
+O_TMPFILE: int
+O_DSYNC: int
+O_RSYNC: int
+F_DUPFD: int
+F_DUPFD_CLOEXEC: int
+F_GETFD: int
+F_SETFD: int
+FD_CLOEXEC: int
+F_GETFL: int
+F_SETFL: int
+F_GETLK: int
+F_SETLK: int
+F_SETLKW: int
+F_GETLK64: int
+F_SETLK64: int
+F_SETLKW64: int
+F_OFD_GETLK: int
+F_OFD_SETLK: int
+F_OFD_SETLKW: int
+F_RDLCK: int
+F_WRLCK: int
+F_UNLCK: int
+F_EXLCK: int
+F_SHLCK: int
+F_GETOWN: int
+F_SETOWN: int
+F_GETOWN_EX: int
+F_SETOWN_EX: int
+F_OWNER_TID: int
+F_OWNER_PID: int
+F_OWNER_PGRP: int
+F_OWNER_GID: int
+F_GETSIG: int
+F_SETSIG: int
+F_GETLEASE: int
+F_SETLEASE: int
+F_NOTIFY: int
+DN_ACCESS: int
+DN_MODIFY: int
+DN_CREATE: int
+DN_DELETE: int
+DN_RENAME: int
+DN_ATTRIB: int
+DN_MULTISHOT: int
 F_SETPIPE_SZ: int
 F_GETPIPE_SZ: int
+F_ADD_SEALS: int
+F_GET_SEALS: int
+F_SEAL_SEAL: int
+F_SEAL_SHRINK: int
+F_SEAL_GROW: int
+F_SEAL_WRITE: int
+F_SEAL_FUTURE_WRITE: int
+F_GET_RW_HINT: int
+F_SET_RW_HINT: int
+F_GET_FILE_RW_HINT: int
+F_SET_FILE_RW_HINT: int
+RWH_WRITE_LIFE_NOT_SET: int
+RWH_WRITE_LIFE_NONE: int
+RWH_WRITE_LIFE_SHORT: int
+RWH_WRITE_LIFE_MEDIUM: int
+RWH_WRITE_LIFE_LONG: int
+RWH_WRITE_LIFE_EXTREME: int
+RWF_WRITE_LIFE_NOT_SET: int
+LOCK_SH: int
+LOCK_EX: int
+LOCK_NB: int
+LOCK_UN: int
+AT_FDCWD: int
+AT_SYMLINK_NOFOLLOW: int
+AT_REMOVEDIR: int
+AT_SYMLINK_FOLLOW: int
+AT_NO_AUTOMOUNT: int
+AT_EMPTY_PATH: int
+AT_RECURSIVE: int
+AT_EACCESS: int
+AT_STATX_SYNC_TYPE: int
+AT_STATX_SYNC_AS_STAT: int
+AT_STATX_FORCE_SYNC: int
+AT_STATX_DONT_SYNC: int
+POSIX_FADV_NORMAL: int
+POSIX_FADV_RANDOM: int
+POSIX_FADV_SEQUENTIAL: int
+POSIX_FADV_WILLNEED: int
+POSIX_FADV_DONTNEED: int
+POSIX_FADV_NOREUSE: int
+FALLOC_FL_KEEP_SIZE: int
+FALLOC_FL_PUNCH_HOLE: int
+FALLOC_FL_NO_HIDE_STALE: int
+FALLOC_FL_COLLAPSE_RANGE: int
+FALLOC_FL_ZERO_RANGE: int
+FALLOC_FL_INSERT_RANGE: int
+FALLOC_FL_UNSHARE_RANGE: int
+SYNC_FILE_RANGE_WAIT_BEFORE: int
+SYNC_FILE_RANGE_WRITE: int
+SYNC_FILE_RANGE_WAIT_AFTER: int
+SYNC_FILE_RANGE_WRITE_AND_WAIT: int
+S_IFMT: int
+S_IFDIR: int
+S_IFCHR: int
+S_IFBLK: int
+S_IFREG: int
+S_IFIFO: int
+S_IFLNK: int
+S_IFSOCK: int
+S_ISUID: int
+S_ISGID: int
+S_ISVTX: int
+S_IRWXU: int
+S_IRUSR: int
+S_IWUSR: int
+S_IXUSR: int
+S_IRWXG: int
+S_IRGRP: int
+S_IWGRP: int
+S_IXGRP: int
+S_IRWXO: int
+S_IROTH: int
+S_IWOTH: int
+S_IXOTH: int
 O_NOTIFICATION_PIPE: int  # only where the headers define it
+F_SEAL_EXEC: int  # only where the headers define it
+F_DUPFD_QUERY: int  # only where the headers define it
+F_CREATED_QUERY: int  # only where the headers define it
+AT_HANDLE_FID: int  # only where the headers define it
+AT_HANDLE_MNT_ID_UNIQUE: int  # only where the headers define it
+AT_HANDLE_CONNECTABLE: int  # only where the headers define it
+FALLOC_FL_ALLOCATE_RANGE: int  # only where the headers define it
+FALLOC_FL_WRITE_ZEROES: int  # only where the headers define it
+def fcntl(fd: int, cmd: int, arg: int = ...) -> int: ...
+def flock(fd: int, operation: int) -> int: ...
+def openat(dirfd: int, pathname: _Buffer, flags: int, mode: int = ...) -> int: ...
+def posix_fadvise(fd: int, offset: int, len: int, advice: int) -> int: ...
+def posix_fallocate(fd: int, offset: int, len: int) -> int: ...
+def fallocate(fd: int, mode: int, offset: int, len: int) -> int: ...
+def readahead(fd: int, offset: int, count: int) -> int: ...
+def sync_file_range(fd: int, offset: int, nbytes: int, flags: int) -> int: ...
 
 # prctl: per-process and per-thread attributes
+u64: CType
+prctl_mm_map: CType
 PR_SET_PDEATHSIG: int
 PR_GET_PDEATHSIG: int
 PR_GET_DUMPABLE: int
@@ -306,6 +481,7 @@ PR_TASK_PERF_EVENTS_ENABLE: int
 PR_MCE_KILL: int
 PR_MCE_KILL_GET: int
 PR_SET_MM: int
+PR_SET_PTRACER: int
 PR_SET_CHILD_SUBREAPER: int
 PR_GET_CHILD_SUBREAPER: int
 PR_SET_NO_NEW_PRIVS: int
@@ -313,6 +489,11 @@ PR_GET_NO_NEW_PRIVS: int
 PR_GET_TID_ADDRESS: int
 PR_SET_THP_DISABLE: int
 PR_GET_THP_DISABLE: int
+PR_MPX_ENABLE_MANAGEMENT: int
+PR_MPX_DISABLE_MANAGEMENT: int
+PR_SET_FP_MODE: int
+PR_GET_FP_MODE: int
+PR_CAP_AMBIENT: int
 PR_UNALIGN_NOPRINT: int
 PR_UNALIGN_SIGBUS: int
 PR_FPEMU_NOPRINT: int
@@ -352,27 +533,513 @@ PR_SET_MM_ENV_START: int
 PR_SET_MM_ENV_END: int
 PR_SET_MM_AUXV: int
 PR_SET_MM_EXE_FILE: int
-PR_SET_PTRACER: int
+PR_SET_MM_MAP: int
+PR_SET_MM_MAP_SIZE: int
 PR_SET_PTRACER_ANY: int
+PR_FP_MODE_FR: int
+PR_FP_MODE_FRE: int
+PR_CAP_AMBIENT_IS_SET: int
+PR_CAP_AMBIENT_RAISE: int
+PR_CAP_AMBIENT_LOWER: int
+PR_CAP_AMBIENT_CLEAR_ALL: int
+PR_SVE_SET_VL: int  # only where the headers define it
+PR_SVE_GET_VL: int  # only where the headers define it
+PR_GET_SPECULATION_CTRL: int  # only where the headers define it
+PR_SET_SPECULATION_CTRL: int  # only where the headers define it
+PR_PAC_RESET_KEYS: int  # only where the headers define it
+PR_SET_TAGGED_ADDR_CTRL: int  # only where the headers define it
+PR_GET_TAGGED_ADDR_CTRL: int  # only where the headers define it
+PR_SET_IO_FLUSHER: int  # only where the headers define it
+PR_GET_IO_FLUSHER: int  # only where the headers define it
+PR_SET_SYSCALL_USER_DISPATCH: int  # only where the headers define it
+PR_PAC_SET_ENABLED_KEYS: int  # only where the headers define it
+PR_PAC_GET_ENABLED_KEYS: int  # only where the headers define it
+PR_SCHED_CORE: int  # only where the headers define it
+PR_SME_SET_VL: int  # only where the headers define it
+PR_SME_GET_VL: int  # only where the headers define it
+PR_SET_MDWE: int  # only where the headers define it
+PR_GET_MDWE: int  # only where the headers define it
+PR_SET_VMA: int  # only where the headers define it
+PR_GET_AUXV: int  # only where the headers define it
+PR_SET_MEMORY_MERGE: int  # only where the headers define it
+PR_GET_MEMORY_MERGE: int  # only where the headers define it
+PR_RISCV_V_SET_CONTROL: int  # only where the headers define it
+PR_RISCV_V_GET_CONTROL: int  # only where the headers define it
+PR_RISCV_SET_ICACHE_FLUSH_CTX: int  # only where the headers define it
+PR_PPC_GET_DEXCR: int  # only where the headers define it
+PR_PPC_SET_DEXCR: int  # only where the headers define it
+PR_GET_SHADOW_STACK_STATUS: int  # only where the headers define it
+PR_SET_SHADOW_STACK_STATUS: int  # only where the headers define it
+PR_LOCK_SHADOW_STACK_STATUS: int  # only where the headers define it
+PR_TIMER_CREATE_RESTORE_IDS: int  # only where the headers define it
+PR_FUTEX_HASH: int  # only where the headers define it
+PR_SVE_SET_VL_ONEXEC: int  # only where the headers define it
+PR_SVE_VL_LEN_MASK: int  # only where the headers define it
+PR_SVE_VL_INHERIT: int  # only where the headers define it
+PR_SPEC_STORE_BYPASS: int  # only where the headers define it
+PR_SPEC_INDIRECT_BRANCH: int  # only where the headers define it
+PR_SPEC_L1D_FLUSH: int  # only where the headers define it
+PR_SPEC_NOT_AFFECTED: int  # only where the headers define it
+PR_SPEC_PRCTL: int  # only where the headers define it
+PR_SPEC_ENABLE: int  # only where the headers define it
+PR_SPEC_DISABLE: int  # only where the headers define it
+PR_SPEC_FORCE_DISABLE: int  # only where the headers define it
+PR_SPEC_DISABLE_NOEXEC: int  # only where the headers define it
+PR_PAC_APIAKEY: int  # only where the headers define it
+PR_PAC_APIBKEY: int  # only where the headers define it
+PR_PAC_APDAKEY: int  # only where the headers define it
+PR_PAC_APDBKEY: int  # only where the headers define it
+PR_PAC_APGAKEY: int  # only where the headers define it
+PR_TAGGED_ADDR_ENABLE: int  # only where the headers define it
+PR_MTE_TCF_NONE: int  # only where the headers define it
+PR_MTE_TCF_SYNC: int  # only where the headers define it
+PR_MTE_TCF_ASYNC: int  # only where the headers define it
+PR_MTE_TCF_MASK: int  # only where the headers define it
+PR_MTE_TAG_SHIFT: int  # only where the headers define it
+PR_MTE_TAG_MASK: int  # only where the headers define it
+PR_MTE_TCF_SHIFT: int  # only where the headers define it
+PR_MTE_STORE_ONLY: int  # only where the headers define it
+PR_PMLEN_SHIFT: int  # only where the headers define it
+PR_PMLEN_MASK: int  # only where the headers define it
+PR_SYS_DISPATCH_OFF: int  # only where the headers define it
+PR_SYS_DISPATCH_ON: int  # only where the headers define it
+PR_SYS_DISPATCH_EXCLUSIVE_ON: int  # only where the headers define it
+PR_SYS_DISPATCH_INCLUSIVE_ON: int  # only where the headers define it
+SYSCALL_DISPATCH_FILTER_ALLOW: int  # only where the headers define it
+SYSCALL_DISPATCH_FILTER_BLOCK: int  # only where the headers define it
+PR_SCHED_CORE_GET: int  # only where the headers define it
+PR_SCHED_CORE_CREATE: int  # only where the headers define it
+PR_SCHED_CORE_SHARE_TO: int  # only where the headers define it
+PR_SCHED_CORE_SHARE_FROM: int  # only where the headers define it
+PR_SCHED_CORE_MAX: int  # only where the headers define it
+PR_SCHED_CORE_SCOPE_THREAD: int  # only where the headers define it
+PR_SCHED_CORE_SCOPE_THREAD_GROUP: int  # only where the headers define it
+PR_SCHED_CORE_SCOPE_PROCESS_GROUP: int  # only where the headers define it
+PR_SME_SET_VL_ONEXEC: int  # only where the headers define it
+PR_SME_VL_LEN_MASK: int  # only where the headers define it
+PR_SME_VL_INHERIT: int  # only where the headers define it
+PR_MDWE_REFUSE_EXEC_GAIN: int  # only where the headers define it
+PR_MDWE_NO_INHERIT: int  # only where the headers define it
+PR_SET_VMA_ANON_NAME: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_DEFAULT: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_OFF: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_ON: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_INHERIT: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_CUR_MASK: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_NEXT_MASK: int  # only where the headers define it
+PR_RISCV_V_VSTATE_CTRL_MASK: int  # only where the headers define it
+PR_RISCV_CTX_SW_FENCEI_ON: int  # only where the headers define it
+PR_RISCV_CTX_SW_FENCEI_OFF: int  # only where the headers define it
+PR_RISCV_SCOPE_PER_PROCESS: int  # only where the headers define it
+PR_RISCV_SCOPE_PER_THREAD: int  # only where the headers define it
+PR_PPC_DEXCR_SBHE: int  # only where the headers define it
+PR_PPC_DEXCR_IBRTPD: int  # only where the headers define it
+PR_PPC_DEXCR_SRAPD: int  # only where the headers define it
+PR_PPC_DEXCR_NPHIE: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_EDITABLE: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_SET: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_CLEAR: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_SET_ONEXEC: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_CLEAR_ONEXEC: int  # only where the headers define it
+PR_PPC_DEXCR_CTRL_MASK: int  # only where the headers define it
+PR_SHADOW_STACK_ENABLE: int  # only where the headers define it
+PR_SHADOW_STACK_WRITE: int  # only where the headers define it
+PR_SHADOW_STACK_PUSH: int  # only where the headers define it
+PR_TIMER_CREATE_RESTORE_IDS_OFF: int  # only where the headers define it
+PR_TIMER_CREATE_RESTORE_IDS_ON: int  # only where the headers define it
+PR_TIMER_CREATE_RESTORE_IDS_GET: int  # only where the headers define it
+PR_FUTEX_HASH_SET_SLOTS: int  # only where the headers define it
+PR_FUTEX_HASH_GET_SLOTS: int  # only where the headers define it
+PR_FUTEX_HASH_GET_IMMUTABLE: int  # only where the headers define it
+FH_FLAG_IMMUTABLE: int  # only where the headers define it
 def prctl(option: int, arg2: int = ..., arg3: int = ..., arg4: int = ..., arg5: int = ...) -> int: ...
 
 # wait: waiting for children, with the full siginfo_t
+pid_t: CType
+id_t: CType
+idtype_t: CType
+WNOHANG: int
+WUNTRACED: int
+WSTOPPED: int
+WEXITED: int
+WCONTINUED: int
+WNOWAIT: int
+__WNOTHREAD: int
+__WALL: int
+__WCLONE: int
+P_ALL: int
+P_PID: int
+P_PGID: int
+P_PIDFD: int
+def wait(wstatus: Optional[_CData]) -> int: ...
+def waitpid(pid: int, wstatus: Optional[_CData], options: int) -> int: ...
+def waitid(idtype: int, id: int, infop: _CData, options: int) -> int: ...
 
 # pidfd: process file descriptors
+PIDFD_NONBLOCK: int
+PIDFD_THREAD: int  # only where the headers define it
+PIDFD_SIGNAL_THREAD: int  # only where the headers define it
+PIDFD_SIGNAL_THREAD_GROUP: int  # only where the headers define it
+PIDFD_SIGNAL_PROCESS_GROUP: int  # only where the headers define it
+PIDFS_IOCTL_MAGIC: int  # only where the headers define it
+PIDFD_GET_CGROUP_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_IPC_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_MNT_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_NET_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_PID_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_TIME_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_USER_NAMESPACE: int  # only where the headers define it
+PIDFD_GET_UTS_NAMESPACE: int  # only where the headers define it
+def pidfd_open(pid: int, flags: int = ...) -> int: ...
+def pidfd_send_signal(pidfd: int, sig: int, info: Optional[_CData] = ..., flags: int = ...) -> int: ...
+def pidfd_getfd(pidfd: int, targetfd: int, flags: int = ...) -> int: ...
 
-# capability: capability sets of a thread
+# capability: capability sets of a thread, and the securebits
+cap_user_header_t: CType
+cap_user_data_t: CType
+vfs_cap_data: CType
+vfs_ns_cap_data: CType
+_LINUX_CAPABILITY_VERSION_1: int
+_LINUX_CAPABILITY_U32S_1: int
+_LINUX_CAPABILITY_VERSION_2: int
+_LINUX_CAPABILITY_U32S_2: int
+_LINUX_CAPABILITY_VERSION_3: int
+_LINUX_CAPABILITY_U32S_3: int
+_LINUX_CAPABILITY_VERSION: int
+_LINUX_CAPABILITY_U32S: int
+VFS_CAP_REVISION_MASK: int
+VFS_CAP_REVISION_SHIFT: int
+VFS_CAP_FLAGS_MASK: int
+VFS_CAP_FLAGS_EFFECTIVE: int
+VFS_CAP_REVISION_1: int
+VFS_CAP_U32_1: int
+XATTR_CAPS_SZ_1: int
+VFS_CAP_REVISION_2: int
+VFS_CAP_U32_2: int
+XATTR_CAPS_SZ_2: int
+VFS_CAP_REVISION_3: int
+VFS_CAP_U32_3: int
+XATTR_CAPS_SZ_3: int
+VFS_CAP_REVISION: int
+VFS_CAP_U32: int
+XATTR_CAPS_SZ: int
+CAP_CHOWN: int
+CAP_DAC_OVERRIDE: int
+CAP_DAC_READ_SEARCH: int
+CAP_FOWNER: int
+CAP_FSETID: int
+CAP_KILL: int
+CAP_SETGID: int
+CAP_SETUID: int
+CAP_SETPCAP: int
+CAP_LINUX_IMMUTABLE: int
+CAP_NET_BIND_SERVICE: int
+CAP_NET_BROADCAST: int
+CAP_NET_ADMIN: int
+CAP_NET_RAW: int
+CAP_IPC_LOCK: int
+CAP_IPC_OWNER: int
+CAP_SYS_MODULE: int
+CAP_SYS_RAWIO: int
+CAP_SYS_CHROOT: int
+CAP_SYS_PTRACE: int
+CAP_SYS_PACCT: int
+CAP_SYS_ADMIN: int
+CAP_SYS_BOOT: int
+CAP_SYS_NICE: int
+CAP_SYS_RESOURCE: int
+CAP_SYS_TIME: int
+CAP_SYS_TTY_CONFIG: int
+CAP_MKNOD: int
+CAP_LEASE: int
+CAP_AUDIT_WRITE: int
+CAP_AUDIT_CONTROL: int
+CAP_SETFCAP: int
+CAP_MAC_OVERRIDE: int
+CAP_MAC_ADMIN: int
+CAP_SYSLOG: int
+CAP_WAKE_ALARM: int
+CAP_BLOCK_SUSPEND: int
+CAP_AUDIT_READ: int
+CAP_PERFMON: int
+CAP_BPF: int
+CAP_CHECKPOINT_RESTORE: int
+CAP_LAST_CAP: int
+SECUREBITS_DEFAULT: int
+SECURE_NOROOT: int
+SECURE_NOROOT_LOCKED: int
+SECBIT_NOROOT: int
+SECBIT_NOROOT_LOCKED: int
+SECURE_NO_SETUID_FIXUP: int
+SECURE_NO_SETUID_FIXUP_LOCKED: int
+SECBIT_NO_SETUID_FIXUP: int
+SECBIT_NO_SETUID_FIXUP_LOCKED: int
+SECURE_KEEP_CAPS: int
+SECURE_KEEP_CAPS_LOCKED: int
+SECBIT_KEEP_CAPS: int
+SECBIT_KEEP_CAPS_LOCKED: int
+SECURE_NO_CAP_AMBIENT_RAISE: int
+SECURE_NO_CAP_AMBIENT_RAISE_LOCKED: int
+SECBIT_NO_CAP_AMBIENT_RAISE: int
+SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED: int
+SECURE_ALL_BITS: int
+SECURE_ALL_LOCKS: int
+SECURE_EXEC_RESTRICT_FILE: int  # only where the headers define it
+SECURE_EXEC_RESTRICT_FILE_LOCKED: int  # only where the headers define it
+SECBIT_EXEC_RESTRICT_FILE: int  # only where the headers define it
+SECBIT_EXEC_RESTRICT_FILE_LOCKED: int  # only where the headers define it
+SECURE_EXEC_DENY_INTERACTIVE: int  # only where the headers define it
+SECURE_EXEC_DENY_INTERACTIVE_LOCKED: int  # only where the headers define it
+SECBIT_EXEC_DENY_INTERACTIVE: int  # only where the headers define it
+SECBIT_EXEC_DENY_INTERACTIVE_LOCKED: int  # only where the headers define it
+SECURE_ALL_UNPRIVILEGED: int  # only where the headers define it
+def capget(hdrp: _CData, datap: Optional[_CData]) -> int: ...
+def capset(hdrp: _CData, datap: _CData) -> int: ...
 
-# resource: resource limits
+# resource: resource limits, resource usage and scheduling priority
+rlim_t: CType
+rlim64_t: CType
+rlimit: CType
+rlimit64: CType
+rusage: CType
+RLIMIT_CPU: int
+RLIMIT_FSIZE: int
+RLIMIT_DATA: int
+RLIMIT_STACK: int
+RLIMIT_CORE: int
+RLIMIT_RSS: int
+RLIMIT_NOFILE: int
+RLIMIT_OFILE: int
+RLIMIT_AS: int
+RLIMIT_NPROC: int
+RLIMIT_MEMLOCK: int
+RLIMIT_LOCKS: int
+RLIMIT_SIGPENDING: int
+RLIMIT_MSGQUEUE: int
+RLIMIT_NICE: int
+RLIMIT_RTPRIO: int
+RLIMIT_RTTIME: int
+RLIMIT_NLIMITS: int
+RLIM_NLIMITS: int
+RLIM_INFINITY: int
+RLIM_SAVED_MAX: int
+RLIM_SAVED_CUR: int
+RLIM64_INFINITY: int
+RUSAGE_SELF: int
+RUSAGE_CHILDREN: int
+RUSAGE_THREAD: int
+RUSAGE_LWP: int
+PRIO_MIN: int
+PRIO_MAX: int
+PRIO_PROCESS: int
+PRIO_PGRP: int
+PRIO_USER: int
+def getrlimit(resource: int, rlim: _CData) -> int: ...
+def setrlimit(resource: int, rlim: _CData) -> int: ...
+def prlimit(pid: int, resource: int, new_limit: Optional[_CData], old_limit: Optional[_CData]) -> int: ...
+def getrlimit64(resource: int, rlim: _CData) -> int: ...
+def setrlimit64(resource: int, rlim: _CData) -> int: ...
+def prlimit64(pid: int, resource: int, new_limit: Optional[_CData], old_limit: Optional[_CData]) -> int: ...
+def getrusage(who: int, usage: _CData) -> int: ...
+def getpriority(which: int, who: int) -> int: ...
+def setpriority(which: int, who: int, prio: int) -> int: ...
+def nice(inc: int) -> int: ...
 
-# sched: CPU affinity, namespaces and clone flags
+# sched: scheduling policies, CPU affinity, namespaces and clone flags
+cpu_set_t: CType
+sched_param: CType
+SCHED_OTHER: int
+SCHED_FIFO: int
+SCHED_RR: int
+SCHED_BATCH: int
+SCHED_IDLE: int
+SCHED_DEADLINE: int
+SCHED_RESET_ON_FORK: int
+CPU_SETSIZE: int
+CSIGNAL: int
+CLONE_VM: int
+CLONE_FS: int
+CLONE_FILES: int
+CLONE_SIGHAND: int
+CLONE_PIDFD: int
+CLONE_PTRACE: int
+CLONE_VFORK: int
+CLONE_PARENT: int
+CLONE_THREAD: int
+CLONE_NEWNS: int
+CLONE_SYSVSEM: int
+CLONE_SETTLS: int
+CLONE_PARENT_SETTID: int
+CLONE_CHILD_CLEARTID: int
+CLONE_DETACHED: int
+CLONE_UNTRACED: int
+CLONE_CHILD_SETTID: int
+CLONE_NEWCGROUP: int
+CLONE_NEWUTS: int
+CLONE_NEWIPC: int
+CLONE_NEWUSER: int
+CLONE_NEWPID: int
+CLONE_NEWNET: int
+CLONE_IO: int
+CLONE_NEWTIME: int
+SCHED_ISO: int  # only where the headers define it
+def sched_getaffinity(pid: int, cpusetsize: int, mask: _CData) -> int: ...
+def sched_setaffinity(pid: int, cpusetsize: int, mask: _CData) -> int: ...
+def sched_getcpu() -> int: ...
+def getcpu(cpu: Optional[_CData], node: Optional[_CData]) -> int: ...
+def sched_yield() -> int: ...
+def setns(fd: int, nstype: int) -> int: ...
+def unshare(flags: int) -> int: ...
+def sched_getscheduler(pid: int) -> int: ...
+def sched_setscheduler(pid: int, policy: int, param: _CData) -> int: ...
+def sched_getparam(pid: int, param: _CData) -> int: ...
+def sched_setparam(pid: int, param: _CData) -> int: ...
+def sched_get_priority_max(policy: int) -> int: ...
+def sched_get_priority_min(policy: int) -> int: ...
+def sched_rr_get_interval(pid: int, tp: _CData) -> int: ...
+def CPU_ZERO(set: _CData) -> None: ...
+def CPU_SET(cpu: int, set: _CData) -> None: ...
+def CPU_CLR(cpu: int, set: _CData) -> None: ...
+def CPU_ISSET(cpu: int, set: _CData) -> int: ...
+def CPU_COUNT(set: _CData) -> int: ...
+def CPU_AND(destset: _CData, srcset1: _CData, srcset2: _CData) -> None: ...
+def CPU_OR(destset: _CData, srcset1: _CData, srcset2: _CData) -> None: ...
+def CPU_XOR(destset: _CData, srcset1: _CData, srcset2: _CData) -> None: ...
+def CPU_EQUAL(set1: _CData, set2: _CData) -> int: ...
+def CPU_ALLOC_SIZE(num_cpus: int) -> int: ...
+def CPU_ZERO_S(setsize: int, set: _CData) -> None: ...
+def CPU_SET_S(cpu: int, setsize: int, set: _CData) -> None: ...
+def CPU_CLR_S(cpu: int, setsize: int, set: _CData) -> None: ...
+def CPU_ISSET_S(cpu: int, setsize: int, set: _CData) -> int: ...
+def CPU_COUNT_S(setsize: int, set: _CData) -> int: ...
+def CPU_AND_S(setsize: int, destset: _CData, srcset1: _CData, srcset2: _CData) -> None: ...
+def CPU_OR_S(setsize: int, destset: _CData, srcset1: _CData, srcset2: _CData) -> None: ...
+def CPU_XOR_S(setsize: int, destset: _CData, srcset1: _CData, srcset2: _CData) -> None: ...
+def CPU_EQUAL_S(setsize: int, set1: _CData, set2: _CData) -> int: ...
 
 # personality: execution domains
+UNAME26: int
+ADDR_NO_RANDOMIZE: int
+FDPIC_FUNCPTRS: int
+MMAP_PAGE_ZERO: int
+ADDR_COMPAT_LAYOUT: int
+READ_IMPLIES_EXEC: int
+ADDR_LIMIT_32BIT: int
+SHORT_INODE: int
+WHOLE_SECONDS: int
+STICKY_TIMEOUTS: int
+ADDR_LIMIT_3GB: int
+PER_LINUX: int
+PER_LINUX_32BIT: int
+PER_LINUX_FDPIC: int
+PER_SVR4: int
+PER_SVR3: int
+PER_SCOSVR3: int
+PER_OSR5: int
+PER_WYSEV386: int
+PER_ISCR4: int
+PER_BSD: int
+PER_SUNOS: int
+PER_XENIX: int
+PER_LINUX32: int
+PER_LINUX32_3GB: int
+PER_IRIX32: int
+PER_IRIXN32: int
+PER_IRIX64: int
+PER_RISCOS: int
+PER_SOLARIS: int
+PER_UW7: int
+PER_OSF4: int
+PER_HPUX: int
+PER_MASK: int
+def personality(persona: int = ...) -> int: ...
 
-# splice: kernel-side copies between file descriptors
+# splice: splice, tee, vmsplice, copy_file_range and sendfile: data moved inside the kernel
+loff_t: CType
+iovec: CType
+SPLICE_F_MOVE: int
+SPLICE_F_NONBLOCK: int
+SPLICE_F_MORE: int
+SPLICE_F_GIFT: int
+IOV_MAX: int
+UIO_MAXIOV: int
+def splice(fd_in: int, off_in: Optional[_CData], fd_out: int, off_out: Optional[_CData], len: int, flags: int) -> int: ...
+def tee(fd_in: int, fd_out: int, len: int, flags: int) -> int: ...
+def vmsplice(fd: int, iov: _CData, nr_segs: Optional[int] = ..., flags: int = ...) -> int: ...
+def copy_file_range(fd_in: int, off_in: Optional[_CData], fd_out: int, off_out: Optional[_CData], len: int, flags: int) -> int: ...
+def sendfile(out_fd: int, in_fd: int, offset: Optional[_CData], count: int) -> int: ...
 
-# memfd: anonymous memory-backed files
+# memfd: memfd_create and its flags; the file seals are fcntl's F_ADD_SEALS/F_GET_SEALS
+MFD_CLOEXEC: int
+MFD_ALLOW_SEALING: int
+MFD_HUGETLB: int
+MFD_HUGE_SHIFT: int
+MFD_HUGE_MASK: int
+MFD_HUGE_64KB: int
+MFD_HUGE_512KB: int
+MFD_HUGE_1MB: int
+MFD_HUGE_2MB: int
+MFD_HUGE_8MB: int
+MFD_HUGE_16MB: int
+MFD_HUGE_32MB: int
+MFD_HUGE_256MB: int
+MFD_HUGE_512MB: int
+MFD_HUGE_1GB: int
+MFD_HUGE_2GB: int
+MFD_HUGE_16GB: int
+MFD_NOEXEC_SEAL: int  # only where the headers define it
+MFD_EXEC: int  # only where the headers define it
+def memfd_create(name: _Buffer, flags: int) -> int: ...
 
-# fs: opening, renaming, allocating and syncing files
+# fs: openat2 and its RESOLVE_* rules, renameat2 and its RENAME_* flags, statx
+open_how: CType
+statx_timestamp: CType
+struct_statx: CType
+RESOLVE_NO_XDEV: int
+RESOLVE_NO_MAGICLINKS: int
+RESOLVE_NO_SYMLINKS: int
+RESOLVE_BENEATH: int
+RESOLVE_IN_ROOT: int
+RESOLVE_CACHED: int
+RENAME_NOREPLACE: int
+RENAME_EXCHANGE: int
+RENAME_WHITEOUT: int
+STATX_TYPE: int
+STATX_MODE: int
+STATX_NLINK: int
+STATX_UID: int
+STATX_GID: int
+STATX_ATIME: int
+STATX_MTIME: int
+STATX_CTIME: int
+STATX_INO: int
+STATX_SIZE: int
+STATX_BLOCKS: int
+STATX_BASIC_STATS: int
+STATX_BTIME: int
+STATX_ALL: int
+STATX_MNT_ID: int
+STATX_DIOALIGN: int
+STATX__RESERVED: int
+STATX_ATTR_COMPRESSED: int
+STATX_ATTR_IMMUTABLE: int
+STATX_ATTR_APPEND: int
+STATX_ATTR_NODUMP: int
+STATX_ATTR_ENCRYPTED: int
+STATX_ATTR_AUTOMOUNT: int
+STATX_ATTR_MOUNT_ROOT: int
+STATX_ATTR_VERITY: int
+STATX_ATTR_DAX: int
+STATX_MNT_ID_UNIQUE: int  # only where the headers define it
+STATX_SUBVOL: int  # only where the headers define it
+STATX_WRITE_ATOMIC: int  # only where the headers define it
+STATX_DIO_READ_ALIGN: int  # only where the headers define it
+STATX_ATTR_WRITE_ATOMIC: int  # only where the headers define it
+def openat2(dirfd: int, pathname: _Buffer, how: _CData, size: int = ...) -> int: ...
+def renameat2(olddirfd: int, oldpath: _Buffer, newdirfd: int, newpath: _Buffer, flags: int) -> int: ...
+def statx(dirfd: int, pathname: _Buffer, flags: int, mask: int, statxbuf: _CData) -> int: ...
 
 # poll: poll and select with a signal mask
 

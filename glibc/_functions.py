@@ -183,6 +183,16 @@ _EINTR_ENDS = """\
     return r
 """
 
+# getpriority(2), nice(2): -1 is a nice value too; errno, cleared before
+# the call (cffi hands ffi.errno to the next C call), tells them apart.
+_ERRNO_SET = """\
+    if r == -1:
+        e = _ffi.errno
+        if e:
+            raise _error(e)
+    return r
+"""
+
 _ERRNUM = """\
     if r:
         raise _error(r)
@@ -204,6 +214,8 @@ def _body(entry):
         return _ERRNUM
     if entry.convention == "never":
         return _NEVER
+    if entry.convention == "errno-set":
+        return _ERRNO_SET
     if entry.eintr == "retry":
         if entry.timeout is None:
             return _RETRY
@@ -254,6 +266,8 @@ def docstring(entry):
         kind = "C returns the error number; " + kind
     if entry.eintr == "return":
         kind += "; EINTR is not raised but returned as -1"
+    if entry.convention == "errno-set":
+        kind += "; -1 with errno unset is a result, not a failure"
     lines += ["", "Errors (%s):" % kind]
     width = max(len(n) for n in entry.errors)
     lines += ["  %-*s  %s" % (width, name, why) for name, why in entry.errors.items()]
@@ -315,6 +329,8 @@ def make_function(entry, ffi, lib):
         lines.append("    start = _monotonic_ns()")
     elif entry.timeout:
         lines.append("    start = _monotonic()")
+    if entry.convention == "errno-set":
+        lines.append("    _ffi.errno = 0")
     argtuple = "(%s,)" % ", ".join(names) if names else "()"
     lines.append(_FIRST_CALL.format(args=", ".join(names), argtuple=argtuple))
     lines.append(_body(entry).format(args=", ".join(names), t=entry.timeout))

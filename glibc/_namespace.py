@@ -80,11 +80,19 @@ def build(name):
     return getattr(lib, name)
 
 
+def _c_name(name):
+    """``__WALL``, ``_LINUX_CAPABILITY_VERSION_3``: C names that begin with an underscore.
+
+    A ``__dunder__`` is never one, so asking for it loads nothing.
+    """
+    return not (name.startswith("__") and name.endswith("__")) and name in index()
+
+
 def resolve(name, namespace):
     """Build ``name``, keep it in the module's namespace, and return it."""
     if name == "__all__":
         value = list(public_names())
-    elif name.startswith("_"):
+    elif name.startswith("_") and not _c_name(name):
         # dunders, and private submodules not imported yet
         raise AttributeError("module 'glibc' has no attribute %r" % name)
     else:

@@ -72,7 +72,10 @@ class Function:
     errors      errno name -> why the call fails with it, in our words.
     convention  ``"errno"``: -1 and errno on failure (the usual system call);
                 ``"errnum"``: the error number is returned (pthread style);
-                ``"never"``: the call cannot fail.
+                ``"never"``: the call cannot fail;
+                ``"errno-set"``: -1 is also a valid result (getpriority(2),
+                nice(2)), so errno is cleared before the call and only -1
+                with errno set is a failure.
     eintr       ``"retry"``: retried after Python signal handlers ran (PEP 475);
                 ``"ignore"``: EINTR means success (close(2) on Linux);
                 ``"return"``: EINTR is the normal way out (pause(2)).

@@ -180,8 +180,8 @@ def watchdog():
 
 
 # x86_64 system call numbers (<asm/unistd_64.h>), as /proc/<tid>/syscall shows them.
-_SYSCALLS = {"read": 0, "poll": 7, "pause": 34, "epoll_wait": 232,
-             "rt_sigtimedwait": 128, "rt_sigsuspend": 130}
+_SYSCALLS = {"read": 0, "poll": 7, "pause": 34, "epoll_wait": 232, "wait4": 61, "waitid": 247,
+             "splice": 275, "rt_sigtimedwait": 128, "rt_sigsuspend": 130}
 
 
 class Helper:

@@ -1,4 +1,5 @@
-"""File descriptors: pipe(2), pipe2(2), dup(2), dup2(2), dup3(2), read(2), close(2)."""
+"""File descriptors: pipe(2), pipe2(2), dup(2), dup2(2), dup3(2), read(2), close(2), and
+write(2), pread(2)/pwrite(2), lseek(2), ftruncate(2), fsync(2), syncfs(2), close_range(2)."""
 
 import array
 import errno
@@ -8,7 +9,33 @@ import signal
 
 import pytest
 
-from glibc import O_CLOEXEC, O_NONBLOCK, close, dup, dup2, dup3, ffi, pipe, pipe2, read
+from glibc import (
+    CLOSE_RANGE_CLOEXEC,
+    O_CLOEXEC,
+    O_NONBLOCK,
+    SEEK_CUR,
+    SEEK_DATA,
+    SEEK_END,
+    SEEK_HOLE,
+    SEEK_SET,
+    close,
+    close_range,
+    dup,
+    dup2,
+    dup3,
+    fdatasync,
+    ffi,
+    fsync,
+    ftruncate,
+    lseek,
+    pipe,
+    pipe2,
+    pread,
+    pwrite,
+    read,
+    syncfs,
+    write,
+)
 
 
 def is_cloexec(fd):
@@ -222,3 +249,211 @@ def test_read_passes_on_what_the_handler_raises(error, fds, on_signal, helper, h
     with pytest.raises(error) as info:
         read(r, bytearray(8))
     assert info.value is raised[0]
+
+
+# -- write(2), pread(2), pwrite(2) -------------------------------------------------------------
+
+
+@pytest.fixture
+def file_fd(fds, tmp_path):
+    """A new empty regular file open for reading and writing."""
+    return fds(os.open(tmp_path / "data", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+
+
+def test_write_sends_any_buffer_and_returns_the_count(fds):
+    r, w = fds.pipe()
+    assert write(w, b"bytes ") == 6
+    assert write(w, memoryview(b"-view-")[1:5]) == 4
+    assert write(w, array.array("b", [33])) == 1
+    assert write(w, b"0123456789", 3) == 3
+    assert os.read(r, 100) == b"bytes view!012"
+
+
+def test_write_count_larger_than_the_buffer_is_refused_before_the_call(fds):
+    r, w = fds.pipe()
+    with pytest.raises(ValueError, match="write: buf has 2 bytes"):
+        write(w, b"ab", 3)
+
+
+def test_write_to_a_pipe_without_reader_is_broken_pipe_error(fds, raises_errno):
+    r, w = fds.pipe()
+    fds.forget(r)
+    os.close(r)
+    # Python ignores SIGPIPE, so the write fails with EPIPE instead of killing us.
+    with raises_errno("write", "EPIPE") as info:
+        write(w, b"nobody reads")
+    assert isinstance(info.value, BrokenPipeError)
+
+
+def test_write_to_a_read_end_is_ebadf(fds, raises_errno):
+    r, _ = fds.pipe()
+    with raises_errno("write", "EBADF"):
+        write(r, b"x")
+
+
+def test_pwrite_and_pread_work_at_an_offset_and_leave_the_file_offset(file_fd):
+    os.write(file_fd, b"0123456789")
+    assert pwrite(file_fd, b"abc", 3, 2) == 3
+    buf = bytearray(4)
+    assert pread(file_fd, buf, 4, 1) == 4
+    assert buf == b"1abc"
+    assert lseek(file_fd, 0, SEEK_CUR) == 10
+    assert os.pread(file_fd, 100, 0) == b"01abc56789"
+
+
+def test_pread_past_the_end_reads_nothing(file_fd):
+    os.write(file_fd, b"short")
+    assert pread(file_fd, bytearray(8), 8, 100) == 0
+
+
+def test_pread_on_a_pipe_is_espipe(fds, raises_errno):
+    r, _ = fds.pipe()
+    with raises_errno("pread", "ESPIPE"):
+        pread(r, bytearray(1), 1, 0)
+
+
+def test_pwrite_at_a_negative_offset_is_einval(file_fd, raises_errno):
+    with raises_errno("pwrite", "EINVAL"):
+        pwrite(file_fd, b"x", 1, -1)
+
+
+# -- lseek(2), ftruncate(2) ----------------------------------------------------------------------
+
+
+def test_lseek_moves_the_offset_that_read_and_write_use(file_fd):
+    os.write(file_fd, b"0123456789")
+    assert lseek(file_fd, 4, SEEK_SET) == 4
+    assert os.read(file_fd, 2) == b"45"
+    assert lseek(file_fd, -1, SEEK_CUR) == 5
+    assert lseek(file_fd, -3, SEEK_END) == 7
+    assert os.read(file_fd, 10) == b"789"
+
+
+def test_lseek_seek_data_and_seek_hole_find_the_data_of_a_sparse_file(fds):
+    # A memfd (tmpfs) reports holes exactly, whatever file system the tests run on.
+    fd = fds(os.memfd_create("sparse", os.MFD_CLOEXEC))
+    page = os.sysconf("SC_PAGE_SIZE")
+    os.pwrite(fd, b"x" * page, 4 * page)
+    ftruncate(fd, 8 * page)
+    assert lseek(fd, 0, SEEK_DATA) == 4 * page
+    assert lseek(fd, 4 * page, SEEK_HOLE) == 5 * page
+    assert lseek(fd, 0, SEEK_HOLE) == 0
+
+
+def test_lseek_seek_data_past_the_end_is_enxio(file_fd, raises_errno):
+    os.write(file_fd, b"abc")
+    with raises_errno("lseek", "ENXIO"):
+        lseek(file_fd, 10, SEEK_DATA)
+
+
+def test_lseek_on_a_pipe_is_espipe(fds, raises_errno):
+    r, _ = fds.pipe()
+    with raises_errno("lseek", "ESPIPE"):
+        lseek(r, 0, SEEK_SET)
+
+
+def test_lseek_with_an_unknown_whence_is_einval(file_fd, raises_errno):
+    with raises_errno("lseek", "EINVAL"):
+        lseek(file_fd, 0, 99)
+
+
+def test_ftruncate_cuts_and_extends_with_zeros(file_fd):
+    os.write(file_fd, b"0123456789")
+    assert ftruncate(file_fd, 4) == 0
+    assert os.fstat(file_fd).st_size == 4
+    assert ftruncate(file_fd, 6) == 0
+    assert os.pread(file_fd, 100, 0) == b"0123\0\0"
+
+
+def test_ftruncate_of_a_pipe_is_einval(fds, raises_errno):
+    r, w = fds.pipe()
+    with raises_errno("ftruncate", "EINVAL"):
+        ftruncate(w, 0)
+
+
+# -- fsync(2), fdatasync(2), syncfs(2) -------------------------------------------------------------
+
+
+def test_fsync_fdatasync_and_syncfs_succeed_and_the_data_reads_back(file_fd, tmp_path):
+    os.write(file_fd, b"durable")
+    assert fsync(file_fd) == 0
+    os.write(file_fd, b" data")
+    assert fdatasync(file_fd) == 0
+    os.write(file_fd, b"!")
+    assert syncfs(file_fd) == 0
+    with open(tmp_path / "data", "rb") as again:
+        assert again.read() == b"durable data!"
+
+
+def test_fsync_of_a_pipe_is_einval(fds, raises_errno):
+    r, _ = fds.pipe()
+    with raises_errno("fsync", "EINVAL"):
+        fsync(r)
+
+
+def test_fdatasync_of_a_pipe_is_einval(fds, raises_errno):
+    r, _ = fds.pipe()
+    with raises_errno("fdatasync", "EINVAL"):
+        fdatasync(r)
+
+
+def test_syncfs_of_a_closed_fd_is_ebadf(raises_errno):
+    with raises_errno("syncfs", "EBADF"):
+        syncfs(-1)
+
+
+# -- close_range(2) --------------------------------------------------------------------------------
+
+
+def free_run(length, first):
+    """The first of ``length`` consecutive fd numbers from ``first`` up that nothing holds."""
+    taken = open_fds()
+    while any(first + i in taken for i in range(length)):
+        first += 1
+    return first
+
+
+def run_of_fds(fds, length, first=100):
+    """``length`` inheritable copies of /dev/null at consecutive free numbers from ``first``."""
+    null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        first = free_run(length, first)
+        for fd in range(first, first + length):
+            fds(os.dup2(null, fd, inheritable=True))
+    finally:
+        os.close(null)
+    return list(range(first, first + length))
+
+
+def open_fds():
+    return {int(name) for name in os.listdir("/proc/self/fd")}
+
+
+def test_close_range_closes_the_range_and_nothing_else(fds):
+    first, a, b, last = run_of_fds(fds, 4)
+    assert close_range(a, b, 0) == 0
+    fds.forget(a)
+    fds.forget(b)
+    still = open_fds()
+    assert a not in still and b not in still
+    assert first in still and last in still
+
+
+def test_close_range_cloexec_marks_the_range_and_keeps_it_open(fds):
+    first, a, b, last = run_of_fds(fds, 4)
+    assert close_range(a, b, CLOSE_RANGE_CLOEXEC) == 0
+    assert {first, a, b, last} <= open_fds()
+    assert [is_cloexec(fd) for fd in (first, a, b, last)] == [False, True, True, False]
+
+
+def test_close_range_up_to_the_largest_fd_closes_everything_above(fds):
+    fd, above = run_of_fds(fds, 2, first=max(open_fds()) + 1)
+    assert close_range(fd, 0xFFFFFFFF, 0) == 0
+    fds.forget(fd)
+    fds.forget(above)
+    assert max(open_fds()) < fd
+
+
+def test_close_range_with_first_above_last_is_einval(raises_errno):
+    with raises_errno("close_range", "EINVAL"):
+        close_range(5, 4, 0)

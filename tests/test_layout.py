@@ -74,7 +74,7 @@ def test_field_size(probe, entry, field):
 
 @pytest.mark.parametrize("entry", INTEGERS, ids=["integer(%s)" % t.c_name for t in INTEGERS])
 def test_integer_typedef(probe, entry):
-    ctype = glibc.ffi.typeof(entry.name)
+    ctype = glibc.ffi.typeof(entry.c_name)
     assert ctype.kind == "primitive"
     assert glibc.ffi.sizeof(ctype) == probe[("sizeof", entry.c_name)]
     is_signed = int(glibc.ffi.cast(ctype, -1)) < 0

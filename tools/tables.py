@@ -113,7 +113,7 @@ def stubs(fams):
         lines += ["%s: int  # only where the headers define it" % name for name in fam.optional]
         for f in fam.functions:
             if f.public:
-                result = "_CData" if "*" in f.restype else "int"
+                result = "_CData" if "*" in f.restype else "None" if f.restype == "void" else "int"
                 lines.append("def %s(%s) -> %s: ..." % (f.name, _signature(f), result))
     return "\n".join(lines) + "\n"
 

@@ -15,3 +15,23 @@ BAD_POINTER = {
 INTERRUPTED = {
     "EINTR": "a signal interrupted the call before it completed",
 }
+
+# -- files and I/O (unistd, fcntl, splice, memfd, fs) --
+
+WRITEBACK = {
+    "EIO": "an I/O error happened while writing data back (possibly from an earlier write)",
+    "ENOSPC": "storage ran out while writing data back",
+    "EDQUOT": "a disk quota was exceeded while writing data back",
+}
+
+SEALED = "a file seal forbids this (F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW; see fcntl(2))"
+
+PATH_LOOKUP = {
+    "EACCES": "search permission is missing on a directory of the path, or the access asked "
+              "for is not allowed",
+    "ELOOP": "too many symbolic links were met while resolving the path",
+    "ENAMETOOLONG": "the path, or one of its components, is too long",
+    "ENOENT": "a directory of the path does not exist (or the file itself, where it must)",
+    "ENOTDIR": "a component used as a directory is not one, or the path is relative and "
+               "the directory fd is not a directory",
+}

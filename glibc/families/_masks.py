@@ -1,0 +1,21 @@
+"""Arguments that are bit masks in a C ``int``.
+
+Flags such as __WCLONE and CLONE_IO are bit 31: the header's constant is
+2**31, which a C int holds only as INT_MIN, so C code passing it sees a
+negative number while Python would refuse it as out of range.
+"""
+
+
+def int_masks(*positions):
+    """A ``convert`` that passes the ints at ``positions`` as C would: bit 31 is the sign."""
+
+    def convert(ffi, lib, args):
+        bits = 8 * ffi.sizeof("int")
+        out = list(args)
+        for i in positions:
+            value = out[i]
+            if isinstance(value, int) and 1 << (bits - 1) <= value < 1 << bits:
+                out[i] = value - (1 << bits)
+        return tuple(out), None
+
+    return convert

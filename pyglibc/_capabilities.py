@@ -1,0 +1,102 @@
+"""A thread's capability sets as sets of ``Capability`` members (capget(2), capset(2)).
+
+``pyglibc.capabilities()`` reads the effective, permitted and inheritable
+sets; ``pyglibc.set_capabilities(effective=...)`` changes those of the
+calling thread, for instance to drop what a server no longer needs::
+
+    caps = pyglibc.capabilities()
+    pyglibc.set_capabilities(effective=caps.effective - {Capability.NET_BIND_SERVICE})
+
+Capabilities belong to a thread: set_capabilities() changes only the
+calling one.  A capability this build's headers do not name (a kernel newer
+than them) appears as its plain number.
+"""
+
+import collections
+import enum
+
+import glibc
+import glibc.families.capability as _table
+from pyglibc._fd import int_arg
+
+_capget = glibc.capget
+_capset = glibc.capset
+_header = glibc.cap_user_header_t
+_data = glibc.cap_user_data_t
+_VERSION = glibc._LINUX_CAPABILITY_VERSION_3
+_WORDS = glibc._LINUX_CAPABILITY_U32S_3
+_BITS = 32 * _WORDS
+_SETS = ("effective", "permitted", "inheritable")
+
+Capability = enum.IntEnum("Capability", [
+    (name[len("CAP_"):], getattr(glibc, name))
+    for name in _table.FAMILY.constants if name.startswith("CAP_") and name != "CAP_LAST_CAP"
+], module=__name__)
+Capability.__doc__ = "The CAP_* numbers of <linux/capability.h>, without the CAP_ prefix."
+
+Capabilities = collections.namedtuple("Capabilities", _SETS)
+Capabilities.__doc__ = "A thread's capability sets, each a frozenset of Capability members."
+
+
+def _members(mask):
+    out = set()
+    for bit in range(_BITS):
+        if mask >> bit & 1:
+            try:
+                out.add(Capability(bit))
+            except ValueError:
+                out.add(bit)
+    return frozenset(out)
+
+
+def _mask(caps, where):
+    try:
+        items = iter(caps)
+    except TypeError:
+        raise TypeError("%s must be an iterable of capabilities, not %s"
+                        % (where, type(caps).__name__)) from None
+    mask = 0
+    for cap in items:
+        number = int_arg(cap, where, "each capability")
+        if not 0 <= number < _BITS:
+            raise ValueError("%s: %d is not a capability number (0..%d)" % (where, number, _BITS - 1))
+        mask |= 1 << number
+    return mask
+
+
+def _read(tid):
+    header = _header({"version": _VERSION, "pid": tid})
+    data = _data.array(_WORDS)
+    _capget(header, data)
+    return header, data
+
+
+def capabilities(tid=0):
+    """capget(2): the effective, permitted and inheritable sets of thread tid (0: the caller).
+
+    Returns a ``Capabilities`` named tuple of frozensets of ``Capability``.
+    """
+    tid = int_arg(tid, "capabilities", "tid")
+    _, data = _read(tid)
+    return Capabilities(*(
+        _members(sum(getattr(data[i], name) << (32 * i) for i in range(_WORDS)))
+        for name in _SETS))
+
+
+def set_capabilities(effective=None, permitted=None, inheritable=None):
+    """capset(2): replace the calling thread's sets; a set left None keeps its current members.
+
+    Each set is an iterable of ``Capability`` members or CAP_* numbers.
+    The kernel refuses (PermissionError) to add to the permitted set, to
+    make effective what is not permitted, and to make inheritable what is
+    outside the bounding set or, without CAP_SETPCAP, not permitted.
+    """
+    new = {name: None if caps is None else _mask(caps, "set_capabilities: " + name)
+           for name, caps in zip(_SETS, (effective, permitted, inheritable))}
+    header, data = _read(0)
+    for name, mask in new.items():
+        if mask is None:
+            continue
+        for i in range(_WORDS):
+            setattr(data[i], name, mask >> (32 * i) & 0xFFFFFFFF)
+    _capset(header, data)
