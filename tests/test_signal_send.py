@@ -8,7 +8,6 @@ are real processes (sleep(1)), always reaped.
 
 import contextlib
 import os
-import resource
 import signal
 import subprocess
 import threading
@@ -79,20 +78,20 @@ def in_child(function):
     return os.waitstatus_to_exitcode(status)
 
 
-# PyPy's resource module lacks it (the resource family will have it on its own).
-needs_rlimit_sigpending = pytest.mark.skipif(
-    not hasattr(resource, "RLIMIT_SIGPENDING"), reason="no resource.RLIMIT_SIGPENDING")
-
-
 @contextlib.contextmanager
 def sigpending_limit(limit):
-    """This process's RLIMIT_SIGPENDING soft limit, for the with block."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_SIGPENDING)
-    resource.setrlimit(resource.RLIMIT_SIGPENDING, (limit, hard))
+    """This process's RLIMIT_SIGPENDING soft limit, for the with block.
+
+    Through our own getrlimit/setrlimit: PyPy's resource module lacks
+    RLIMIT_SIGPENDING.
+    """
+    saved = glibc.rlimit()
+    glibc.getrlimit(glibc.RLIMIT_SIGPENDING, saved)
+    glibc.setrlimit(glibc.RLIMIT_SIGPENDING, glibc.rlimit((limit, saved.rlim_max)))
     try:
         yield
     finally:
-        resource.setrlimit(resource.RLIMIT_SIGPENDING, (soft, hard))
+        glibc.setrlimit(glibc.RLIMIT_SIGPENDING, saved)
 
 
 # -- ids ---------------------------------------------------------------------------------------
@@ -235,7 +234,6 @@ def test_sigqueue_to_a_reaped_child_is_esrch(raises_errno):
         sigqueue(gone_pid(), SIGUSR1, [0])
 
 
-@needs_rlimit_sigpending
 def test_sigqueue_beyond_rlimit_sigpending_is_eagain(signal_mask, raises_errno):
     signal_mask(SIGRTMIN)
     with sigpending_limit(0), raises_errno("sigqueue", "EAGAIN") as info:
@@ -326,7 +324,6 @@ def test_rt_tgsigqueueinfo_reaches_one_thread_with_the_siginfo(signal_mask, sigs
         SI_QUEUE, 99, 98, 1_000_000)
 
 
-@needs_rlimit_sigpending
 def test_rt_tgsigqueueinfo_beyond_rlimit_sigpending_is_eagain(signal_mask, raises_errno):
     signal_mask(SIGRTMIN)
     with sigpending_limit(0), raises_errno("rt_tgsigqueueinfo", "EAGAIN"):
