@@ -38,4 +38,18 @@ static int glibc_sigset_members(const sigset_t *set, int *out, size_t capacity)
     return (int)n;
 }
 
+/* sigisemptyset(3), looking at every signal.  glibc 2.36's version reads
+ * the set's 64-bit word through an int, so a set holding only signals
+ * 33-64 looks empty to it.  (Only the words up to NSIG are the set's:
+ * sigemptyset leaves the rest of a sigset_t as it was.) */
+static int glibc_sigisemptyset(const sigset_t *set)
+{
+    int signo;
+
+    for (signo = 1; signo < NSIG; signo++)
+        if (sigismember(set, signo) == 1)
+            return 0;
+    return 1;
+}
+
 #endif

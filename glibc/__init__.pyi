@@ -15,26 +15,169 @@ ffi: FFI
 lib: Any
 __all__: list[str]
 
-# signal: signal sets and the per-thread signal mask
+# signal: signals, signal sets, the per-thread signal mask and siginfo_t
 sigset_t: CType
+pid_t: CType
+uid_t: CType
+sig_atomic_t: CType
+clock_t: CType
+sigval: CType
+stack_t: CType
 siginfo_t: CType
 NSIG: int
 SIG_BLOCK: int
 SIG_UNBLOCK: int
 SIG_SETMASK: int
+SIGHUP: int
+SIGINT: int
+SIGQUIT: int
+SIGILL: int
+SIGTRAP: int
+SIGABRT: int
+SIGIOT: int
+SIGBUS: int
+SIGFPE: int
+SIGKILL: int
+SIGUSR1: int
+SIGSEGV: int
+SIGUSR2: int
+SIGPIPE: int
+SIGALRM: int
+SIGTERM: int
+SIGSTKFLT: int
+SIGCHLD: int
+SIGCLD: int
+SIGCONT: int
+SIGSTOP: int
+SIGTSTP: int
+SIGTTIN: int
+SIGTTOU: int
+SIGURG: int
+SIGXCPU: int
+SIGXFSZ: int
+SIGVTALRM: int
+SIGPROF: int
+SIGWINCH: int
+SIGIO: int
+SIGPOLL: int
+SIGPWR: int
+SIGSYS: int
+SIGRTMIN: int
+SIGRTMAX: int
+SI_ASYNCNL: int
+SI_DETHREAD: int
+SI_TKILL: int
+SI_SIGIO: int
+SI_ASYNCIO: int
+SI_MESGQ: int
+SI_TIMER: int
+SI_QUEUE: int
+SI_USER: int
+SI_KERNEL: int
+ILL_ILLOPC: int
+ILL_ILLOPN: int
+ILL_ILLADR: int
+ILL_ILLTRP: int
+ILL_PRVOPC: int
+ILL_PRVREG: int
+ILL_COPROC: int
+ILL_BADSTK: int
+ILL_BADIADDR: int
+FPE_INTDIV: int
+FPE_INTOVF: int
+FPE_FLTDIV: int
+FPE_FLTOVF: int
+FPE_FLTUND: int
+FPE_FLTRES: int
+FPE_FLTINV: int
+FPE_FLTSUB: int
+FPE_FLTUNK: int
+FPE_CONDTRAP: int
+SEGV_MAPERR: int
+SEGV_ACCERR: int
+SEGV_BNDERR: int
+SEGV_PKUERR: int
+SEGV_ACCADI: int
+SEGV_ADIDERR: int
+SEGV_ADIPERR: int
+SEGV_MTEAERR: int
+SEGV_MTESERR: int
+BUS_ADRALN: int
+BUS_ADRERR: int
+BUS_OBJERR: int
+BUS_MCEERR_AR: int
+BUS_MCEERR_AO: int
+TRAP_BRKPT: int
+TRAP_TRACE: int
+TRAP_BRANCH: int
+TRAP_HWBKPT: int
+TRAP_UNK: int
 CLD_EXITED: int
 CLD_KILLED: int
 CLD_DUMPED: int
 CLD_TRAPPED: int
 CLD_STOPPED: int
 CLD_CONTINUED: int
+POLL_IN: int
+POLL_OUT: int
+POLL_MSG: int
+POLL_ERR: int
+POLL_PRI: int
+POLL_HUP: int
+SA_NOCLDSTOP: int
+SA_NOCLDWAIT: int
+SA_SIGINFO: int
+SA_ONSTACK: int
+SA_RESTART: int
+SA_NODEFER: int
+SA_RESETHAND: int
+SA_INTERRUPT: int
+SA_NOMASK: int
+SA_ONESHOT: int
+SA_STACK: int
+SIGEV_SIGNAL: int
+SIGEV_NONE: int
+SIGEV_THREAD: int
+SIGEV_THREAD_ID: int
+SS_ONSTACK: int
+SS_DISABLE: int
+MINSIGSTKSZ: int
+SIGSTKSZ: int
+SEGV_CPERR: int  # only where the headers define it
+TRAP_PERF: int  # only where the headers define it
+SYS_SECCOMP: int  # only where the headers define it
+SYS_USER_DISPATCH: int  # only where the headers define it
+SA_RESTORER: int  # only where the headers define it
+SA_UNSUPPORTED: int  # only where the headers define it
+SA_EXPOSE_TAGBITS: int  # only where the headers define it
+SS_AUTODISARM: int  # only where the headers define it
 def sigemptyset(set: _CData) -> int: ...
 def sigfillset(set: _CData) -> int: ...
 def sigaddset(set: _CData, signum: int) -> int: ...
 def sigdelset(set: _CData, signum: int) -> int: ...
 def sigismember(set: _CData, signum: int) -> int: ...
+def sigisemptyset(set: _CData) -> int: ...
+def sigorset(dest: _CData, left: _CData, right: _CData) -> int: ...
+def sigandset(dest: _CData, left: _CData, right: _CData) -> int: ...
 def sigprocmask(how: int, set: Optional[_CData], oldset: Optional[_CData]) -> int: ...
 def pthread_sigmask(how: int, set: Optional[_CData], oldset: Optional[_CData]) -> int: ...
+def sigpending(set: _CData) -> int: ...
+def sigsuspend(mask: _CData) -> int: ...
+def sigwaitinfo(set: _CData, info: Optional[_CData]) -> int: ...
+def sigtimedwait(set: _CData, info: Optional[_CData], timeout: Optional[_CData]) -> int: ...
+def sigwait(set: _CData, sig: _CData) -> int: ...
+def kill(pid: int, sig: int) -> int: ...
+def killpg(pgrp: int, sig: int) -> int: ...
+def sigqueue(pid: int, sig: int, value: int) -> int: ...
+def tgkill(tgid: int, tid: int, sig: int) -> int: ...
+def rt_sigqueueinfo(tgid: int, sig: int, info: _CData) -> int: ...
+def rt_tgsigqueueinfo(tgid: int, tid: int, sig: int, info: _CData) -> int: ...
+def sigaltstack(ss: Optional[_CData], old_ss: Optional[_CData]) -> int: ...
+def getpid() -> int: ...
+def getppid() -> int: ...
+def gettid() -> int: ...
+def sigabbrev_np(sig: int) -> _CData: ...
+def sigdescr_np(sig: int) -> _CData: ...
 
 # signalfd: signals delivered as records read from a file descriptor
 signalfd_siginfo: CType
@@ -533,7 +676,6 @@ FH_FLAG_IMMUTABLE: int  # only where the headers define it
 def prctl(option: int, arg2: int = ..., arg3: int = ..., arg4: int = ..., arg5: int = ...) -> int: ...
 
 # wait: waiting for children, with the full siginfo_t
-pid_t: CType
 id_t: CType
 idtype_t: CType
 WNOHANG: int

@@ -183,7 +183,7 @@ _RETRY_TIMESPEC = """\
         _run_signal_handlers()
         if {t}:
             if deadline is None:
-                deadline = start + {t}.tv_sec * 1000000000 + {t}.tv_nsec
+                deadline = start + {t}[0].tv_sec * 1000000000 + {t}[0].tv_nsec
             {t} = _time_left(deadline)
         r = _c({args})
     return r
@@ -308,6 +308,8 @@ def make_function(entry, ffi, lib):
         "_CData": ffi.CData,
         "_EINTR": errno.EINTR,
         "_monotonic": time.monotonic,
+        "_monotonic_ns": time.monotonic_ns,
+        "_NULL": ffi.NULL,
         "_run_signal_handlers": run_signal_handlers,
         "_ceil": math.ceil,
         "_bad_argument": argument_error(ffi, entry),

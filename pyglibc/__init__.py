@@ -23,6 +23,10 @@ _HOMES = {
     "capabilities": "pyglibc._capabilities",
     "set_capabilities": "pyglibc._capabilities",
     "inotify": "pyglibc._inotify",
+    "signals": "pyglibc._signals",
+    "sigwait": "pyglibc._signals",
+    "siginfo": "pyglibc._signals",
+    "sigqueue": "pyglibc._signals",
 }
 
 __all__ = sorted(_HOMES)

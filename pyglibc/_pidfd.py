@@ -15,7 +15,6 @@ import signal
 
 import glibc
 import glibc.families.wait
-from glibc._functions import make_function
 from pyglibc._fd import FdObject, int_arg as _int_arg
 
 _CLD_EXITED = glibc.CLD_EXITED
@@ -27,10 +26,6 @@ _P_PID = glibc.P_PID
 _P_PIDFD = glibc.P_PIDFD
 _waitid = glibc.waitid
 _siginfo_t = glibc.siginfo_t
-_new_fields = glibc.ffi.new
-_fields = make_function(
-    {f.name: f for f in glibc.families.wait.FAMILY.functions}["glibc_waitid_fields"],
-    glibc.ffi, glibc.lib)
 
 
 class waitid_result(collections.namedtuple("waitid_result", "si_pid si_uid si_signo si_status si_code")):
@@ -134,9 +129,7 @@ class pidfd(FdObject):
         self._waitid(fd, info, options)
         if info.si_signo == 0:  # WNOHANG and no change
             return None
-        fields = _new_fields("long long[3]")
-        _fields(info, fields)
-        result = waitid_result(fields[0], fields[1], info.si_signo, fields[2], info.si_code)
+        result = waitid_result(info.si_pid, info.si_uid, info.si_signo, info.si_status, info.si_code)
         if result.si_code in _ENDED and not options & _WNOWAIT:
             self._result = result
         return result

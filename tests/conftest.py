@@ -182,7 +182,7 @@ def watchdog():
 # x86_64 system call numbers (<asm/unistd_64.h>), as /proc/<tid>/syscall shows them.
 _SYSCALLS = {"read": 0, "pause": 34, "epoll_wait": 232, "wait4": 61, "waitid": 247,
              "splice": 275, "poll": 7, "clock_nanosleep": 230, "pselect6": 270, "ppoll": 271,
-             "epoll_pwait2": 441}
+             "epoll_pwait2": 441, "rt_sigtimedwait": 128, "rt_sigsuspend": 130}
 
 
 class Helper:

@@ -1,6 +1,7 @@
 """Signal sets, the signal mask and signalfd (sigsetops(3), sigprocmask(2), signalfd(2))."""
 
 import errno
+import faulthandler
 import os
 import signal
 import threading
@@ -15,16 +16,25 @@ from glibc import (
     SIG_BLOCK,
     SIG_SETMASK,
     SIG_UNBLOCK,
+    SS_DISABLE,
+    SS_ONSTACK,
     pthread_sigmask,
+    sigabbrev_np,
     sigaddset,
+    sigaltstack,
+    sigandset,
+    sigdescr_np,
     sigdelset,
     sigemptyset,
     sigfillset,
+    sigisemptyset,
     sigismember,
     signalfd,
     signalfd_siginfo,
+    sigorset,
     sigprocmask,
     sigset_t,
+    stack_t,
 )
 
 SIGUSR1, SIGUSR2 = signal.SIGUSR1, signal.SIGUSR2
@@ -232,3 +242,105 @@ def test_signalfd_of_an_fd_that_is_not_a_signalfd_is_einval(raises_errno, sigset
     r, _ = fds.pipe()
     with raises_errno("signalfd", "EINVAL"):
         signalfd(r, sigset(SIGUSR1), 0)
+
+
+# -- GNU set operations: sigisemptyset, sigorset, sigandset ------------------------------
+
+
+def test_sigisemptyset_says_whether_a_set_holds_any_signal(sigset):
+    assert sigisemptyset(sigset()) == 1
+    assert sigisemptyset(sigset(SIGUSR2)) == 0
+    full = sigset_t()
+    sigfillset(full)
+    assert sigisemptyset(full) == 0
+
+
+def test_sigorset_and_sigandset_make_the_union_and_the_intersection(sigset):
+    left, right = sigset(SIGUSR1, signal.SIGHUP), sigset(SIGUSR1, SIGUSR2)
+    union, both = sigset_t(), sigset_t()
+    assert sigorset(union, left, right) == 0
+    assert sigandset(both, left, right) == 0
+    assert members(union) == {SIGUSR1, SIGUSR2, signal.SIGHUP}
+    assert members(both) == {SIGUSR1}
+
+
+def test_the_set_operations_refuse_null_before_c_sees_it(sigset):
+    # glibc would answer EINVAL; the wrapper refuses first, naming the argument.
+    with pytest.raises(TypeError, match="^sigorset: left must not be None"):
+        sigorset(sigset_t(), None, sigset())
+    with pytest.raises(ValueError, match="^sigisemptyset: set must not be NULL"):
+        sigisemptyset(glibc.ffi.NULL)
+
+
+# -- names: sigabbrev_np(3), sigdescr_np(3) ----------------------------------------------
+
+
+STANDARD = sorted(s for s in signal.valid_signals() if s < glibc.SIGRTMIN)
+
+
+@pytest.mark.parametrize("signum", STANDARD)
+def test_sigabbrev_np_and_sigdescr_np_agree_with_the_stdlib(signum):
+    abbrev = glibc.ffi.string(sigabbrev_np(signum)).decode()
+    assert getattr(glibc, "SIG" + abbrev) == signum  # 29 is POLL here, IO in signal.Signals
+    assert glibc.ffi.string(sigdescr_np(signum)).decode() == signal.strsignal(signum)
+
+
+@pytest.mark.parametrize("signum", [0, -1, NSIG, glibc.SIGRTMIN, glibc.SIGRTMAX])
+def test_real_time_signals_and_numbers_that_are_no_signal_have_no_name(signum):
+    # glibc names the standard signals only; strsignal(3) numbers the others.
+    assert sigabbrev_np(signum) == glibc.ffi.NULL
+    assert sigdescr_np(signum) == glibc.ffi.NULL
+
+
+def test_sigisemptyset_sees_a_set_of_real_time_signals_only(sigset):
+    # glibc 2.36's own sigisemptyset answers 1 here: it looks at each 64-bit
+    # word of the set through an int, and so misses signals 33 to 64.
+    for signum in (glibc.SIGRTMIN, glibc.SIGRTMAX):
+        assert sigisemptyset(sigset(signum)) == 0
+
+
+# -- sigaltstack(2) --------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not faulthandler.is_enabled(), reason="faulthandler is off (pytest -p no:faulthandler)")
+def test_sigaltstack_reports_the_stack_faulthandler_installed():
+    # faulthandler runs its handlers on an alternate stack of its own, so
+    # that a stack overflow can still be reported.
+    old = stack_t()
+    assert sigaltstack(None, old) == 0
+    assert old.ss_flags == 0  # installed, and not in use right now
+    assert old.ss_size >= glibc.MINSIGSTKSZ
+    assert old.ss_sp != glibc.ffi.NULL
+
+
+def test_sigaltstack_disables_the_stack():
+    # In a child, which has its own copy of the stack settings to lose.
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            now = stack_t()
+            sigaltstack(stack_t({"ss_flags": SS_DISABLE}), None)
+            sigaltstack(None, now)
+            code = 0 if now.ss_flags == SS_DISABLE else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_sigaltstack_will_not_install_a_stack():
+    before, after = stack_t(), stack_t()
+    sigaltstack(None, before)
+    memory = glibc.ffi.new("char[]", 4 * glibc.SIGSTKSZ)
+    new = stack_t({"ss_sp": memory, "ss_size": len(memory), "ss_flags": 0})
+    with pytest.raises(ValueError, match="^sigaltstack: ss may only disable"):
+        sigaltstack(new, None)
+    sigaltstack(None, after)
+    assert (after.ss_sp, after.ss_size, after.ss_flags) == (
+        before.ss_sp, before.ss_size, before.ss_flags)
+
+
+def test_sigaltstack_with_an_unknown_mode_is_einval(raises_errno):
+    with raises_errno("sigaltstack", "EINVAL"):
+        sigaltstack(stack_t({"ss_flags": SS_DISABLE | SS_ONSTACK}), None)

@@ -10,6 +10,9 @@ Rules of the model, from sigsetops(3) as glibc implements it:
   signal.valid_signals(), which CPython also builds with sigfillset.
 * 0, negative numbers and numbers >= NSIG are EINVAL for all three, and a
   refused call leaves the set as it was.
+* The GNU operations sigorset/sigandset are the set union and intersection
+  (their destination may be one of their inputs), and sigisemptyset is 1
+  exactly when the set holds nothing.
 """
 
 import errno
@@ -55,6 +58,14 @@ def members(mask, capacity=NSIG):
     n = lib.glibc_sigset_members(mask, out, capacity)
     assert n >= 0, ffi.errno
     return list(out[0:n])
+
+
+def made(signals):
+    mask = sigset_t()
+    sigemptyset(mask)
+    for signum in signals:
+        sigaddset(mask, signum)
+    return mask
 
 
 def expect_einval(call, *args):
@@ -106,6 +117,21 @@ class SigsetModel(RuleBasedStateMachine):
     def ismember_refused(self, signum):
         expect_einval(sigismember, self.mask, signum)
 
+    @rule(other=st.sets(valid_signals), into_self=st.booleans())
+    def union(self, other, into_self):
+        # sigorset(3) may write into one of its inputs.
+        dest = self.mask if into_self else sigset_t()
+        assert glibc.sigorset(dest, self.mask, made(other)) == 0
+        self.mask = dest
+        self.model |= other
+
+    @rule(other=st.sets(valid_signals), into_self=st.booleans())
+    def intersection(self, other, into_self):
+        dest = self.mask if into_self else sigset_t()
+        assert glibc.sigandset(dest, made(other), self.mask) == 0
+        self.mask = dest
+        self.model &= other
+
     @rule(signals=st.lists(valid_signals, max_size=2 * len(FULL)))
     def fill_from_list(self, signals):
         array = ffi.new("int[]", signals)
@@ -115,6 +141,10 @@ class SigsetModel(RuleBasedStateMachine):
     @invariant()
     def same_contents(self):
         assert contents(self.mask) == self.model
+
+    @invariant()
+    def empty_when_the_model_is(self):
+        assert glibc.sigisemptyset(self.mask) == (not self.model)
 
     @invariant()
     def members_are_the_model_sorted(self):

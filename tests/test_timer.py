@@ -1,17 +1,12 @@
 """POSIX per-process timers: timer_create(2), timer_settime(2), timer_gettime(2),
 timer_getoverrun(2), timer_delete(2), with real signals."""
 
-import functools
-import os
 import signal
-import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
-import c_probe
 import glibc
 from pyglibc import signalfd
 from glibc import (
@@ -34,24 +29,9 @@ from glibc import (
 MS = 1_000_000  # nanoseconds
 
 
-@functools.lru_cache(maxsize=None)
-def header_value(name):
-    """A <signal.h> constant: from glibc once the signal family declares it
-    (SIGEV_*, SI_TIMER), until then from the C compiler, never typed here."""
-    if hasattr(glibc, name):
-        return getattr(glibc, name)
-    with tempfile.TemporaryDirectory() as tmp:
-        src, exe = os.path.join(tmp, "v.c"), os.path.join(tmp, "v")
-        with open(src, "w") as f:
-            f.write('#include <signal.h>\n#include <stdio.h>\n'
-                    'int main(void) { printf("%%d", (int)(%s)); return 0; }\n' % name)
-        subprocess.run(c_probe.compiler() + ["-o", exe, src], check=True)
-        return int(subprocess.run([exe], capture_output=True, check=True).stdout)
-
-
 def notify(how, signo=0):
     sev = sigevent()
-    sev.sigev_notify = header_value(how)
+    sev.sigev_notify = getattr(glibc, how)
     sev.sigev_signo = signo
     return sev
 
@@ -146,7 +126,7 @@ def test_a_sigev_signal_timer_sends_its_signal_to_the_process(timers, signal_mas
     timer_settime(timerid, 0, spec(1 * MS), None)
     wait_pending(signal.SIGUSR2)
     assert pending("ShdPnd", signal.SIGUSR2) and not pending("SigPnd", signal.SIGUSR2)
-    assert take(signal.SIGUSR2).ssi_code == header_value("SI_TIMER")
+    assert take(signal.SIGUSR2).ssi_code == glibc.SI_TIMER
 
 
 def test_sigev_thread_id_sends_the_signal_to_that_thread(timers, signal_mask):
@@ -158,14 +138,14 @@ def test_sigev_thread_id_sends_the_signal_to_that_thread(timers, signal_mask):
     wait_pending(signal.SIGUSR2)
     # Pending for this thread alone, not for whichever thread of the process.
     assert pending("SigPnd", signal.SIGUSR2) and not pending("ShdPnd", signal.SIGUSR2)
-    assert take(signal.SIGUSR2).ssi_code == header_value("SI_TIMER")
+    assert take(signal.SIGUSR2).ssi_code == glibc.SI_TIMER
 
 
 def test_without_a_sigevent_the_timer_sends_sigalrm(timers, signal_mask):
     signal_mask(signal.SIGALRM)
     timerid = timers(CLOCK_MONOTONIC, None)
     timer_settime(timerid, 0, spec(1 * MS), None)
-    assert take(signal.SIGALRM).ssi_code == header_value("SI_TIMER")
+    assert take(signal.SIGALRM).ssi_code == glibc.SI_TIMER
 
 
 def test_timer_abstime_expires_when_the_clock_reads_it(timers, signal_mask):

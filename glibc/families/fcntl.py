@@ -95,9 +95,9 @@ FAMILY = Family(
         # is declared by the wait family, later in ORDER; it is an int on Linux, and
         # cffi and the layout tests check the field's size against the header's.
         Type("struct_flock", """struct flock { short l_type; short l_whence; off_t l_start;
-                                        off_t l_len; int l_pid; ...; };""", man="fcntl(2)"),
+                                        off_t l_len; pid_t l_pid; ...; };""", man="fcntl(2)"),
         # type is an enum __pid_type (F_OWNER_TID, ...), an int as far as C's layout goes.
-        Type("f_owner_ex", "struct f_owner_ex { int type; int pid; ...; };", man="fcntl(2)"),
+        Type("f_owner_ex", "struct f_owner_ex { int type; pid_t pid; ...; };", man="fcntl(2)"),
     ],
     constants=names("""
         O_ACCMODE O_RDONLY O_WRONLY O_RDWR O_CREAT O_EXCL O_NOCTTY O_TRUNC O_APPEND

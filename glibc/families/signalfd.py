@@ -15,6 +15,8 @@ FAMILY = Family(
                 uint32_t ssi_band; uint32_t ssi_overrun; uint32_t ssi_trapno;
                 int32_t ssi_status; int32_t ssi_int; uint64_t ssi_ptr;
                 uint64_t ssi_utime; uint64_t ssi_stime; uint64_t ssi_addr;
+                uint16_t ssi_addr_lsb; int32_t ssi_syscall; uint64_t ssi_call_addr;
+                uint32_t ssi_arch;
                 ...;
             };""", man="signalfd(2)"),
     ],

@@ -61,10 +61,10 @@ FAMILY = Family(
              man="getitimer(2)"),
         # glibc makes it a void *; pass the value timer_create stored (tid[0]).
         Type("timer_t", "typedef void *timer_t;", man="timer_t(3type)"),
-        # sigev_value (union sigval) is left to the signal family; the
-        # thread id of SIGEV_THREAD_ID is a macro into a union in glibc, set
-        # through the shim helper glibc_sigevent_set_thread_id.
-        Type("sigevent", "struct sigevent { int sigev_signo; int sigev_notify; ...; };",
+        # The thread id of SIGEV_THREAD_ID is a macro into a union in glibc,
+        # set through the shim helper glibc_sigevent_set_thread_id.
+        Type("sigevent",
+             "struct sigevent { union sigval sigev_value; int sigev_signo; int sigev_notify; ...; };",
              man="sigevent(3type)"),
     ],
     constants=names("""
@@ -98,8 +98,6 @@ FAMILY = Family(
         Function(
             "int clock_getcpuclockid(pid_t pid, clockid_t *clockid);",
             man="clock_getcpuclockid(3)", convention="errnum",
-            # pid_t belongs to another family; a pid is an int on Linux.
-            cdef="int clock_getcpuclockid(int pid, clockid_t *clockid);",
             errors=dict(
                 BAD_POINTER,
                 ESRCH="no process has this pid",

@@ -12,8 +12,6 @@ FAMILY = Family(
     headers=["<sys/wait.h>"],
     doc="waiting for children, with the full siginfo_t",
     types=[
-        # moved to signal.py by the signals branch
-        Type("pid_t", "typedef int... pid_t;", man="pid_t(3type)"),
         Type("id_t", "typedef int... id_t;", man="id_t(3type)"),
         # An enum in glibc: an integer type whose size the compiler knows.
         Type("idtype_t", "typedef int... idtype_t;", man="wait(2)"),
@@ -64,13 +62,5 @@ FAMILY = Family(
                 "With WNOHANG and no such child, return 0 and leave si_signo 0.  options may "
                 "hold __WCLONE, bit 31, as a positive number.",
         ),
-        # Shim helper (csrc/wait.h): the union fields of siginfo_t that
-        # waitid(2) fills, which cffi cannot name.
-        Function(
-            "void glibc_waitid_fields(const siginfo_t *infop, long long fields[3]);",
-            man="wait(2)", convention="never", public=False,
-            doc="Copy si_pid, si_uid and si_status of infop, as waitid filled it, into fields.",
-        ),
     ],
-    source='#include "waitid.h"',
 )
