@@ -17,6 +17,7 @@ _HOMES = {
     "subreaper": "pyglibc._subreaper",
     "eventfd": "pyglibc._eventfd",
     "timerfd": "pyglibc._timerfd",
+    "supervise": "pyglibc._supervise",
 }
 
 __all__ = sorted(_HOMES)
