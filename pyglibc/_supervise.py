@@ -24,7 +24,6 @@ SIGKILL; the supervisor returns when it has no child left.
 
 import collections
 import errno
-import fcntl
 import math
 import numbers
 import os
@@ -209,8 +208,17 @@ class Supervision:
             " timed out" if self.timed_out else "")
 
 
-def _shell_words(argv):
-    return " ".join(shlex.quote(word) for word in argv)
+def _shell_words(argv, width=72):
+    """argv as a shell would take it, control characters escaped, cut to width."""
+    words = []
+    for word in argv:
+        if word.isprintable():
+            words.append(shlex.quote(word))
+        else:  # bash's $'...', so that the line stays one line
+            escaped = word.encode("unicode_escape").decode("ascii").replace("'", "\\'")
+            words.append("$'%s'" % escaped)
+    line = " ".join(words)
+    return line if len(line) <= width else line[:width - 3] + "..."
 
 
 # -- /proc -------------------------------------------------------------------------------------
@@ -326,17 +334,39 @@ def _spawn_error(path, exc):
     return _StartError(status, "%s: %s" % (os.fsdecode(path), reason[:1].lower() + reason[1:]))
 
 
+def _inheritable_fds():
+    """This process's descriptors above 2 that an exec would pass on (no FD_CLOEXEC)."""
+    found = []
+    for entry in os.listdir("/proc/self/fd"):
+        fd = int(entry)
+        if fd > 2:
+            try:
+                if os.get_inheritable(fd):
+                    found.append(fd)
+            except OSError:  # the descriptor listdir read the directory with, closed now
+                pass
+    return found
+
+
 def _spawn(path, argv, env, fds, group):
-    """Start path with fds as its 0, 1, 2, empty signal mask, _DEFAULT_IN_CMD at SIG_DFL."""
+    """Start path with fds as its 0, 1, 2 and nothing else, as posix_spawn(3) would.
+
+    Its signal mask is empty and the _DEFAULT_IN_CMD signals are at SIG_DFL;
+    descriptors above 2 that the caller left inheritable are closed in it,
+    as subprocess's close_fds=True does.
+    """
+    closing = _inheritable_fds()
     if _posix_spawn is not None:
+        # The dup2s come first, as a source may be among the descriptors closed.
         actions = [(os.POSIX_SPAWN_DUP2, src, dst) for dst, src in enumerate(fds) if src != dst]
+        actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in closing]
         extra = {"setpgroup": 0} if group else {}
         return _posix_spawn(path, argv, env, file_actions=actions, setsigmask=(),
                             setsigdef=_DEFAULT_IN_CMD, **extra)
-    return _fork_exec(path, argv, env, fds, group)
+    return _fork_exec(path, argv, env, fds, group, closing)
 
 
-def _fork_exec(path, argv, env, fds, group):
+def _fork_exec(path, argv, env, fds, group, closing):
     """posix_spawn done by hand, for PyPy 3.9 which lacks os.posix_spawn.
 
     The child reports a failed exec through a close-on-exec pipe, as
@@ -345,7 +375,7 @@ def _fork_exec(path, argv, env, fds, group):
     report_r, report_w = pipe2()
     try:
         pid = os.fork()
-        if pid == 0:  # pragma: no cover (the child)
+        if pid == 0:  # the child: nothing but system calls until exec or _exit
             number = 0
             try:
                 if group:
@@ -353,6 +383,11 @@ def _fork_exec(path, argv, env, fds, group):
                 for dst, src in enumerate(fds):
                     if src != dst:
                         os.dup2(src, dst)
+                for fd in closing:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
                 for signum in _DEFAULT_IN_CMD:
                     signal.signal(signum, signal.SIG_DFL)
                 glibc.pthread_sigmask(glibc.SIG_SETMASK, _empty_sigset(), None)
@@ -418,6 +453,9 @@ def _prefixes(prefix):
         return None
     if prefix is True:
         return PREFIX
+    if isinstance(prefix, (str, bytes)):
+        raise TypeError("supervise: prefix must be None, True or a pair (stdout prefix, "
+                        "stderr prefix), not %r" % (prefix,))
     try:
         out, err = prefix
     except (TypeError, ValueError):
@@ -618,40 +656,50 @@ class _Run:
 
     # -- reaping
     def reap(self):
-        for pid, stat, status in self.exited():
+        """Reap every child that has exited, reading its name first; note when none is left."""
+        for pid, stat, status in (self.exited_waitid() if _waitid else self.exited_scan()):
             self.record(pid, stat, status)
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                self.childless = True
-                break
-            if pid == 0:
-                break
-            self.record(pid, None, status)
         if self.killing and not self.childless:
             self.signal_all(signal.SIGKILL)  # a straggler forked before the last round
 
-    def exited(self):
-        """(pid, stat, status) for each child that has exited, its name read before reaping."""
-        if _waitid is not None:
-            while True:
-                try:
-                    info = _waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-                except ChildProcessError:
-                    return
-                if info is None:
-                    return
-                stat = _stat(info.si_pid)
-                pid, status = os.waitpid(info.si_pid, os.WNOHANG)
-                if pid:
-                    yield pid, stat, status
-        else:
-            for pid, stat in _processes().items():
-                if stat.ppid == self.me and stat.state == "Z":
+    def exited_waitid(self):
+        """(pid, stat, status) of the children that have exited, peeked at with WNOWAIT."""
+        while True:
+            try:
+                info = _waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                self.childless = True
+                return
+            if info is None:
+                return
+            stat = _stat(info.si_pid)
+            pid, status = os.waitpid(info.si_pid, os.WNOHANG)
+            if not pid:  # not waitable after all: the next SIGCHLD will tell
+                return
+            yield pid, stat, status
+
+    def exited_scan(self):
+        """The same from /proc, without waitid: the zombies among the children /proc shows.
+
+        No waitpid(-1) here, which could reap a child that died since the
+        scan, before its name was read.  A zombie stays in /proc until it is
+        reaped, so a scan that shows no child means that none is left.
+        """
+        while True:
+            children = [(pid, stat) for pid, stat in _processes().items()
+                        if stat.ppid == self.me]
+            if not children:
+                self.childless = True
+                return
+            reaped = False
+            for pid, stat in children:
+                if stat.state == "Z":
                     pid, status = os.waitpid(pid, os.WNOHANG)
                     if pid:
+                        reaped = True
                         yield pid, stat, status
+            if not reaped:
+                return
 
     def record(self, pid, stat, status):
         started = None
@@ -711,7 +759,17 @@ class _Run:
 
 
 def _dup_above_2(fd):
-    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    """A close-on-exec copy of fd numbered 3 or more (PyPy's fcntl has no F_DUPFD_CLOEXEC)."""
+    low = []
+    try:
+        copy = os.dup(fd)
+        while copy <= 2:  # one of 0-2 was closed: keep it taken while we look further
+            low.append(copy)
+            copy = os.dup(fd)
+    finally:
+        for fd in low:
+            os.close(fd)
+    return copy
 
 
 def _drain(sfd):
@@ -731,8 +789,9 @@ def supervise(argv, *, timeout=None, kill_after=KILL_AFTER, linger=LINGER, group
     program searched in the PATH of ``env`` (default: os.environ) like
     execvp(3).  The command starts with stdin, stdout and stderr (file
     descriptors or objects with fileno()) as its 0, 1, 2 and no other file
-    descriptor from this call; with no signal blocked, and SIGPIPE, SIGXFSZ,
-    SIGCHLD and the signals in FORWARDED at their default action.
+    descriptor (as with subprocess's close_fds=True); with no signal
+    blocked, and SIGPIPE, SIGXFSZ, SIGCHLD and the signals in FORWARDED at
+    their default action.
 
     ``group``: the command gets a process group of its own (setpgid), and
     forwarded signals, the timeout's SIGTERM and SIGKILL go to the group.
