@@ -159,8 +159,12 @@ def main(argv=None):
             result = _supervise.supervise(
                 command, timeout=args.timeout, kill_after=args.kill_after,
                 linger=args.linger, group=args.group, prefix=prefix)
-        except (OSError, RuntimeError) as exc:
+        except RuntimeError as exc:
             print("%s: %s" % (parser.prog, exc), file=sys.stderr)
+            return 125
+        except OSError as exc:  # out of descriptors, say: "pipe2: ..." without "[Errno 24]"
+            where = ": %s" % exc.filename if exc.filename else ""
+            print("%s: %s%s" % (parser.prog, exc.strerror or exc, where), file=sys.stderr)
             return 125
         if result.error is not None:
             print("%s: %s" % (parser.prog, result.error), file=sys.stderr)
