@@ -97,11 +97,11 @@ def test_a_daemonised_grandchild_is_reaped_and_reported(run, files):
 
 
 def test_an_orphan_that_ignores_sigterm_gets_sigkill_after_the_linger(run, files):
-    result = run(LAUNCH + ["ignore", "0"], linger=0.2)
+    result = run(LAUNCH + ["ignore", "0"], linger=0.1)
     command, orphan = result.processes
     assert orphan.pid == daemon_pid(files.read()[0])
     assert (orphan.signal, orphan.signalled) == (SIGKILL, SIGKILL)
-    assert orphan.reaped - command.reaped >= 0.2
+    assert orphan.reaped - command.reaped >= 0.1
     assert result.exit_status == 0
     assert gone(orphan.pid)
 
@@ -125,10 +125,11 @@ def test_no_child_is_left_afterwards(run):
 
 def test_times_are_seconds_from_the_start(run):
     before = _supervise.time.time()
-    result = run(["sleep", "0.1"])
+    result = run(["sleep", "0.05"])
     command = result.command
     assert before <= result.started <= before + 1
-    assert 0 <= command.started <= 0.1 <= command.reaped <= result.duration < 5
+    assert 0 <= command.started <= command.reaped <= result.duration < 5
+    assert command.reaped >= 0.05
 
 
 # -- exit status -----------------------------------------------------------------------------
@@ -153,23 +154,23 @@ def test_the_exit_status_is_the_commands_or_128_plus_its_signal(run, argv, exit_
 
 
 def test_a_timeout_sends_sigterm_and_gives_124(run):
-    result = run(["sleep", "10"], timeout=0.2)
+    result = run(["sleep", "10"], timeout=0.1)
     assert (result.exit_status, result.returncode, result.timed_out) == (124, -SIGTERM, True)
     assert (result.command.signal, result.command.signalled) == (SIGTERM, SIGTERM)
-    assert 0.2 <= result.command.reaped < 5
+    assert 0.1 <= result.command.reaped < 5
 
 
 def test_a_command_that_ignores_sigterm_gets_sigkill_kill_after_later(run):
     # sh and its sleep both ignore SIGTERM; sh gets SIGKILL, then its orphan (linger=0).
-    result = run(["sh", "-c", "trap '' TERM; sleep 10"], timeout=0.2, kill_after=0.2, linger=0)
+    result = run(["sh", "-c", "trap '' TERM; sleep 10"], timeout=0.1, kill_after=0.1, linger=0)
     assert (result.exit_status, result.timed_out) == (124, True)
     assert (result.command.signal, result.command.signalled) == (SIGKILL, SIGKILL)
-    assert result.command.reaped >= 0.4
+    assert result.command.reaped >= 0.2
     assert [(p.name, p.signal) for p in result.orphans] == [("sleep", SIGKILL)]
 
 
 def test_kill_after_0_sends_sigkill_with_sigterm(run):
-    result = run(["sh", "-c", "trap '' TERM; exec sleep 10"], timeout=0.2, kill_after=0)
+    result = run(["sh", "-c", "trap '' TERM; exec sleep 10"], timeout=0.1, kill_after=0)
     assert (result.exit_status, result.command.signal) == (124, SIGKILL)
 
 
@@ -186,7 +187,7 @@ def test_a_signal_sent_to_the_supervisor_is_forwarded_to_the_command(run):
     result = run(["sh", "-c", "trap 'exit 42' USR1; sleep 10 & kill -USR1 $PPID; wait"])
     assert result.exit_status == 42
     assert [signum for _, signum in result.forwarded] == [SIGUSR1]
-    assert [(p.name, p.signal) for p in result.orphans] == [("sleep", SIGTERM)]
+    assert [p.signal for p in result.orphans] == [SIGTERM]  # sleep, or sh before its exec
 
 
 def test_with_group_the_signal_goes_to_the_whole_process_group(run):
@@ -499,7 +500,7 @@ def without_posix_spawn_and_waitid(monkeypatch, not_a_subreaper):
 
 
 def test_fork_and_proc_scan_reap_and_name_a_daemon(without_posix_spawn_and_waitid, files):
-    result = supervise(LAUNCH + ["ignore", "6"], stdout=files.out, linger=0.2, timeout=10)
+    result = supervise(LAUNCH + ["ignore", "6"], stdout=files.out, linger=0.1, timeout=10)
     daemon = daemon_pid(files.read()[0])
     assert result.exit_status == 6
     assert [(p.pid, p.name, p.signal) for p in result.orphans] == [(daemon, "sleep", SIGKILL)]
