@@ -20,6 +20,14 @@ elsewhere the zombies are found in /proc first.  When the command has been
 reaped, the processes still alive under the supervisor (found by walking
 /proc from its pid) get SIGTERM and SIGCONT, and after ``linger`` seconds
 SIGKILL; the supervisor returns when it has no child left.
+
+Limits, all the kernel's: a process is signalled by pid after the walk of
+/proc, so one that dies and whose pid is reused in between (by its own
+parent's reaping, the supervisor's children cannot be) would get the
+signal instead; what CMD has another service start (systemd-run, at, a
+D-Bus activation) is not its descendant and is left alone; and with
+``prefix``, a write to a stdout that nobody reads blocks the loop, timeout
+included, until it is read, as it would block any filter.
 """
 
 import collections
@@ -94,8 +102,8 @@ class Reaped(collections.namedtuple(
         "Reaped", "pid name command exitcode signal core_dumped started reaped signalled")):
     """One process the supervisor waited for.
 
-    ``pid``; ``name``: its command name (/proc/<pid>/comm, at most 15
-    bytes, read while it was a zombie; None if it could not be read);
+    ``pid``; ``name``: its command name (comm, at most 15 bytes, read from
+    /proc/<pid>/stat while it was a zombie; None if it could not be read);
     ``command``: True for the command itself, False for a process it left
     behind (an orphan reparented to the supervisor); ``exitcode``: its exit
     status, or None if a signal killed it; ``signal``: that signal (a
@@ -256,7 +264,7 @@ def _processes():
 
 
 def _descendants(table, root):
-    """The pids under root in table (children first found, then theirs), root excluded."""
+    """The pids of table under root, at any depth, root excluded."""
     children = collections.defaultdict(list)
     for pid, stat in table.items():
         children[stat.ppid].append(pid)
