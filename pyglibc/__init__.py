@@ -27,6 +27,7 @@ _HOMES = {
     "sigwait": "pyglibc._signals",
     "siginfo": "pyglibc._signals",
     "sigqueue": "pyglibc._signals",
+    "supervise": "pyglibc._supervise",
 }
 
 __all__ = sorted(_HOMES)

@@ -1,0 +1,78 @@
+"""What the tests of ``pyglibc.supervise`` and ``python -m pyglibc run`` share.
+
+``LAUNCH + [mode, status]`` is a command that daemonises a grandchild the
+usual way (fork, setsid, fork, the middle process exits) and exits with
+status once the daemon is ready, after printing ``daemon <pid>``.  The
+daemon is then an orphan, reparented to the nearest subreaper.  Modes:
+
+* ``sleep``: the daemon runs ``sleep 30``;
+* ``ignore``: the same with SIGTERM ignored (SIG_IGN survives the exec);
+* ``report``: the daemon stays Python and prints ``term`` on SIGTERM.
+
+"Ready" means exec'd (or, for ``report``, with its handler installed): the
+launcher waits for the end of file on a close-on-exec pipe, so its name and
+its reaction to SIGTERM are known when the launcher exits.  Every daemon
+has an alarm(30) that outlives exec: nothing a failed test leaves behind
+runs for long.
+"""
+
+import os
+import sys
+
+import glibc
+import pyglibc
+
+DAEMON = r"""
+import os, signal, sys
+mode, status = sys.argv[1], int(sys.argv[2])
+r, w = os.pipe()  # both ends close-on-exec (PEP 446)
+child = os.fork()
+if child == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.close(r)
+        signal.alarm(30)
+        os.write(w, b"%d" % os.getpid())
+        if mode == "ignore":
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if mode == "report":
+            signal.signal(signal.SIGTERM, lambda *args: os.write(1, b"term\n"))
+            os.close(w)
+            while True:
+                signal.pause()
+        os.execvp("sleep", ["sleep", "30"])
+    os._exit(0)
+os.close(w)
+os.waitpid(child, 0)
+pid = b""
+while True:
+    chunk = os.read(r, 32)
+    if not chunk:
+        break
+    pid += chunk
+os.write(1, b"daemon " + pid + b"\n")
+sys.exit(status)
+"""
+
+LAUNCH = [sys.executable, "-c", DAEMON]
+
+# The command name of a Python child: the kernel takes it from the file exec'd.
+PYTHON_COMM = os.path.basename(sys.executable)[:15]
+
+
+def gone(pid):
+    """True once pid is neither running nor a zombie waiting for someone."""
+    return not os.path.exists("/proc/%d" % pid)
+
+
+def child_env():
+    """The environment of a child interpreter that imports the glibc and pyglibc we test."""
+    roots = []
+    for package in (glibc, pyglibc):
+        root = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
+        if root not in roots:
+            roots.append(root)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = os.pathsep.join(roots)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env

@@ -1,0 +1,347 @@
+"""python -m pyglibc run: the supervisor as a command, run in a child interpreter.
+
+The child imports the glibc and pyglibc under test (supervise_kit.child_env)
+and runs in a directory of its own, so that the source tree is not imported
+by accident when the installed package is tested.  Signals are sent once the
+command has said it is ready, never after a fixed sleep.
+"""
+
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pyglibc import _cli, _supervise
+from pyglibc._supervise import Reaped, Supervision
+from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
+
+RUN = [sys.executable, "-m", "pyglibc", "run"]
+PROG = b"python -m pyglibc run: "
+TIMEOUT = 30
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """``cli(*args)``: run the supervisor to the end; a CompletedProcess with bytes."""
+
+    def run(*args, **options):
+        return subprocess.run(RUN + list(args), cwd=str(tmp_path), env=child_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT,
+                              **options)
+
+    return run
+
+
+@pytest.fixture
+def main(tmp_path, monkeypatch, capfd, watchdog):
+    """``main(*args)``: (exit status, stdout, stderr) of the command run in this process.
+
+    The quick way to test what does not need a new interpreter: the options,
+    the messages, the files written.  It runs in tmp_path.
+    """
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args):
+        try:
+            status = _cli.main(["run"] + list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            status = exc.code
+        out, err = capfd.readouterr()
+        return status, out.encode(), err.encode()
+
+    return run
+
+
+@pytest.fixture
+def started(tmp_path):
+    """``started(*args)``: the supervisor as a Popen with pipes, killed and reaped at the end."""
+    running = []
+
+    def start(*args):
+        process = subprocess.Popen(RUN + list(args), cwd=str(tmp_path), env=child_env(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        running.append(process)
+        return process
+
+    yield start
+    for process in running:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+# -- help and usage --------------------------------------------------------------------------
+
+
+def test_help_documents_every_option_and_every_json_key(cli):
+    done = cli("--help")
+    assert done.returncode == 0 and done.stderr == b""
+    text = done.stdout.decode()
+    assert text.startswith("usage: python -m pyglibc run [OPTIONS] -- CMD [ARG ...]\n")
+    _, parser = _cli._parsers()
+    options = [action for action in parser._actions if action.option_strings]
+    assert len(options) == 10
+    for action in options:
+        assert action.help
+        for option in action.option_strings:
+            assert re.search(r"^  .*%s\b" % re.escape(option), text, re.M), option
+    keys = set(Supervision("x").as_dict()) | set(Reaped._fields)
+    for key in keys:
+        assert re.search(r"\b%s\b" % key, text.split("--json FILE holds")[1]), key
+    for status in ("124", "125", "126", "127", "128+N"):
+        assert status in text
+
+
+def test_python_m_pyglibc_names_its_tools(tmp_path, capsys):
+    done = subprocess.run([sys.executable, "-m", "pyglibc", "--help"], cwd=str(tmp_path),
+                          env=child_env(), stdout=subprocess.PIPE, timeout=TIMEOUT)
+    assert done.returncode == 0
+    assert re.search(rb"^    run +run a command and leave no process behind$", done.stdout, re.M)
+    with pytest.raises(SystemExit) as info:
+        _cli.main([])
+    assert info.value.code == 2 and "required: TOOL" in capsys.readouterr().err
+
+
+def test_a_usage_error_exits_2_with_one_message_and_no_traceback(cli):
+    done = cli("--timeout", "0", "--", "true")
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.splitlines()[-1] == (b"python -m pyglibc run: error: "
+                                            b"argument --timeout: 0 must be more than 0")
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "no command given: put it after --"),
+    (["--timeout", "soon", "true"], "argument --timeout: not a number of seconds: 'soon'"),
+    (["--linger", "-1", "true"], "argument --linger: -1 must be 0 or more"),
+    (["--kill-after", "inf", "true"], "argument --kill-after: inf must be 0 or more"),
+    (["--no-such-option", "true"], "unrecognized arguments: --no-such-option"),
+    (["--time", "1", "true"], "unrecognized arguments: --time"),  # no abbreviations
+])
+def test_usage_errors_run_nothing(main, args, message):
+    status, out, err = main(*args)
+    assert (status, out) == (2, b"")
+    assert message.encode() in err
+
+
+def test_the_double_dash_is_needed_only_before_a_dash(main):
+    assert main("--timeout", "5", "sh", "-c", "exit 3")[0] == 3
+    assert main("--", "-x") == (127, b"", PROG + b"-x: command not found\n")
+
+
+# -- exit status -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("script, status", [("exit 7", 7), ("kill -TERM $$", 128 + 15)])
+def test_the_exit_status_is_the_commands(cli, script, status):
+    assert cli("--", "sh", "-c", script).returncode == status
+
+
+def test_a_command_not_found_is_127_and_one_line(cli):
+    done = cli("--", "no-such-command-here", "--flag")
+    assert (done.returncode, done.stdout) == (127, b"")
+    assert done.stderr == PROG + b"no-such-command-here: command not found\n"
+
+
+def test_a_command_that_cannot_be_executed_is_126_and_one_line(main, tmp_path):
+    script = tmp_path / "script"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o600)
+    assert main("--", str(script)) == (126, b"", PROG + str(script).encode()
+                                       + b": permission denied\n")
+
+
+def test_a_supervisor_that_cannot_supervise_is_125(tmp_path):
+    # exec keeps the shell's children: the supervisor starts with one it did not make.
+    shell = ["sh", "-c", 'sleep 10 >/dev/null 2>&1 & exec "$@"', "sh"]
+    done = subprocess.run(shell + RUN + ["true"], cwd=str(tmp_path), env=child_env(),
+                          stderr=subprocess.PIPE, timeout=TIMEOUT)
+    leftover = re.search(rb"has children already \(pid (\d+)\)", done.stderr)
+    assert leftover, done.stderr
+    os.kill(int(leftover.group(1)), signal.SIGKILL)  # init's child now
+    assert done.returncode == 125
+    assert done.stderr.startswith(PROG + b"supervise: this process has children already")
+    assert done.stderr.count(b"\n") == 1
+
+
+# -- timeout, linger -------------------------------------------------------------------------
+
+
+def test_a_timeout_gives_124_and_the_summary_says_so(main):
+    status, _, err = main("--timeout", "0.1", "--summary", "--", "sleep", "10")
+    assert status == 124
+    lines = err.decode().splitlines()
+    assert re.match(r"sleep 10: timed out, SIGTERM after 0\.1\d\d s; exit status 124$", lines[0])
+    assert lines[2].split()[1:3] == ["sleep", "command"]
+    assert lines[2].endswith("SIGTERM (sent SIGTERM)")
+
+
+def test_the_summary_shows_the_daemon_reaped(main):
+    status, out, err = main("--summary", "--", *LAUNCH, "sleep", "0")
+    assert status == 0
+    daemon = int(out.split()[1])
+    rows = [line.split() for line in err.decode().splitlines()[2:]]
+    assert [row[:3] for row in rows] == [[rows[0][0], PYTHON_COMM, "command"],
+                                         [str(daemon), "sleep", "orphan"]]
+    assert gone(daemon)
+
+
+def test_a_sigterm_during_the_linger_kills_what_is_left_at_once(started):
+    supervisor = started("--linger", "30", "--", *LAUNCH, "report", "3")
+    assert supervisor.stdout.readline().startswith(b"daemon ")
+    assert supervisor.stdout.readline() == b"term\n"  # the command has ended: linger is on
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(timeout=10) == 3
+
+
+# -- signals -----------------------------------------------------------------------------------
+
+def test_every_managed_signal_is_forwarded_and_listed_in_the_json(started, tmp_path):
+    names = [signum.name[3:] for signum in _supervise.FORWARDED if signum != signal.SIGTERM]
+    script = "".join("trap 'echo %s' %s; " % (name, name) for name in names) + (
+        "trap 'echo TERM; exit 3' TERM; echo ready; while :; do sleep 10 & wait; done")
+    # --linger: a sleep that sh has forked but not yet exec'd runs sh's trap on SIGTERM,
+    # which does not end it; it then needs the SIGKILL.
+    supervisor = started("--json", "result.json", "--linger", "0.2", "--", "sh", "-c", script)
+    assert supervisor.stdout.readline() == b"ready\n"
+    for name in names + ["TERM"]:
+        supervisor.send_signal(getattr(signal, "SIG" + name))
+        assert supervisor.stdout.readline() == name.encode() + b"\n"
+    assert supervisor.wait(timeout=TIMEOUT) == 3
+    with open(str(tmp_path / "result.json")) as f:
+        result = json.load(f)
+    assert [item["signal"] for item in result["forwarded"]] == ["SIG" + n for n in names + ["TERM"]]
+
+
+def test_with_group_the_whole_group_gets_the_signal(started):
+    supervisor = started("--group", "--", "sh", "-c",
+                         "sleep 10 & trap '' USR1; echo ready; wait $!")
+    assert supervisor.stdout.readline() == b"ready\n"
+    supervisor.send_signal(signal.SIGUSR1)
+    assert supervisor.wait(timeout=TIMEOUT) == 128 + signal.SIGUSR1  # sh's exit, from wait
+
+
+INTERRUPTED = r"""
+import os, signal
+seen = []
+def interrupted(*args):
+    seen.append(1)
+    os.write(1, b"INT\n")
+def report(*args):
+    os.write(1, b"SIGINT x%d\n" % len(seen))
+    os._exit(0)
+signal.signal(signal.SIGINT, interrupted)
+signal.signal(signal.SIGUSR1, report)
+os.write(1, b"ready\n")
+while True:
+    signal.pause()
+"""
+
+
+def read_until(fd, wanted, within=TIMEOUT):
+    """Bytes read from the terminal's master side until wanted has come."""
+    seen = b""
+    deadline = time.monotonic() + within
+    while wanted not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0 and select.select([fd], [], [], left)[0], seen
+        seen += os.read(fd, 1024)
+    return seen
+
+
+@pytest.mark.skipif(not shutil.which("setsid"), reason="no setsid(1) to give a terminal")
+def test_a_terminals_ctrl_c_reaches_the_command_once(tmp_path):
+    # ^C on a terminal goes to its whole foreground process group, which holds
+    # the command too: the supervisor must not send it a second one.
+    master, slave = os.openpty()
+    try:
+        supervisor = subprocess.Popen(["setsid", "--ctty"] + RUN + ["--", sys.executable, "-c",
+                                                                   INTERRUPTED],
+                                      stdin=slave, stdout=slave, stderr=subprocess.PIPE,
+                                      cwd=str(tmp_path), env=child_env())
+        os.close(slave)
+        slave = -1
+        try:
+            read_until(master, b"ready")
+            os.write(master, b"\x03")
+            read_until(master, b"INT")
+            supervisor.send_signal(signal.SIGUSR1)
+            assert b"SIGINT x1" in read_until(master, b"SIGINT x")
+            assert supervisor.wait(timeout=TIMEOUT) == 0
+        finally:
+            if supervisor.poll() is None:
+                supervisor.kill()
+            supervisor.communicate()
+    finally:
+        os.close(master)
+        if slave >= 0:
+            os.close(slave)
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def test_prefix_marks_each_line_with_its_stream(main):
+    assert main("--prefix", "--", "sh", "-c", "echo a; echo b >&2; echo c; printf d >&2") == (
+        0, b"[out] a\n[out] c\n", b"[err] b\n[err] d\n")
+
+
+def test_out_prefix_and_err_prefix_choose_the_text(main):
+    assert main("--out-prefix", "O: ", "--err-prefix", "", "--", "sh", "-c",
+                "echo a; echo b >&2") == (0, b"O: a\n", b"b\n")
+
+
+LIST_FDS = ("import os; print(sorted(int(n) for n in os.listdir('/proc/self/fd') "
+            "if os.path.exists('/proc/self/fd/' + n)))")
+
+
+def test_the_command_gets_only_descriptors_0_1_2(cli, fds):
+    # An fd the supervisor inherits, and its own (--json is open while CMD runs).
+    r, w = fds.pipe()
+    done = cli("--prefix", "--json", "out.json", "--", sys.executable, "-c", LIST_FDS,
+               pass_fds=(w,))
+    assert done.stdout == b"[out] [0, 1, 2]\n"
+
+
+# -- --json ------------------------------------------------------------------------------------
+
+
+def test_json_records_the_command_and_the_daemon(main, tmp_path):
+    status, out, _ = main("--json", "result.json", "--", *LAUNCH, "sleep", "4")
+    assert status == 4
+    daemon = int(out.split()[1])
+    with open(str(tmp_path / "result.json")) as f:
+        result = json.load(f)
+    assert (result["exit_status"], result["returncode"], result["timed_out"]) == (4, 4, False)
+    assert result["argv"] == LAUNCH + ["sleep", "4"] and result["error"] is None
+    command, orphan = result["processes"]
+    assert (command["pid"], command["command"], command["exitcode"]) == (result["pid"], True, 4)
+    assert (orphan["pid"], orphan["name"], orphan["command"]) == (daemon, "sleep", False)
+    assert (orphan["signal"], orphan["signalled"], orphan["exitcode"]) == ("SIGTERM", "SIGTERM",
+                                                                           None)
+
+
+def test_json_of_a_command_not_found_has_the_error(main, tmp_path):
+    assert main("--json", "result.json", "--", "no-such-command-here")[0] == 127
+    with open(str(tmp_path / "result.json")) as f:
+        result = json.load(f)
+    assert (result["pid"], result["processes"], result["returncode"]) == (None, [], None)
+    assert result["error"] == "no-such-command-here: command not found"
+
+
+def test_json_to_stdout(main):
+    status, out, _ = main("--json", "-", "--", "sh", "-c", "exit 5")
+    assert status == 5 and json.loads(out.decode())["exit_status"] == 5
+
+
+def test_a_json_file_that_cannot_be_written_stops_before_the_command(main, tmp_path):
+    status, _, err = main("--json", str(tmp_path / "no" / "such.json"), "--", "touch", "ran")
+    assert status == 2
+    assert b"--json: cannot write" in err
+    assert not (tmp_path / "ran").exists()

@@ -1,0 +1,539 @@
+"""pyglibc.supervise: run a command under a child subreaper and leave no process behind.
+
+Real commands only: sh, sleep, and Python children that daemonise a
+grandchild (supervise_kit.LAUNCH).  Each test is bounded by the watchdog or
+by supervise's own timeout, and the autouse guard of conftest.py checks that
+supervise() gives back the signal mask, the handlers and every descriptor.
+"""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import pyglibc
+from pyglibc import _supervise, pthread_sigmask, subreaper, supervise
+from pyglibc._supervise import Reaped, Supervision
+from supervise_kit import LAUNCH, PYTHON_COMM, gone
+
+SIGTERM, SIGKILL, SIGUSR1 = signal.SIGTERM, signal.SIGKILL, signal.SIGUSR1
+MANAGED = set(_supervise.FORWARDED) | {signal.SIGCHLD}
+
+
+@pytest.fixture
+def not_a_subreaper():
+    """The test starts with the subreaper flag off, and it is put back as it was."""
+    before = subreaper.enabled
+    subreaper.enabled = False
+    yield
+    subreaper.enabled = before
+
+
+class Files:
+    """Two files for a command's stdout and stderr, read back as bytes."""
+
+    def __init__(self, directory):
+        self.paths = [str(directory / "out"), str(directory / "err")]
+        self.out, self.err = (os.open(p, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                              for p in self.paths)
+
+    def read(self):
+        found = []
+        for path in self.paths:
+            with open(path, "rb") as f:
+                found.append(f.read())
+        return tuple(found)
+
+    def close(self):
+        os.close(self.out)
+        os.close(self.err)
+
+
+@pytest.fixture
+def files(tmp_path):
+    made = Files(tmp_path)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def run(not_a_subreaper, files, watchdog):
+    """``run(argv, **options)``: supervise with stdout and stderr going to ``files``."""
+
+    def call(argv, **options):
+        options.setdefault("stdout", files.out)
+        options.setdefault("stderr", files.err)
+        return supervise(argv, **options)
+
+    return call
+
+
+def daemon_pid(out):
+    line = [word for word in out.splitlines() if word.startswith(b"daemon ")]
+    return int(line[0].split()[1])
+
+
+# -- the tree is reaped ----------------------------------------------------------------------
+
+
+def test_a_daemonised_grandchild_is_reaped_and_reported(run, files):
+    result = run(LAUNCH + ["sleep", "3"], linger=5)
+    daemon = daemon_pid(files.read()[0])
+    assert (result.exit_status, result.returncode, result.timed_out) == (3, 3, False)
+    command, orphan = result.processes
+    assert command == result.command and result.orphans == [orphan]
+    assert (command.pid, command.name, command.command) == (result.pid, PYTHON_COMM, True)
+    assert (command.exitcode, command.signal, command.signalled) == (3, None, None)
+    # Alive when the command ended: SIGTERM at once, and its name read before reaping.
+    assert (orphan.pid, orphan.name, orphan.command) == (daemon, "sleep", False)
+    assert (orphan.exitcode, orphan.signal, orphan.signalled) == (None, SIGTERM, SIGTERM)
+    assert orphan.reaped >= command.reaped and orphan.reaped < 5
+    assert gone(daemon)
+
+
+def test_an_orphan_that_ignores_sigterm_gets_sigkill_after_the_linger(run, files):
+    result = run(LAUNCH + ["ignore", "0"], linger=0.1)
+    command, orphan = result.processes
+    assert orphan.pid == daemon_pid(files.read()[0])
+    assert (orphan.signal, orphan.signalled) == (SIGKILL, SIGKILL)
+    assert orphan.reaped - command.reaped >= 0.1
+    assert result.exit_status == 0
+    assert gone(orphan.pid)
+
+
+def test_an_orphan_that_ends_by_itself_keeps_its_own_status(run):
+    # The subshell puts `sh -c 'exit 5'` in the background and exits; cat reads
+    # until that orphan has exited, so the command ends after it, not before.
+    result = run(["sh", "-c", "(sh -c 'exit 5' &) | cat"])
+    assert result.exit_status == 0
+    [orphan] = result.orphans
+    assert (orphan.name, orphan.exitcode, orphan.signal, orphan.signalled) == ("sh", 5, None, None)
+
+
+def test_no_child_is_left_afterwards(run):
+    result = run(["sh", "-c", "sleep 30 & sleep 30 & (sleep 30 &); exit 0"], linger=1)
+    assert [p.signal for p in result.orphans] == [SIGTERM] * 3
+    assert all(gone(p.pid) for p in result.processes)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_times_are_seconds_from_the_start(run):
+    before = _supervise.time.time()
+    result = run(["sleep", "0.05"])
+    command = result.command
+    assert before <= result.started <= before + 1
+    assert 0 <= command.started <= command.reaped <= result.duration < 5
+    assert command.reaped >= 0.05
+
+
+# -- exit status -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv, exit_status, returncode", [
+    (["true"], 0, 0),
+    (["sh", "-c", "exit 7"], 7, 7),
+    (["sh", "-c", "exit 255"], 255, 255),
+    (["sh", "-c", "kill -KILL $$"], 128 + 9, -9),
+    (["sh", "-c", "kill -USR2 $$"], 128 + signal.SIGUSR2, -signal.SIGUSR2),
+])
+def test_the_exit_status_is_the_commands_or_128_plus_its_signal(run, argv, exit_status,
+                                                               returncode):
+    result = run(argv)
+    assert (result.exit_status, result.returncode) == (exit_status, returncode)
+    assert result.command.status == ("exit %d" % returncode if returncode >= 0
+                                     else signal.Signals(-returncode).name)
+
+
+# -- timeout -----------------------------------------------------------------------------------
+
+
+def test_a_timeout_sends_sigterm_and_gives_124(run):
+    result = run(["sleep", "10"], timeout=0.1)
+    assert (result.exit_status, result.returncode, result.timed_out) == (124, -SIGTERM, True)
+    assert (result.command.signal, result.command.signalled) == (SIGTERM, SIGTERM)
+    assert 0.1 <= result.command.reaped < 5
+
+
+def test_a_command_that_ignores_sigterm_gets_sigkill_kill_after_later(run):
+    # sh and its sleep both ignore SIGTERM; sh gets SIGKILL, then its orphan (linger=0).
+    result = run(["sh", "-c", "trap '' TERM; sleep 10"], timeout=0.1, kill_after=0.1, linger=0)
+    assert (result.exit_status, result.timed_out) == (124, True)
+    assert (result.command.signal, result.command.signalled) == (SIGKILL, SIGKILL)
+    assert result.command.reaped >= 0.2
+    assert [(p.name, p.signal) for p in result.orphans] == [("sleep", SIGKILL)]
+
+
+def test_kill_after_0_sends_sigkill_with_sigterm(run):
+    result = run(["sh", "-c", "trap '' TERM; exec sleep 10"], timeout=0.1, kill_after=0)
+    assert (result.exit_status, result.command.signal) == (124, SIGKILL)
+
+
+def test_a_command_that_ends_first_is_not_timed_out(run):
+    result = run(["true"], timeout=5)
+    assert (result.exit_status, result.timed_out) == (0, False)
+
+
+# -- signals -----------------------------------------------------------------------------------
+
+
+def test_a_signal_sent_to_the_supervisor_is_forwarded_to_the_command(run):
+    # $PPID is the supervisor: this process.
+    result = run(["sh", "-c", "trap 'exit 42' USR1; sleep 10 & kill -USR1 $PPID; wait"])
+    assert result.exit_status == 42
+    assert [signum for _, signum in result.forwarded] == [SIGUSR1]
+    assert [p.signal for p in result.orphans] == [SIGTERM]  # sleep, or sh before its exec
+
+
+def test_with_group_the_signal_goes_to_the_whole_process_group(run):
+    # sh ignores USR1 but its sleep does not: only a signal to the group ends it.
+    result = run(["sh", "-c", "sleep 10 & trap '' USR1; kill -USR1 $PPID; wait $!"],
+                 group=True, timeout=5)
+    assert result.timed_out is False
+    assert result.returncode == 128 + SIGUSR1  # sh's own exit: wait gave sleep's status
+    assert [signum for _, signum in result.forwarded] == [SIGUSR1]
+
+
+def test_with_group_the_command_leads_its_own_process_group(run, files):
+    result = run(["sh", "-c", "cut -d' ' -f5 /proc/$$/stat"], group=True)
+    assert int(files.read()[0]) == result.pid != os.getpgrp()
+
+
+def test_without_group_the_command_shares_our_process_group(run, files):
+    run(["sh", "-c", "cut -d' ' -f5 /proc/$$/stat"])
+    assert int(files.read()[0]) == os.getpgrp()
+
+
+def test_the_command_starts_with_no_signal_blocked_or_ignored(run, files, signal_mask,
+                                                               on_signal):
+    signal_mask(signal.SIGUSR2)
+    on_signal(signal.SIGHUP, signal.SIG_IGN)  # and SIGPIPE, which Python ignores itself
+    run(["grep", "^Sig", "/proc/self/status"])
+    status = dict(line.split(b":") for line in files.read()[0].splitlines())
+    assert int(status[b"SigBlk"], 16) == 0
+    ignored = int(status[b"SigIgn"], 16)
+    for signum in MANAGED | {signal.SIGPIPE, signal.SIGXFSZ}:
+        assert not ignored & (1 << (signum - 1)), signal.Signals(signum).name
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def test_prefix_keeps_each_streams_lines_in_order(run, files):
+    script = "i=0; while [ $i -lt 300 ]; do echo o$i; echo e$i >&2; i=$((i+1)); done"
+    run(["sh", "-c", script], prefix=True)
+    out, err = files.read()
+    assert out == b"".join(b"[out] o%d\n" % i for i in range(300))
+    assert err == b"".join(b"[err] e%d\n" % i for i in range(300))
+
+
+def test_prefix_passes_bytes_and_ends_a_last_partial_line(run, files):
+    run(["sh", "-c", r"printf 'a\n\377\376\000b\n\nno newline'; printf 'x' >&2"],
+        prefix=("> ", b"! "))
+    assert files.read() == (b"> a\n> \xff\xfe\x00b\n> \n> no newline\n", b"! x\n")
+
+
+def test_a_line_longer_than_the_limit_is_cut(run, files):
+    size = _supervise._LINE_MAX + 10
+    run(["sh", "-c", "head -c %d /dev/zero | tr '\\0' a" % size], prefix=True)
+    assert files.read()[0] == (b"[out] " + b"a" * _supervise._LINE_MAX + b"\n[out] "
+                               + b"a" * 10 + b"\n")
+
+
+def test_prefix_reads_until_the_last_orphan_is_gone(run, files):
+    # The daemon keeps the pipe open after the command ends, and writes on SIGTERM.
+    run(LAUNCH + ["report", "0"], prefix=True, linger=0.3)
+    out, _ = files.read()
+    assert out.splitlines()[1:] == [b"[out] term"]
+
+
+def test_without_prefix_the_command_writes_to_our_descriptors_itself(run, files):
+    run(["sh", "-c", "echo out; echo err >&2; ls -l /proc/$$/fd/1"])
+    out, err = files.read()
+    assert out.startswith(b"out\n") and out.rstrip().endswith(files.paths[0].encode())
+    assert err == b"err\n"
+
+
+def test_when_nobody_reads_our_stdout_the_command_gets_sigpipe(run, fds):
+    r, w = fds.pipe()
+    os.close(r)
+    fds.forget(r)
+    result = run(["yes"], prefix=True, stdout=w, timeout=10)
+    assert (result.command.signal, result.timed_out) == (signal.SIGPIPE, False)
+
+
+# -- descriptors -------------------------------------------------------------------------------
+
+LIST_FDS = ("import os; print(sorted(int(n) for n in os.listdir('/proc/self/fd') "
+            "if os.path.exists('/proc/self/fd/' + n)))")
+
+
+@pytest.mark.parametrize("prefix", [None, True])
+def test_the_command_gets_only_descriptors_0_1_2(run, files, fds, prefix):
+    r, w = fds.pipe()
+    os.set_inheritable(w, True)  # an exec would pass it on: supervise closes it
+    run([sys.executable, "-c", LIST_FDS], prefix=prefix)
+    listed = files.read()[0]
+    assert listed == (b"[out] " if prefix else b"") + b"[0, 1, 2]\n"
+
+
+def test_stdin_is_given_to_the_command(run, files, fds):
+    r, w = fds.pipe()
+    os.write(w, b"from stdin\n")
+    os.close(w)
+    fds.forget(w)
+    run(["cat"], stdin=r)
+    assert files.read()[0] == b"from stdin\n"
+
+
+def test_swapped_stdout_and_stderr_reach_each_other(run, capfd):
+    # Each source is the other's target: neither dup2 may overwrite the other's source.
+    run(["sh", "-c", "echo to-out; echo to-err >&2"], stdout=2, stderr=1)
+    assert capfd.readouterr() == ("to-err\n", "to-out\n")
+
+
+# -- the caller's state comes back ------------------------------------------------------------
+
+
+def kernel_mask():
+    return pthread_sigmask.get()
+
+
+def test_the_mask_the_subreaper_flag_and_the_descriptors_come_back(run, signal_mask):
+    signal_mask(SIGUSR1)
+    before = kernel_mask(), sorted(os.listdir("/proc/self/fd"))
+    result = run(["sh", "-c", "trap 'exit 0' USR1; kill -USR1 $PPID; sleep 10 & wait"],
+                 timeout=5)
+    assert result.exit_status == 0
+    assert (kernel_mask(), sorted(os.listdir("/proc/self/fd"))) == before
+    assert subreaper.enabled is False
+    # The USR1 went to the command, not to our pending set.
+    assert SIGUSR1 not in signal.sigpending()
+
+
+def test_a_subreaper_flag_that_was_on_stays_on(run):
+    subreaper.enabled = True
+    run(["true"])
+    assert subreaper.enabled is True
+
+
+def test_a_command_that_cannot_start_changes_nothing_either(run):
+    result = run(["no-such-command-here"])
+    assert (result.exit_status, result.pid, result.processes) == (127, None, [])
+    assert subreaper.enabled is False and signal.SIGCHLD not in kernel_mask()
+
+
+def test_an_error_in_the_loop_kills_and_reaps_the_tree_before_it_raises(run, tmp_path):
+    # Our side of --prefix writes to a descriptor opened read-only: EBADF.
+    read_only = os.open(str(tmp_path / "ro"), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC)
+    try:
+        with pytest.raises(OSError) as info:
+            run(["sh", "-c", "sleep 30 & echo $!; wait"], prefix=True, stdout=read_only)
+    finally:
+        os.close(read_only)
+    assert info.value.errno == errno.EBADF
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert subreaper.enabled is False
+
+
+# -- commands that cannot start -----------------------------------------------------------------
+
+
+def test_a_command_not_found_is_127_with_a_reason(run):
+    result = run(["no-such-command-here", "x"])
+    assert (result.exit_status, result.returncode) == (127, None)
+    assert result.error == "no-such-command-here: command not found"
+
+
+def test_a_path_that_does_not_exist_is_127(run, tmp_path):
+    missing = str(tmp_path / "missing")
+    result = run([missing])
+    assert (result.exit_status, result.error) == (127, missing + ": no such file or directory")
+
+
+def test_a_file_that_is_not_executable_is_126(run, tmp_path):
+    script = tmp_path / "script"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o644)
+    result = run([str(script)])
+    assert (result.exit_status, result.error) == (126, str(script) + ": permission denied")
+
+
+def test_a_directory_is_126(run, tmp_path):
+    result = run([str(tmp_path)])
+    assert (result.exit_status, result.error) == (126, str(tmp_path) + ": is a directory")
+
+
+def test_a_missing_interpreter_is_127(run, tmp_path):
+    script = tmp_path / "script"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+    result = run([str(script)])
+    assert result.exit_status == 127
+    assert result.error.startswith(str(script) + ": no such file or directory")
+
+
+def test_the_path_searched_is_the_one_of_env(run, tmp_path):
+    tool = tmp_path / "only-here"
+    tool.write_text("#!/bin/sh\nexit 9\n")
+    tool.chmod(0o755)
+    assert run(["only-here"]).exit_status == 127
+    env = dict(os.environ, PATH=str(tmp_path) + os.pathsep + os.environ.get("PATH", ""))
+    assert run(["only-here"], env=env).exit_status == 9
+
+
+# -- what supervise refuses ---------------------------------------------------------------------
+
+
+def test_it_refuses_to_take_children_it_did_not_start(run):
+    other = subprocess.Popen(["sleep", "10"])
+    try:
+        with pytest.raises(RuntimeError, match=r"has children already \(pid %d\)" % other.pid):
+            run(["true"])
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_it_refuses_when_sigchld_is_ignored(run, on_signal):
+    on_signal(signal.SIGCHLD, signal.SIG_IGN)
+    with pytest.raises(RuntimeError, match="SIGCHLD is ignored"):
+        run(["true"])
+
+
+def test_it_refuses_while_a_thread_could_take_the_signals(run):
+    done = threading.Event()
+    thread = threading.Thread(target=done.wait)
+    thread.start()
+    try:
+        with pytest.raises(RuntimeError, match=r"thread\(s\) %d of this process do not block"
+                           % thread.native_id):
+            run(["true"])
+    finally:
+        done.set()
+        thread.join()
+
+
+def test_threads_that_block_the_signals_are_fine_and_any_thread_may_supervise(run):
+    results = []
+    with pthread_sigmask(MANAGED):  # the thread starts with them blocked, like this one
+        thread = threading.Thread(target=lambda: results.append(run(["sh", "-c", "exit 4"])))
+        thread.start()
+        thread.join()
+        assert [r.exit_status for r in results] == [4]
+
+
+@pytest.mark.parametrize("argv, error, message", [
+    ("ls", TypeError, "argv must be a list of strings, not str"),
+    (b"ls", TypeError, "argv must be a list of strings, not bytes"),
+    (3, TypeError, "argv must be a list of strings, not int"),
+    ([], ValueError, "argv must hold a command"),
+    ([""], ValueError, "argv must hold a command"),
+])
+def test_argv_must_be_a_list_with_a_command(argv, error, message):
+    with pytest.raises(error, match="^supervise: " + message):
+        supervise(argv)
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"timeout": 0}, ValueError, "timeout must be a positive number of seconds, not 0.0"),
+    ({"timeout": "1"}, TypeError, "timeout must be a number of seconds, not str"),
+    ({"linger": -1}, ValueError, "linger must be a finite, non-negative number"),
+    ({"kill_after": float("nan")}, ValueError, "kill_after must be a finite, non-negative"),
+    ({"kill_after": True}, TypeError, "kill_after must be a number of seconds, not bool"),
+    ({"stdout": -1}, ValueError, r"stdout must be a file descriptor \(>= 0\), not -1"),
+    ({"stdin": "0"}, TypeError, "stdin must be a file descriptor or have fileno"),
+    ({"prefix": "[x]"}, TypeError, "prefix must be None, True or a pair"),
+])
+def test_options_are_checked_before_anything_starts(options, error, message):
+    with pytest.raises(error, match="^supervise: " + message):
+        supervise(["true"], **options)
+
+
+# -- the result --------------------------------------------------------------------------------
+
+
+def test_as_dict_is_json_with_signals_by_name(run):
+    result = run(LAUNCH + ["sleep", "1"], linger=5)
+    data = json.loads(json.dumps(result.as_dict()))
+    assert sorted(data) == ["argv", "duration", "error", "exit_status", "forwarded", "pid",
+                            "processes", "returncode", "started", "timed_out"]
+    assert data["argv"] == LAUNCH + ["sleep", "1"]
+    assert (data["exit_status"], data["returncode"], data["error"]) == (1, 1, None)
+    command, orphan = data["processes"]
+    assert sorted(command) == sorted(Reaped._fields)
+    assert (command["command"], command["exitcode"], command["signal"]) == (True, 1, None)
+    assert (orphan["name"], orphan["signal"], orphan["signalled"]) == ("sleep", "SIGTERM",
+                                                                       "SIGTERM")
+
+
+def test_summary_has_a_line_per_process(run):
+    result = run(LAUNCH + ["sleep", "2"], linger=5)
+    lines = result.summary().splitlines()
+    assert lines[0].endswith("exit 2 after %.3f s; exit status 2" % result.duration)
+    assert lines[1].split() == ["PID", "NAME", "ROLE", "STARTED", "REAPED", "STATUS"]
+    assert lines[2].split()[:3] == [str(result.pid), PYTHON_COMM, "command"]
+    assert lines[3].split()[1:3] == ["sleep", "orphan"]
+    assert lines[3].endswith("SIGTERM (sent SIGTERM)")
+    assert repr(result).endswith("exit_status=2 processes=2>")
+
+
+def test_a_result_is_a_supervision():
+    assert isinstance(supervise(["true"]), Supervision)
+    assert pyglibc.supervise is supervise
+
+
+# -- the PyPy 3.9 paths: no os.posix_spawn, no os.waitid -----------------------------------------
+
+
+@pytest.fixture
+def without_posix_spawn_and_waitid(monkeypatch, not_a_subreaper):
+    # Not with the watchdog: its thread would make this a fork of a threaded process.
+    monkeypatch.setattr(_supervise, "_posix_spawn", None)
+    monkeypatch.setattr(_supervise, "_waitid", None)
+
+
+def test_fork_and_proc_scan_reap_and_name_a_daemon(without_posix_spawn_and_waitid, files):
+    result = supervise(LAUNCH + ["ignore", "6"], stdout=files.out, linger=0.1, timeout=10)
+    daemon = daemon_pid(files.read()[0])
+    assert result.exit_status == 6
+    assert [(p.pid, p.name, p.signal) for p in result.orphans] == [(daemon, "sleep", SIGKILL)]
+    assert result.command.name == PYTHON_COMM
+
+
+def test_fork_path_gives_only_0_1_2_and_a_clean_mask(without_posix_spawn_and_waitid, files, fds,
+                                                     signal_mask):
+    signal_mask(signal.SIGUSR2)
+    os.set_inheritable(fds.pipe()[1], True)
+    supervise(["sh", "-c", "ls /proc/self/fd; grep SigBlk /proc/self/status"],
+              stdout=files.out, timeout=10, group=True)
+    lines = files.read()[0].split()
+    assert lines[:4] == [b"0", b"1", b"2", b"3"]  # 3: the directory ls reads
+    assert lines[4:] == [b"SigBlk:", b"0000000000000000"]
+
+
+def test_fork_path_reports_exec_errors(without_posix_spawn_and_waitid, tmp_path):
+    script = tmp_path / "script"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+    result = supervise([str(script)], timeout=10)
+    assert result.exit_status == 127 and "no such file or directory" in result.error
+    script.write_bytes(b"\x7fELF not really")
+    assert supervise([str(script)], timeout=10).error == str(script) + ": exec format error"
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_posix_spawn_reports_exec_format_errors(run, tmp_path):
+    script = tmp_path / "script"
+    script.write_bytes(b"\x7fELF not really")
+    script.chmod(0o755)
+    result = run([str(script)])
+    assert (result.exit_status, result.error) == (126, str(script) + ": exec format error")
+
