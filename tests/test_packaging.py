@@ -11,6 +11,7 @@ import importlib.metadata
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 
@@ -88,3 +89,21 @@ def test_readme_examples_run(tmp_path):
 def test_ci_runs_the_readme_test_command():
     (command,) = re.findall(r"^readme_test_command='(.*)'$", _read(".ci", "run"), re.M)
     assert "\n```sh\n%s\n```\n" % command in _read("README.md")
+
+
+def test_readme_first_command_supervises_and_reaps_the_daemon():
+    # The README's first command, minus its pip install, run by this interpreter.
+    first = re.search(r"^```sh\n(.*?)\n```", _read("README.md"), re.M | re.S).group(1)
+    assert first.startswith("python3 -m pip install . && (cd /tmp && python3 -m pyglibc run ")
+    command = first[len("python3 -m pip install . && (cd /tmp && "):-1]
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(glibc.__file__)))
+    done = subprocess.run(command.replace("python3", shlex.quote(sys.executable), 1), shell=True,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "left a daemon behind\n"
+    rows = [line.split() for line in done.stderr.splitlines()[2:]]
+    # The daemon is "setsid" until it has executed sleep: on a slow machine it may not have.
+    assert [(row[1].replace("setsid", "sleep"), row[2], row[-2:]) for row in rows] == [
+        ("sh", "command", ["exit", "0"]),
+        ("sleep", "orphan", ["(sent", "SIGTERM)"]),
+    ], done.stderr
