@@ -12,9 +12,6 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path.insert(0, REPO)
-
-import glibc.families  # noqa: E402  (needs REPO on sys.path)
 
 README = os.path.join(REPO, "README.md")
 STUBS = os.path.join(REPO, "glibc", "__init__.pyi")
@@ -128,9 +125,17 @@ def _read(path):
         return f.read()
 
 
+def _families():
+    # The tables of whichever glibc is imported: the tests' (installed), or
+    # the source tree's when this runs as a script (see the end).
+    import glibc.families
+
+    return glibc.families.load()
+
+
 def stale():
     """The generated files that differ from what the tables say now."""
-    fams = glibc.families.load()
+    fams = _families()
     out = []
     readme = _read(README)
     if with_coverage(readme, coverage(fams)) != readme:
@@ -141,7 +146,7 @@ def stale():
 
 
 def write():
-    fams = glibc.families.load()
+    fams = _families()
     readme = with_coverage(_read(README), coverage(fams))
     with open(README, "w") as f:
         f.write(readme)
@@ -150,6 +155,7 @@ def write():
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, REPO)
     if sys.argv[1:] == ["--check"]:
         behind = stale()
         for path in behind:
