@@ -1,4 +1,4 @@
-"""Real child processes for the wait, pidfd and sched tests, each one reaped.
+"""Real child processes for the tests, each one reaped.
 
 ``Child()`` forks a process that sleeps in read(2) on a pipe until the test
 says how to end: ``exit(code)`` writes the exit code, closing the pipe
@@ -7,10 +7,11 @@ says how to end: ``exit(code)`` writes the exit code, closing the pipe
 ``reap()`` (the fixtures call it) closes the pipe and waits for the
 child unless a test already did: the suite leaves no zombie behind.
 
-``in_child(function)`` runs function in a forked child and returns what it
-returned (anything pickle can carry), or raises AssertionError with the
-child's traceback: for calls that would change the test process itself
-(wait for *any* child, unshare, setns).
+``in_child(function, *args)`` runs function in a forked child and returns
+what it returned, or raises what it raised (both pickled through a pipe):
+for calls that would change the test process for good (wait for *any*
+child, unshare, setns, no_new_privs, a dropped capability, a lowered hard
+limit).  ``sleeper`` is the pid of a child that waits until the test ends.
 
 PYTEST_DONT_REWRITE: it is imported as a module before pytest loads it as a plugin
 (``pytest_plugins = ["children"]`` gives the test files its fixture).
@@ -18,7 +19,7 @@ PYTEST_DONT_REWRITE: it is imported as a module before pytest loads it as a plug
 
 import os
 import pickle
-import traceback
+import signal
 
 import pytest
 
@@ -78,36 +79,46 @@ class Child:
             return False
 
 
+class ChildDied(Exception):
+    """The child ended without reporting (killed by a signal, say)."""
+
+
+def _report(w, function, args):
+    try:
+        outcome = (True, function(*args))
+    except BaseException as exc:  # everything goes back to the parent
+        outcome = (False, exc)
+    try:
+        data = pickle.dumps(outcome)
+    except Exception as exc:
+        data = pickle.dumps((False, RuntimeError("unpicklable outcome %r: %r" % (outcome, exc))))
+    with os.fdopen(w, "wb") as f:
+        f.write(data)
+
+
 def in_child(function, *args):
-    """Run ``function(*args)`` in a forked child; return its result or raise its error."""
+    """Run ``function(*args)`` in a forked child; return what it returned or raise what it raised."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(r)
-            try:
-                out = (True, function(*args))
-            except BaseException:
-                out = (False, traceback.format_exc())
-            data = pickle.dumps(out)
-            while data:
-                data = data[os.write(w, data):]
+            _report(w, function, args)
         finally:
             os._exit(0)
     os.close(w)
     try:
-        chunks = []
-        while True:
-            chunk = os.read(r, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        with os.fdopen(r, "rb") as f:
+            data = f.read()
     finally:
-        os.close(r)
-        os.waitpid(pid, 0)
-    ok, value = pickle.loads(b"".join(chunks))
+        _, status = os.waitpid(pid, 0)
+    if not data:
+        raise ChildDied("the child reported nothing; wait status %#x%s" % (
+            status, " (%s)" % signal.Signals(os.WTERMSIG(status)).name
+            if os.WIFSIGNALED(status) else ""))
+    ok, value = pickle.loads(data)
     if not ok:
-        raise AssertionError("in the child:\n" + value)
+        raise value
     return value
 
 
@@ -123,3 +134,9 @@ def spawn():
     yield make
     for child in made:
         child.reap()
+
+
+@pytest.fixture
+def sleeper(spawn):
+    """The pid of a child process that waits until the test ends."""
+    return spawn().pid

@@ -3,7 +3,6 @@
 Dropping a capability is for good, so every capset test runs in a forked child.
 """
 
-import os
 import threading
 
 import pytest
@@ -23,7 +22,9 @@ from glibc import (
     capget,
     capset,
 )
-from in_child import in_child
+from children import in_child
+
+pytest_plugins = ["children"]  # the sleeper fixture
 
 
 def header(version=_LINUX_CAPABILITY_VERSION_3, pid=0):
@@ -34,21 +35,6 @@ def no_such_pid():
     # Process IDs are below pid_max (proc(5)), so this one names no process.
     with open("/proc/sys/kernel/pid_max") as f:
         return int(f.read())
-
-
-@pytest.fixture
-def sleeper():
-    """A child process that waits until the test ends."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(w)
-        os.read(r, 1)
-        os._exit(0)
-    os.close(r)
-    yield pid
-    os.close(w)
-    os.waitpid(pid, 0)
 
 
 def test_capget_reads_the_sets_proc_shows():

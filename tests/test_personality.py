@@ -17,7 +17,7 @@ from glibc import (
     READ_IMPLIES_EXEC,
     personality,
 )
-from in_child import in_child
+from children import in_child
 
 # personality(2): the persona that changes nothing and only reports.
 QUERY = 0xFFFFFFFF

@@ -59,7 +59,7 @@ from glibc import (
     ffi,
     prctl,
 )
-from in_child import in_child
+from children import in_child
 
 # prctl(2): a name is at most 16 bytes with its NUL (TASK_COMM_LEN).
 NAME_SIZE = 16

@@ -10,7 +10,7 @@ import pytest
 
 import capkit
 import glibc
-from in_child import in_child
+from children import in_child
 from pyglibc import Capability, capabilities, set_capabilities
 
 

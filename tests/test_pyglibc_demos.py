@@ -19,6 +19,7 @@ import pytest
 
 import glibc
 import pyglibc
+from supervise_kit import child_env  # our glibc and pyglibc first on the path
 
 OLD = "glibc==0.6.1"
 DEMOS = ("pythonic-signalfd-demo.py", "EpollSelector-demo.py")
@@ -66,19 +67,6 @@ def demo(old_demos):
         return old_demos[name]
 
     return path
-
-
-def child_env():
-    """The environment of a demo: our glibc and pyglibc first on the path, nothing else added."""
-    roots = []
-    for package in (glibc, pyglibc):
-        root = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
-        if root not in roots:
-            roots.append(root)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env["PYTHONPATH"] = os.pathsep.join(roots)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
 
 
 def start(path, *args):

@@ -13,7 +13,7 @@ import pytest
 
 import glibc
 from glibc import PR_GET_PDEATHSIG, PR_SET_PDEATHSIG
-from in_child import in_child
+from children import in_child
 from pyglibc import prctl, subreaper
 
 

@@ -40,7 +40,9 @@ from glibc import (
     setrlimit,
     setrlimit64,
 )
-from in_child import in_child
+from children import in_child
+
+pytest_plugins = ["children"]  # the sleeper fixture
 
 LIMITS = sorted(name for name in dir(resource) if name.startswith("RLIMIT_"))
 
@@ -65,21 +67,6 @@ def proc_limit(pid, title):
                 soft, hard = line[len(title):].split()[:2]
                 return tuple(RLIM_INFINITY if v == "unlimited" else int(v) for v in (soft, hard))
     raise LookupError(title)
-
-
-@pytest.fixture
-def sleeper():
-    """A child process that waits until the test ends."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(w)
-        os.read(r, 1)
-        os._exit(0)
-    os.close(r)
-    yield pid
-    os.close(w)
-    os.waitpid(pid, 0)
 
 
 # -- limits --------------------------------------------------------------------------
