@@ -48,8 +48,13 @@ def spec(value_ns, interval_ns=0):
 
 
 @pytest.fixture
-def timers():
-    """``timers(clockid, sevp)`` creates a timer, deleted at the end of the test."""
+def timers(signal_mask):
+    """``timers(clockid, sevp)`` creates a timer, deleted at the end of the test.
+
+    It depends on signal_mask so that the timers are deleted before the mask
+    is restored: a periodic timer left armed until then could send a signal
+    after signal_mask has drained the pending ones, and kill the run.
+    """
     made = []
 
     def create(clockid=CLOCK_MONOTONIC, sevp=None):
