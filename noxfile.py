@@ -1,4 +1,4 @@
-"""``nox -s tests``: the test suite on every supported interpreter this machine has.
+"""``nox``: the checks CI runs; ``nox -s tests``: the test suite on every supported interpreter.
 
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
 release of each minor version); PyPy is ``pypy3`` when it is on PATH.  Each
@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent
 TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
+# What a bare ``nox`` (and so .ci/run) runs.
 nox.options.sessions = ["tests"]
 # Only interpreters that were found are listed, so a missing one is a fault.
 nox.options.error_on_missing_interpreters = True
