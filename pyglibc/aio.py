@@ -276,12 +276,15 @@ class signals(_Waitable[_signalfd]):
     tgkill) always reaches the descriptor; one sent to the process (kill,
     os.kill, sigqueue, a terminal's ^C, SIGCHLD) goes to any one thread
     that does not block it, and reaches the descriptor only if every other
-    thread of the process blocks it too.  Python starts threads with its
-    own mask at creation, so block the signals before starting other
+    thread of the process blocks it too.  A new thread starts with the mask
+    of the thread that made it, so block the signals before starting other
     threads (``pyglibc.pthread_sigmask(...).block()`` early in the main
     thread, or in each thread's initializer): a thread that does not block
     SIGTERM gets SIGTERM's default action, which ends the process.  Threads
     the loop starts later (run_in_executor) inherit the mask of the moment.
+    An object dropped without ``close()`` has its descriptor closed by the
+    finalizer, but its signals stay blocked: a finalizer may run in any
+    thread.
     """
 
     _kind = "aio.signals"
@@ -349,7 +352,8 @@ class ticker(_Waitable[_timerfd]):
     timer at once: the first tick comes ``interval`` seconds later, or,
     with ``start``, when ``clock`` reads ``start`` (an absolute deadline,
     as ``time.clock_gettime(clock)`` gives: TFD_TIMER_ABSTIME; one already
-    past ticks at once).  Then one tick every ``interval`` seconds, on a
+    past ticks at once, counting the ticks of the grid that are past too).
+    Then one tick every ``interval`` seconds, on a
     fixed grid that a slow consumer does not shift: each step yields the
     number of expirations since the previous one, 1 when the consumer kept
     up, more when it fell behind.  ``clock`` is any clock timerfd_create(2)
