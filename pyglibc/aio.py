@@ -268,7 +268,8 @@ class signals(_Waitable[_signalfd]):
     holds it, and one the thread blocked before is left blocked.  What is
     still pending when the last holder unblocks it is delivered the usual
     way (its handler, or its default action: SIGTERM ends the process);
-    ``read()`` first to take it.
+    ``read()`` first to take it.  Objects watching the same signal share
+    it: each instance goes to the one that reads first.
 
     Threads: the mask belongs to a thread, so make and await the object in
     the loop's thread (awaiting it from another thread is a RuntimeError),
