@@ -342,19 +342,20 @@ def test_ticker_keeps_to_its_grid(run):
 
 def test_ticker_reports_ticks_a_busy_loop_missed(run):
     async def main():
-        now = time.clock_gettime(time.CLOCK_MONOTONIC)
-        with aio.ticker(1.0, start=now - 2.5) as ticks:  # due at -2.5, -1.5, -0.5, then +0.5
+        start = time.clock_gettime(time.CLOCK_MONOTONIC) - 2.5
+        with aio.ticker(1.0, start=start) as ticks:  # due at -2.5 s, -1.5 s, -0.5 s, then +0.5 s
             first = await ticks.__anext__()
             left, interval = ticks.timerfd.gettime()
+            next_tick = time.clock_gettime(time.CLOCK_MONOTONIC) + left
         with aio.ticker(0.02) as ticks:
             await ticks.__anext__()
             time.sleep(0.07)  # the loop is busy: ticks at +0.04, +0.06 and +0.08 come meanwhile
             late = await ticks.__anext__()
-        return first, left, interval, late
+        return first, next_tick - (start + first * 1.0), interval, late
 
-    first, left, interval, late = run(main())
+    first, off_grid, interval, late = run(main())
     assert first == 3
-    assert 0.3 < left <= 0.5 and interval == 1.0  # still on the grid of the start
+    assert abs(off_grid) < 0.01 and interval == 1.0  # the next tick is still on the start's grid
     assert late >= 3
 
 
