@@ -193,9 +193,11 @@ def test_signals_from_another_process_and_its_exit_status(run):
     async def main():
         async with aio.signals(USR1, signal.SIGCHLD) as sigs:
             pid = os.fork()
-            if pid == 0:
-                os.kill(os.getppid(), USR1)
-                os._exit(7)
+            if pid == 0:  # never back into the loop, whatever happens
+                try:
+                    os.kill(os.getppid(), USR1)
+                finally:
+                    os._exit(7)
             got = [await sigs.__anext__(), await sigs.__anext__()]
             status = await aio.wait_process(pid)
         return pid, got, status
