@@ -190,8 +190,17 @@ def sigset():
 @pytest.fixture
 def watchdog():
     """A test that may block gets 20 s; then every thread's stack is printed and
-    the run ends, instead of hanging until CI gives up."""
-    faulthandler.dump_traceback_later(20, exit=True)
+    the run ends, instead of hanging until CI gives up.
+
+    faulthandler's thread blocks every signal, but only once it runs: made
+    with them all blocked, it never has a moment in which a signal sent to
+    the process (os.kill) could be delivered to it instead of to the test.
+    """
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        faulthandler.dump_traceback_later(20, exit=True)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     yield
     faulthandler.cancel_dump_traceback_later()
 
