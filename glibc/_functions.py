@@ -31,7 +31,7 @@ def run_signal_handlers():
 
 
 def time_left(ffi):
-    """A function: nanoseconds deadline on CLOCK_MONOTONIC -> a new struct timespec of what is left."""
+    """A function: deadline (ns on CLOCK_MONOTONIC) -> a new struct timespec of the time left."""
     new = ffi.new
     monotonic_ns = time.monotonic_ns
 
@@ -93,7 +93,8 @@ def pointer_check(ffi, function, param, nullable, counted):
             if ctype.kind == "array":
                 return arg, ffi.sizeof(arg)
             if ctype.item.kind == "void":
-                raise TypeError("%s: a 'void *' has no known size; pass ffi.buffer(p, size)" % where)
+                raise TypeError("%s: a 'void *' has no known size; pass ffi.buffer(p, size)"
+                                % where)
             return arg, ffi.sizeof(ctype.item)
         if ctype.item is not item:
             raise TypeError("%s must be %s, not %s" % (where, wanted, ctype.cname))
@@ -106,7 +107,8 @@ def pointer_check(ffi, function, param, nullable, counted):
                 return data, have
             if data != null and isinstance(count, int) and count > have:
                 unit = "bytes" if item is None else "elements"
-                raise ValueError("%s has %d %s, fewer than the count %r" % (where, have, unit, count))
+                raise ValueError("%s has %d %s, fewer than the count %r"
+                                 % (where, have, unit, count))
             return data, count
     else:
         def check(arg):
@@ -334,7 +336,8 @@ def make_function(entry, ffi, lib):
     if entry.convert is not None:
         env["_convert"] = entry.convert
         # _keep holds buffers whose addresses were passed as numbers.
-        lines.append("    (%s,), _keep = _convert(_ffi, _lib, (%s,))" % (", ".join(names), ", ".join(names)))
+        lines.append("    (%s,), _keep = _convert(_ffi, _lib, (%s,))"
+                     % (", ".join(names), ", ".join(names)))
     for p in entry.params:
         if not p.is_pointer:
             continue

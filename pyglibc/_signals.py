@@ -18,8 +18,8 @@ import time
 import glibc
 from pyglibc._fd import int_arg as _int_arg
 from pyglibc._sigmask import pthread_sigmask
-from pyglibc._sigset import members, sigset
 from pyglibc._signalfd import signalfd
+from pyglibc._sigset import members, sigset
 
 _ffi = glibc.ffi
 

@@ -31,7 +31,8 @@ FAMILY = Family(
     doc="readiness notification for many file descriptors",
     types=[
         Type("epoll_data_t",
-             "typedef union epoll_data { void *ptr; int fd; uint32_t u32; uint64_t u64; } epoll_data_t;",
+             "typedef union epoll_data { void *ptr; int fd; uint32_t u32; uint64_t u64; }"
+             " epoll_data_t;",
              man="epoll_ctl(2)"),
         Type("epoll_event", "struct epoll_event { uint32_t events; epoll_data_t data; ...; };",
              man="epoll_ctl(2)"),

@@ -143,6 +143,7 @@ FAMILY = Family(
             symbol="glibc_fcntl",
             defaults={"arg": 0},
             convert=convert_fcntl,
+            accepts={"arg": "Union[int, _Pointer]"},
             blocking=True,  # F_SETLKW and F_OFD_SETLKW wait for the lock
             stdlib="fcntl.fcntl",
             errors=dict(

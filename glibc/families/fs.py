@@ -85,6 +85,7 @@ FAMILY = Family(
             symbol="glibc_openat2",
             defaults={"size": None},
             convert=convert_openat2,
+            accepts={"how": "Union[_Pointer, dict[str, int]]"},
             blocking=True,  # opening a FIFO waits for the other end
             stdlib=None,
             errors=dict(
@@ -153,9 +154,9 @@ FAMILY = Family(
                 EINVAL="flags hold an unknown bit, or mask holds STATX__RESERVED",
                 ENOMEM="the kernel is out of memory",
             ),
-            doc="Fill statxbuf (a glibc.struct_statx()) with what mask asks for (STATX_BASIC_STATS, "
-                "STATX_BTIME, ...); stx_mask says what the file system filled in.  pathname "
-                "'' with AT_EMPTY_PATH describes dirfd itself.",
+            doc="Fill statxbuf (a glibc.struct_statx()) with what mask asks for "
+                "(STATX_BASIC_STATS, STATX_BTIME, ...); stx_mask says what the file system "
+                "filled in.  pathname '' with AT_EMPTY_PATH describes dirfd itself.",
         ),
     ],
     source='#include "glibc_fs.h"',

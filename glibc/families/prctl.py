@@ -172,7 +172,8 @@ def _pointer(ffi, spec, size, arg):
                                type(arg).__name__)) from None
         have = len(buf)
     if spec.size_at is None and have < size:
-        raise ValueError("prctl: arg%d must have room for %d bytes, not %d" % (position, size, have))
+        raise ValueError("prctl: arg%d must have room for %d bytes, not %d"
+                         % (position, size, have))
     return buf, have
 
 
@@ -318,6 +319,7 @@ FAMILY = Family(
             symbol="glibc_prctl",
             defaults={"arg2": None, "arg3": None, "arg4": None, "arg5": None},
             convert=convert_arguments,
+            accepts=dict.fromkeys(("arg2", "arg3", "arg4", "arg5"), "Union[int, str, _Buffer]"),
             errors=dict(
                 BAD_POINTER,
                 EINVAL="option is unknown or unsupported here, or one of its arguments is "

@@ -73,7 +73,8 @@ FAMILY = Family(
         Type("clock_t", "typedef int... clock_t;", man="clock_t(3type)"),
         Type("sigval", "union sigval { int sival_int; void *sival_ptr; ...; };",
              man="sigval(3type)"),
-        Type("stack_t", "typedef struct { void *ss_sp; int ss_flags; size_t ss_size; ...; } stack_t;",
+        Type("stack_t",
+             "typedef struct { void *ss_sp; int ss_flags; size_t ss_size; ...; } stack_t;",
              man="sigaltstack(2)"),
         Type("siginfo_t", """
             typedef struct {

@@ -93,7 +93,9 @@ FAMILY = Family(
             "ssize_t vmsplice(int fd, const struct iovec *iov, size_t nr_segs, "
             "unsigned int flags);",
             man="vmsplice(2)", sizes={"iov": "nr_segs"}, defaults={"nr_segs": None, "flags": 0},
-            convert=convert_vmsplice, blocking=True, stdlib=None,
+            convert=convert_vmsplice,
+            accepts={"iov": "Union[_Pointer, _ReadBuffer, Sequence[ReadableBuffer]]"},
+            blocking=True, stdlib=None,
             errors=dict(
                 BAD_POINTER,
                 **INTERRUPTED,

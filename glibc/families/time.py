@@ -64,7 +64,8 @@ FAMILY = Family(
         # The thread id of SIGEV_THREAD_ID is a macro into a union in glibc,
         # set through the shim helper glibc_sigevent_set_thread_id.
         Type("sigevent",
-             "struct sigevent { union sigval sigev_value; int sigev_signo; int sigev_notify; ...; };",
+             "struct sigevent { union sigval sigev_value; int sigev_signo; int sigev_notify;"
+             " ...; };",
              man="sigevent(3type)"),
     ],
     constants=names("""
@@ -137,7 +138,8 @@ FAMILY = Family(
         Function(
             "int getitimer(int which, struct itimerval *curr_value);",
             man="getitimer(2)", stdlib="signal.getitimer",
-            errors=dict(BAD_POINTER, EINVAL="which is not ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF"),
+            errors=dict(BAD_POINTER,
+                        EINVAL="which is not ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF"),
             doc="Store the time left and the interval of the interval timer which.",
         ),
         Function(
