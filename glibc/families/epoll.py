@@ -1,5 +1,7 @@
 """<sys/epoll.h>: I/O event notification (epoll(7))."""
 
+from typing import Any, Dict, Optional
+
 from glibc._spec import Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED, NEW_FD
 
@@ -17,7 +19,8 @@ _WAIT = dict(
 )
 
 
-def _wait(proto, man, errors=_WAIT, sizes=None, **extra):
+def _wait(proto: str, man: str, errors: Dict[str, str] = _WAIT,
+          sizes: Optional[Dict[str, str]] = None, **extra: Any) -> Function:
     return Function(proto, man=man, errors=errors, sizes=dict(sizes or {}, events="maxevents"),
                     timeout="timeout", blocking=True, **extra)
 

@@ -1,14 +1,16 @@
 """<linux/openat2.h>, <stdio.h>, <sys/stat.h>: opening with resolution rules, renaming with
 flags, and statx."""
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Tuple
+
+from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._cstring import c_strings
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED, NEW_FD, PATH_LOOKUP
 
 _openat2_path = c_strings("openat2", pathname=1)
 
 
-def convert_openat2(ffi, lib, args):
+def convert_openat2(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """pathname as a C string; how as a cdata, or a dict of its fields; size checked.
 
     size (None: the size of what how points at) must not make the kernel

@@ -1,10 +1,12 @@
 """<fcntl.h>, <sys/sendfile.h>, <unistd.h>: moving data between fds without user-space copies."""
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, List, Tuple
+
+from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED, WRITEBACK
 
 
-def _segments(iov):
+def _segments(iov: Any) -> List[Any]:
     """The buffers of a vmsplice iov given as Python objects: one buffer, or a sequence."""
     try:
         memoryview(iov).release()
@@ -17,7 +19,7 @@ def _segments(iov):
                     "'struct iovec *' cdata, not %s" % type(iov).__name__)
 
 
-def convert_vmsplice(ffi, lib, args):
+def convert_vmsplice(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """Build the struct iovec array from Python buffers, pinned for the call.
 
     A cdata passes as it is (its count is checked by the wrapper).  The
