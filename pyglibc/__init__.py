@@ -7,6 +7,7 @@ imported on first use, so ``import pyglibc`` costs next to nothing.
 """
 
 import importlib
+from typing import Any
 
 _HOMES = {
     "signalfd": "pyglibc._signalfd",
@@ -33,7 +34,7 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError("module 'pyglibc' has no attribute %r" % name)
@@ -42,5 +43,5 @@ def __getattr__(name):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

@@ -12,8 +12,8 @@ calling one.  A capability this build's headers do not name (a kernel newer
 than them) appears as its plain number.
 """
 
-import collections
 import enum
+from typing import Any, Iterable, NamedTuple, Optional
 
 import glibc
 import glibc.families.capability as _table
@@ -28,18 +28,25 @@ _WORDS = glibc._LINUX_CAPABILITY_U32S_3
 _BITS = 32 * _WORDS
 _SETS = ("effective", "permitted", "inheritable")
 
-Capability = enum.IntEnum("Capability", [
+# Made from the table's CAP_* names, so a type checker sees only an IntEnum.
+Capability = enum.IntEnum("Capability", [  # type: ignore[misc]
     (name[len("CAP_"):], getattr(glibc, name))
     for name in _table.FAMILY.constants if name.startswith("CAP_") and name != "CAP_LAST_CAP"
 ], module=__name__)
 Capability.__doc__ = "The CAP_* numbers of <linux/capability.h>, without the CAP_ prefix."
 
-Capabilities = collections.namedtuple("Capabilities", _SETS)
-Capabilities.__doc__ = "A thread's capability sets, each a frozenset of Capability members."
+
+class Capabilities(NamedTuple):
+    """A thread's capability sets, each a frozenset of Capability members."""
+
+    effective: frozenset[Any]
+    permitted: frozenset[Any]
+    inheritable: frozenset[Any]
 
 
-def _members(mask):
-    out = set()
+
+def _members(mask: int) -> frozenset[Any]:
+    out: set[Any] = set()
     for bit in range(_BITS):
         if mask >> bit & 1:
             try:
@@ -49,7 +56,7 @@ def _members(mask):
     return frozenset(out)
 
 
-def _mask(caps, where):
+def _mask(caps: Iterable[int], where: str) -> int:
     try:
         items = iter(caps)
     except TypeError:
@@ -59,19 +66,20 @@ def _mask(caps, where):
     for cap in items:
         number = int_arg(cap, where, "each capability")
         if not 0 <= number < _BITS:
-            raise ValueError("%s: %d is not a capability number (0..%d)" % (where, number, _BITS - 1))
+            raise ValueError("%s: %d is not a capability number (0..%d)"
+                             % (where, number, _BITS - 1))
         mask |= 1 << number
     return mask
 
 
-def _read(tid):
+def _read(tid: int) -> tuple[Any, Any]:
     header = _header({"version": _VERSION, "pid": tid})
     data = _data.array(_WORDS)
     _capget(header, data)
     return header, data
 
 
-def capabilities(tid=0):
+def capabilities(tid: int = 0) -> Capabilities:
     """capget(2): the effective, permitted and inheritable sets of thread tid (0: the caller).
 
     Returns a ``Capabilities`` named tuple of frozensets of ``Capability``.
@@ -83,7 +91,9 @@ def capabilities(tid=0):
         for name in _SETS))
 
 
-def set_capabilities(effective=None, permitted=None, inheritable=None):
+def set_capabilities(effective: Optional[Iterable[int]] = None,
+                     permitted: Optional[Iterable[int]] = None,
+                     inheritable: Optional[Iterable[int]] = None) -> None:
     """capset(2): replace the calling thread's sets; a set left None keeps its current members.
 
     Each set is an iterable of ``Capability`` members or CAP_* numbers.

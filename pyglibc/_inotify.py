@@ -3,6 +3,7 @@
 import collections
 import enum
 import os
+from typing import Any, AnyStr, Iterator, Union
 
 import glibc
 from pyglibc._fd import FdObject, int_arg as _int_arg
@@ -27,7 +28,9 @@ _MASK_NAMES = """
     CLOSE MOVE ALL_EVENTS
 """.split()
 
-Mask = enum.IntFlag("Mask", [(name, getattr(glibc, "IN_" + name)) for name in _MASK_NAMES],
+# Made from the IN_* names, so a type checker sees only an IntFlag.
+Mask = enum.IntFlag("Mask",  # type: ignore[misc]
+                    [(name, getattr(glibc, "IN_" + name)) for name in _MASK_NAMES],
                     module=__name__, qualname="inotify.Mask")
 Mask.__doc__ = """The IN_* bits of inotify(7) without their prefix: ``Mask.CREATE`` is IN_CREATE.
 
@@ -52,7 +55,7 @@ class Event(collections.namedtuple("Event", "wd mask cookie name path")):
     __slots__ = ()
 
     @property
-    def fullpath(self):
+    def fullpath(self) -> Any:
         """``path`` joined with ``name`` (just ``path`` when name is empty)."""
         if self.path is None or not self.name:
             return self.path
@@ -60,6 +63,7 @@ class Event(collections.namedtuple("Event", "wd mask cookie name path")):
 
 
 Event.__qualname__ = "inotify.Event"
+_Event = Event
 
 
 class inotify(FdObject):
@@ -75,18 +79,18 @@ class inotify(FdObject):
     Mask = Mask
     Event = Event
 
-    def __init__(self, flags=0):
+    def __init__(self, flags: int = 0) -> None:
         flags = _int_arg(flags, "inotify", "flags")
         super().__init__(glibc.inotify_init1(flags | _IN_CLOEXEC))
         self._nonblocking = bool(flags & _IN_NONBLOCK)
-        self._paths = {}
+        self._paths: dict[int, Union[str, bytes]] = {}
 
     @property
-    def watches(self):
+    def watches(self) -> dict[int, Union[str, bytes]]:
         """A new dict: watch descriptor -> the path it was added with."""
         return dict(self._paths)
 
-    def add_watch(self, path, mask):
+    def add_watch(self, path: Union[AnyStr, "os.PathLike[AnyStr]"], mask: int) -> int:
         """inotify_add_watch(2): watch ``path`` (str, bytes or os.PathLike) for ``mask``.
 
         Returns the watch descriptor, the ``wd`` of its events.  Watching a
@@ -100,12 +104,12 @@ class inotify(FdObject):
         self._paths[wd] = path
         return wd
 
-    def rm_watch(self, wd):
+    def rm_watch(self, wd: int) -> None:
         """inotify_rm_watch(2): stop watching ``wd``; an IGNORED event for it follows."""
         fd = self.fileno()
         glibc.inotify_rm_watch(fd, _int_arg(wd, "inotify.rm_watch", "wd"))
 
-    def read(self):
+    def read(self) -> list[_Event]:
         """read(2) once and return the events it brought, oldest first.
 
         A blocking descriptor waits for at least one event (and a Python
@@ -121,15 +125,15 @@ class inotify(FdObject):
             return []
         return self._decode(buf, got)
 
-    def _decode(self, buf, got):
+    def _decode(self, buf: bytearray, got: int) -> list[_Event]:
         # The kernel writes whole records: a header, then len bytes of name,
         # NUL-terminated and padded with NULs.  Nothing is trusted past got.
         base = _from_buffer(buf)
         paths = self._paths
-        events = []
+        events: list[_Event] = []
         offset = 0
         while offset + _HEADER <= got:
-            header = _cast("struct inotify_event *", base + offset)
+            header: Any = _cast("struct inotify_event *", base + offset)
             wd, mask, cookie, size = header.wd, header.mask, header.cookie, header.len
             start = offset + _HEADER
             offset = start + size
@@ -141,7 +145,7 @@ class inotify(FdObject):
                 paths.pop(wd, None)
         return events
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[_Event]:
         """Yield events as ``read()`` brings them; a non-blocking descriptor
         stops when none is waiting, a blocking one waits for more."""
         while True:
@@ -150,7 +154,7 @@ class inotify(FdObject):
                 return
             yield from events
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<pyglibc.inotify closed>"
         return "<pyglibc.inotify fd=%d watches=%d>" % (self._fd, len(self._paths))
