@@ -16,7 +16,6 @@ import enum
 from typing import Any, Iterable, NamedTuple, Optional
 
 import glibc
-import glibc.families.capability as _table
 from pyglibc._fd import int_arg
 
 _capget = glibc.capget
@@ -28,12 +27,56 @@ _WORDS = glibc._LINUX_CAPABILITY_U32S_3
 _BITS = 32 * _WORDS
 _SETS = ("effective", "permitted", "inheritable")
 
-# Made from the table's CAP_* names, so a type checker sees only an IntEnum.
-Capability = enum.IntEnum("Capability", [  # type: ignore[misc]
-    (name[len("CAP_"):], getattr(glibc, name))
-    for name in _table.FAMILY.constants if name.startswith("CAP_") and name != "CAP_LAST_CAP"
-], module=__name__)
-Capability.__doc__ = "The CAP_* numbers of <linux/capability.h>, without the CAP_ prefix."
+
+class Capability(enum.IntEnum):
+    """The CAP_* numbers of <linux/capability.h>, without the CAP_ prefix.
+
+    Written out so that type checkers and editors see the members; the
+    values come from the headers, and tests/test_typing.py checks that the
+    members are the table's CAP_* names (glibc/families/capability.py).
+    """
+
+    CHOWN = glibc.CAP_CHOWN
+    DAC_OVERRIDE = glibc.CAP_DAC_OVERRIDE
+    DAC_READ_SEARCH = glibc.CAP_DAC_READ_SEARCH
+    FOWNER = glibc.CAP_FOWNER
+    FSETID = glibc.CAP_FSETID
+    KILL = glibc.CAP_KILL
+    SETGID = glibc.CAP_SETGID
+    SETUID = glibc.CAP_SETUID
+    SETPCAP = glibc.CAP_SETPCAP
+    LINUX_IMMUTABLE = glibc.CAP_LINUX_IMMUTABLE
+    NET_BIND_SERVICE = glibc.CAP_NET_BIND_SERVICE
+    NET_BROADCAST = glibc.CAP_NET_BROADCAST
+    NET_ADMIN = glibc.CAP_NET_ADMIN
+    NET_RAW = glibc.CAP_NET_RAW
+    IPC_LOCK = glibc.CAP_IPC_LOCK
+    IPC_OWNER = glibc.CAP_IPC_OWNER
+    SYS_MODULE = glibc.CAP_SYS_MODULE
+    SYS_RAWIO = glibc.CAP_SYS_RAWIO
+    SYS_CHROOT = glibc.CAP_SYS_CHROOT
+    SYS_PTRACE = glibc.CAP_SYS_PTRACE
+    SYS_PACCT = glibc.CAP_SYS_PACCT
+    SYS_ADMIN = glibc.CAP_SYS_ADMIN
+    SYS_BOOT = glibc.CAP_SYS_BOOT
+    SYS_NICE = glibc.CAP_SYS_NICE
+    SYS_RESOURCE = glibc.CAP_SYS_RESOURCE
+    SYS_TIME = glibc.CAP_SYS_TIME
+    SYS_TTY_CONFIG = glibc.CAP_SYS_TTY_CONFIG
+    MKNOD = glibc.CAP_MKNOD
+    LEASE = glibc.CAP_LEASE
+    AUDIT_WRITE = glibc.CAP_AUDIT_WRITE
+    AUDIT_CONTROL = glibc.CAP_AUDIT_CONTROL
+    SETFCAP = glibc.CAP_SETFCAP
+    MAC_OVERRIDE = glibc.CAP_MAC_OVERRIDE
+    MAC_ADMIN = glibc.CAP_MAC_ADMIN
+    SYSLOG = glibc.CAP_SYSLOG
+    WAKE_ALARM = glibc.CAP_WAKE_ALARM
+    BLOCK_SUSPEND = glibc.CAP_BLOCK_SUSPEND
+    AUDIT_READ = glibc.CAP_AUDIT_READ
+    PERFMON = glibc.CAP_PERFMON
+    BPF = glibc.CAP_BPF
+    CHECKPOINT_RESTORE = glibc.CAP_CHECKPOINT_RESTORE
 
 
 class Capabilities(NamedTuple):
@@ -42,7 +85,6 @@ class Capabilities(NamedTuple):
     effective: frozenset[Any]
     permitted: frozenset[Any]
     inheritable: frozenset[Any]
-
 
 
 def _members(mask: int) -> frozenset[Any]:

@@ -21,23 +21,43 @@ _read = glibc.read
 # with the longest name (sizeof(struct inotify_event) + NAME_MAX + 1).
 _BUFSIZE = 65536
 
-_MASK_NAMES = """
-    ACCESS MODIFY ATTRIB CLOSE_WRITE CLOSE_NOWRITE OPEN MOVED_FROM MOVED_TO CREATE DELETE
-    DELETE_SELF MOVE_SELF UNMOUNT Q_OVERFLOW IGNORED ISDIR
-    ONLYDIR DONT_FOLLOW EXCL_UNLINK MASK_CREATE MASK_ADD ONESHOT
-    CLOSE MOVE ALL_EVENTS
-""".split()
 
-# Made from the IN_* names, so a type checker sees only an IntFlag.
-Mask = enum.IntFlag("Mask",  # type: ignore[misc]
-                    [(name, getattr(glibc, "IN_" + name)) for name in _MASK_NAMES],
-                    module=__name__, qualname="inotify.Mask")
-Mask.__doc__ = """The IN_* bits of inotify(7) without their prefix: ``Mask.CREATE`` is IN_CREATE.
+class Mask(enum.IntFlag):
+    """The IN_* bits of inotify(7) without their prefix: ``Mask.CREATE`` is IN_CREATE.
 
-Events (ACCESS ... MOVE_SELF, and CLOSE, MOVE, ALL_EVENTS) are both what a
-watch asks for and what an event reports; UNMOUNT, Q_OVERFLOW, IGNORED and
-ISDIR are only reported; ONLYDIR ... ONESHOT only change how add_watch works.
-"""
+    Events (ACCESS ... MOVE_SELF, and CLOSE, MOVE, ALL_EVENTS) are both what a
+    watch asks for and what an event reports; UNMOUNT, Q_OVERFLOW, IGNORED and
+    ISDIR are only reported; ONLYDIR ... ONESHOT only change how add_watch works.
+    """
+
+    ACCESS = glibc.IN_ACCESS
+    MODIFY = glibc.IN_MODIFY
+    ATTRIB = glibc.IN_ATTRIB
+    CLOSE_WRITE = glibc.IN_CLOSE_WRITE
+    CLOSE_NOWRITE = glibc.IN_CLOSE_NOWRITE
+    OPEN = glibc.IN_OPEN
+    MOVED_FROM = glibc.IN_MOVED_FROM
+    MOVED_TO = glibc.IN_MOVED_TO
+    CREATE = glibc.IN_CREATE
+    DELETE = glibc.IN_DELETE
+    DELETE_SELF = glibc.IN_DELETE_SELF
+    MOVE_SELF = glibc.IN_MOVE_SELF
+    UNMOUNT = glibc.IN_UNMOUNT
+    Q_OVERFLOW = glibc.IN_Q_OVERFLOW
+    IGNORED = glibc.IN_IGNORED
+    ISDIR = glibc.IN_ISDIR
+    ONLYDIR = glibc.IN_ONLYDIR
+    DONT_FOLLOW = glibc.IN_DONT_FOLLOW
+    EXCL_UNLINK = glibc.IN_EXCL_UNLINK
+    MASK_CREATE = glibc.IN_MASK_CREATE
+    MASK_ADD = glibc.IN_MASK_ADD
+    ONESHOT = glibc.IN_ONESHOT
+    CLOSE = glibc.IN_CLOSE
+    MOVE = glibc.IN_MOVE
+    ALL_EVENTS = glibc.IN_ALL_EVENTS
+
+
+Mask.__qualname__ = "inotify.Mask"
 
 
 class Event(collections.namedtuple("Event", "wd mask cookie name path")):

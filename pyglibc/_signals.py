@@ -40,7 +40,6 @@ _FIELDS = ("signo", "code", "errno", "pid", "uid", "status", "utime", "stime", "
            "timerid", "overrun", "addr", "addr_lsb", "band", "fd", "call_addr", "syscall", "arch")
 
 
-
 class siginfo(NamedTuple):
     """One signal taken by ``sigwait()`` or read from a ``signals`` object.
 
