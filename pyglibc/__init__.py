@@ -7,7 +7,11 @@ imported on first use, so ``import pyglibc`` costs next to nothing.
 """
 
 import importlib
+import sys as _sys
 from typing import TYPE_CHECKING, Any
+
+if not _sys.platform.startswith("linux"):
+    raise ImportError("pyglibc: these objects are for Linux only, not %r" % _sys.platform)
 
 _HOMES = {
     "signalfd": "pyglibc._signalfd",
