@@ -14,7 +14,9 @@ import signal
 import pyglibc
 from pyglibc.selectors import EVENT_READ, EpollSelector
 
-pid = os.posix_spawnp("sleep", ["sleep", "60"], os.environ)
+pid = os.fork()
+if pid == 0:  # the child becomes sleep 60
+    os.execvp("sleep", ["sleep", "60"])
 with pyglibc.pidfd(pid) as child, EpollSelector() as selector:
     child.terminate()  # pidfd_send_signal(2)
     selector.register(child, EVENT_READ)
