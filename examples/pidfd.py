@@ -16,7 +16,10 @@ from pyglibc.selectors import EVENT_READ, EpollSelector
 
 pid = os.fork()
 if pid == 0:  # the child becomes sleep 60
-    os.execvp("sleep", ["sleep", "60"])
+    try:
+        os.execvp("sleep", ["sleep", "60"])
+    finally:
+        os._exit(127)
 with pyglibc.pidfd(pid) as child, EpollSelector() as selector:
     child.terminate()  # pidfd_send_signal(2)
     selector.register(child, EVENT_READ)

@@ -40,14 +40,34 @@ def expected_output(path):
 pytestmark = pytest.mark.skipif(not NAMES, reason="no examples/ beside tests/ (not a source tree)")
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_example_prints_what_it_says(name, tmp_path):
-    path = os.path.join(EXAMPLES, name)
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    """name -> (exit status, stdout, stderr): every example, started at once."""
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(glibc.__file__)))
-    done = subprocess.run([sys.executable, path], cwd=str(tmp_path), env=env,
-                          capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout == expected_output(path)
+    running = {}
+    for name in NAMES:
+        scratch = tmp_path_factory.mktemp(name[:-3])
+        running[name] = subprocess.Popen(
+            [sys.executable, os.path.join(EXAMPLES, name)], cwd=str(scratch), env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = {}
+    try:
+        for name, proc in running.items():
+            out, err = proc.communicate(timeout=60)
+            done[name] = (proc.returncode, out, err)
+    finally:
+        for proc in running.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return done
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_prints_what_it_says(ran, name):
+    status, out, err = ran[name]
+    assert (status, err) == (0, "")
+    assert out == expected_output(os.path.join(EXAMPLES, name))
 
 
 @pytest.mark.parametrize("obj", sorted(OBJECTS))
