@@ -139,7 +139,9 @@ def verify(fams: Sequence[Family], out: TextIO) -> int:
     return 1 if bad else 0
 
 
-def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
+def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None) -> int:
+    """The command line: returns the exit status; output goes to ``out`` (sys.stdout)."""
+    out = sys.stdout if out is None else out
     parser = argparse.ArgumentParser(
         prog="python -m glibc",
         description="The functions, types and constants of the glibc bindings, and a check of "
