@@ -1,10 +1,13 @@
-"""What the binding tables say about themselves: the README's coverage table and the type stubs.
+"""What the binding tables say about themselves: the README's coverage tables and the type stubs.
 
     python tools/tables.py          rewrite README.md's coverage section and glibc/__init__.pyi
     python tools/tables.py --check  exit 1 if either is out of date (tests/test_tables.py does this)
 
 Both are generated from glibc/families/ only, without the compiled module,
-so that they say what every build offers (optional names are marked).
+so that they say what every build offers (optional names are marked).  The
+coverage section has the counts per family and one row per function (man
+page, nearest stdlib call); the stubs type every parameter from its C type,
+and a C type this script cannot place is an error rather than an ``Any``.
 """
 
 import os
