@@ -2,12 +2,15 @@
 # build and test (it needs cffi, setuptools, pytest and hypothesis: see README).
 PYTHON ?= python3
 
-.PHONY: help build test test-all bench tables clean
+.PHONY: help build test test-all lint packaging verify bench tables clean
 
 help:
 	@echo "make build     build glibc/_glibc in place with $(PYTHON)"
 	@echo "make test      build, then pytest on $(PYTHON) against the in-place build"
 	@echo "make test-all  nox: install and test on every interpreter found (as CI does)"
+	@echo "make lint      nox -s lint: ruff, mypy --strict, clang-format"
+	@echo "make packaging nox -s packaging: build sdist and wheel, install each in fresh venvs"
+	@echo "make verify    build, then check the build against the headers (python -m glibc --verify)"
 	@echo "make bench     build, then time pyglibc.select.epoll.poll() against select.epoll's"
 	@echo "make tables    regenerate README.md's coverage table and glibc/__init__.pyi"
 	@echo "make clean     remove build output, venvs and caches"
@@ -20,6 +23,15 @@ test: build
 
 test-all:
 	$(PYTHON) -m nox -s tests
+
+lint:
+	$(PYTHON) -m nox -s lint
+
+packaging:
+	$(PYTHON) -m nox -s packaging
+
+verify: build
+	$(PYTHON) -m glibc --verify
 
 bench: build
 	$(PYTHON) benchmarks/select_epoll.py

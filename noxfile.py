@@ -1,5 +1,9 @@
 """``nox``: the checks CI runs; ``nox -s tests``: the test suite on every supported interpreter.
 
+``nox -s lint``: ruff, mypy --strict and clang-format on the source tree;
+``nox -s packaging``: sdist and wheel built, each installed in a fresh venv
+of every interpreter (the wheel with no compiler), then a smoke run.
+
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
 release of each minor version); PyPy is ``pypy3`` when it is on PATH.  Each
 session pip-installs the project into a fresh venv, so pip builds the
@@ -22,7 +26,7 @@ TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
-nox.options.sessions = ["tests"]
+nox.options.sessions = ["tests", "lint", "packaging"]
 # Only interpreters that were found are listed, so a missing one is a fault.
 nox.options.error_on_missing_interpreters = True
 if hasattr(nox.options, "download_python"):
@@ -114,3 +118,102 @@ def tests(session):
     session.chdir(scratch)
     session.run("python", "-c", REPORT)
     session.run("python", "-m", "pytest", *pytest_args(session.posargs))
+
+
+# What lint installs: the checkers at versions known to pass, so that a new
+# release cannot fail CI on code that did not change.
+LINTERS = ["ruff==0.17.6", "mypy==2.4.1", "types-cffi==2.1.0.20260827"]
+CPYTHONS = [p for p in PYTHONS if p != "pypy3"]
+
+
+@nox.session(python=CPYTHONS[-1:], venv_backend="venv")
+def lint(session):
+    """ruff (pyproject.toml's rules), mypy --strict (its files), clang-format on csrc/."""
+    session.install(*LINTERS)
+    session.chdir(ROOT)
+    session.run("ruff", "check", ".")
+    # Checks the source tree as it is: the compiled module is described by
+    # glibc/_glibc.pyi, so nothing needs building.
+    session.run("mypy")
+    headers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "csrc").glob("*.h"))
+    session.run("clang-format", "--dry-run", "--Werror", *headers, external=True)
+
+
+# Run from a scratch directory by the venv a distribution went into: the
+# package is the venv's, its metadata complete, its typing markers there,
+# and an example runs.  argv: the examples directory, the expected version.
+SMOKE = """\
+import importlib.metadata as md, os, subprocess, sys
+import glibc, pyglibc
+examples, version = sys.argv[1:]
+for module in (glibc, pyglibc):
+    assert module.__file__.startswith(sys.prefix + os.sep), module.__file__
+meta = md.metadata("glibc")
+assert meta["Version"] == version, meta["Version"]
+assert meta["License-Expression"] == "LGPL-3.0-or-later", meta["License-Expression"]
+assert meta["Requires-Python"] == ">=3.9", meta["Requires-Python"]
+classifiers = set(meta.get_all("Classifier"))
+for c in ("Operating System :: POSIX :: Linux", "Typing :: Typed",
+          "Programming Language :: Python :: Implementation :: CPython",
+          "Programming Language :: Python :: Implementation :: PyPy"):
+    assert c in classifiers, c
+files = {str(f) for f in md.files("glibc")}
+for f in ("glibc/py.typed", "pyglibc/py.typed", "glibc/__init__.pyi", "glibc/_glibc.pyi",
+          "glibc/families/signal.py"):
+    assert f in files, f
+assert not any(f.endswith((".c", ".h", ".o")) for f in files), sorted(files)
+done = subprocess.run([sys.executable, os.path.join(examples, "eventfd.py")],
+                      capture_output=True, text=True)
+assert done.stdout == "finished: 3\\nsemaphore reads: [1, 1]\\n", (done.stdout, done.stderr)
+print("smoke: glibc %s in %s: metadata, typing markers, examples/eventfd.py: ok"
+      % (version, sys.prefix))
+"""
+
+
+def _version():
+    return re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+
+
+def _fresh_venv(session, where):
+    """A new venv of the session's interpreter at ``where``; its python."""
+    shutil.rmtree(where, ignore_errors=True)
+    # The session's python is itself a venv's: -m venv makes one of its base.
+    session.run("python", "-m", "venv", str(where), silent=True)
+    return str(Path(where) / "bin" / "python")
+
+
+@nox.session(python=PYTHONS, venv_backend="venv")
+def packaging(session):
+    """python -m build (sdist, then the wheel from it); each installed in a fresh venv.
+
+    The wheel installs with CC=false and binary packages only: it needs no
+    compiler.  The sdist compiles (with -Werror) and then checks itself
+    against the headers (python -m glibc --verify).
+    """
+    session.install("build")
+    tmp = Path(session.create_tmp()).resolve()
+    dist = tmp / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    session.env["GLIBC_WERROR"] = "1"
+    session.env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT), silent=True)
+    (sdist,) = dist.glob("*.tar.gz")
+    (wheel,) = dist.glob("*.whl")
+    version, examples = _version(), str(ROOT / "examples")
+    scratch = tmp / "scratch"
+    scratch.mkdir(exist_ok=True)
+    smoke = tmp / "smoke.py"
+    smoke.write_text(SMOKE)
+
+    python = _fresh_venv(session, tmp / "wheel-venv")
+    session.run(python, "-m", "pip", "install", "--quiet", "--only-binary", ":all:", str(wheel),
+                env={"CC": "false", "CXX": "false"}, external=True)
+    session.chdir(scratch)
+    session.run(python, str(smoke), examples, version, external=True)
+    session.run(python, "-m", "glibc", "--search", "pidfd_open", external=True)
+
+    python = _fresh_venv(session, tmp / "sdist-venv")
+    session.run(python, "-m", "pip", "install", "--quiet", str(sdist), external=True)
+    session.run(python, str(smoke), examples, version, external=True)
+    session.run(python, "-m", "glibc", "--verify", external=True)

@@ -8,8 +8,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-static int glibc_capget(struct __user_cap_header_struct *hdrp,
-                        struct __user_cap_data_struct *datap)
+static int glibc_capget(struct __user_cap_header_struct *hdrp, struct __user_cap_data_struct *datap)
 {
 #ifdef SYS_capget
     return (int)syscall(SYS_capget, hdrp, datap);

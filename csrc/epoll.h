@@ -21,7 +21,11 @@ static int glibc_epoll_pwait2(int epfd, struct epoll_event *events, int maxevent
                               const struct timespec *timeout, const sigset_t *sigmask)
 {
 #if !defined SYS_epoll_pwait2
-    (void)epfd; (void)events; (void)maxevents; (void)timeout; (void)sigmask;
+    (void)epfd;
+    (void)events;
+    (void)maxevents;
+    (void)timeout;
+    (void)sigmask;
     errno = ENOSYS;
     return -1;
 #elif !defined __TIMESIZE || __TIMESIZE == 64
@@ -38,8 +42,8 @@ static int glibc_epoll_pwait2(int epfd, struct epoll_event *events, int maxevent
  * that is fewer than 2 * maxevents, nothing is waited for: -1/EINVAL.
  * data.fd is stored as its bits, so that reading it back as an int gives it
  * sign and all.  Returns the count, or -1 with errno as epoll_wait left it. */
-static int glibc_epoll_wait_packed(int epfd, struct epoll_event *events, int maxevents,
-                                   int timeout, unsigned int *out, size_t out_len)
+static int glibc_epoll_wait_packed(int epfd, struct epoll_event *events, int maxevents, int timeout,
+                                   unsigned int *out, size_t out_len)
 {
     int n, i;
 

@@ -27,9 +27,6 @@ static int glibc_FD_ISSET(int fd, fd_set *set)
     return GLIBC_FD_INSIDE(fd) && FD_ISSET(fd, set) != 0;
 }
 
-static void glibc_FD_ZERO(fd_set *set)
-{
-    FD_ZERO(set);
-}
+static void glibc_FD_ZERO(fd_set *set) { FD_ZERO(set); }
 
 #endif

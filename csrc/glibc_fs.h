@@ -7,8 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int glibc_openat2(int dirfd, const char *pathname, const struct open_how *how,
-                         size_t size)
+static int glibc_openat2(int dirfd, const char *pathname, const struct open_how *how, size_t size)
 {
 #ifdef SYS_openat2
     return (int)syscall(SYS_openat2, dirfd, pathname, how, size);

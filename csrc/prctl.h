@@ -4,8 +4,8 @@
 
 #include <sys/prctl.h>
 
-static int glibc_prctl(int option, unsigned long arg2, unsigned long arg3,
-                       unsigned long arg4, unsigned long arg5)
+static int glibc_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+                       unsigned long arg5)
 {
     return prctl(option, arg2, arg3, arg4, arg5);
 }

@@ -15,7 +15,9 @@ static int glibc_rt_sigqueueinfo(pid_t tgid, int sig, siginfo_t *info)
 #ifdef SYS_rt_sigqueueinfo
     return (int)syscall(SYS_rt_sigqueueinfo, tgid, sig, info);
 #else
-    (void)tgid; (void)sig; (void)info;
+    (void)tgid;
+    (void)sig;
+    (void)info;
     errno = ENOSYS;
     return -1;
 #endif
@@ -26,7 +28,10 @@ static int glibc_rt_tgsigqueueinfo(pid_t tgid, pid_t tid, int sig, siginfo_t *in
 #ifdef SYS_rt_tgsigqueueinfo
     return (int)syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, info);
 #else
-    (void)tgid; (void)tid; (void)sig; (void)info;
+    (void)tgid;
+    (void)tid;
+    (void)sig;
+    (void)info;
     errno = ENOSYS;
     return -1;
 #endif

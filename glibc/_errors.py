@@ -6,9 +6,10 @@ EAGAIN, ``FileNotFoundError`` for ENOENT, ...), so callers can catch either.
 
 import errno as _errno
 import os
+from typing import Mapping
 
 
-def reasons_by_number(table):
+def reasons_by_number(table: Mapping[str, str]) -> dict[int, str]:
     """errno name -> reason becomes errno number -> reason.
 
     Names this platform's errno module does not know are dropped: such an
@@ -22,7 +23,7 @@ def reasons_by_number(table):
     return out
 
 
-def oserror(function, reasons, number):
+def oserror(function: str, reasons: Mapping[int, str], number: int) -> OSError:
     """The exception for ``function`` failing with errno ``number``."""
     reason = reasons.get(number) or os.strerror(number)
     return OSError(number, "%s: %s" % (function, reason))

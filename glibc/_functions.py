@@ -11,14 +11,16 @@ call is retried, as PEP 475 does for the standard library.
 import errno
 import math
 import time
+from typing import Any, Callable
 
 from glibc._errors import oserror, reasons_by_number
+from glibc._spec import Function, Param
 
 _POINTER_TYPES = ("pointer", "array")
 _ONE = (None,)
 
 
-def run_signal_handlers():
+def run_signal_handlers() -> None:
     """A point where the interpreter runs the Python handlers of pending signals.
 
     CPython and PyPy both check for pending signals at a backward jump, and
@@ -30,23 +32,24 @@ def run_signal_handlers():
         pass
 
 
-def time_left(ffi):
-    """A function: nanoseconds deadline on CLOCK_MONOTONIC -> a new struct timespec of what is left."""
+def time_left(ffi: Any) -> Callable[[int], Any]:
+    """A function: deadline (ns on CLOCK_MONOTONIC) -> a new struct timespec of the time left."""
     new = ffi.new
     monotonic_ns = time.monotonic_ns
 
-    def left(deadline):
+    def left(deadline: int) -> Any:
         ts = new("struct timespec *")
         ts.tv_sec, ts.tv_nsec = divmod(max(0, deadline - monotonic_ns()), 1000000000)
         return ts
     return left
 
 
-def _describe(obj):
+def _describe(obj: object) -> str:
     return type(obj).__name__
 
 
-def pointer_check(ffi, function, param, nullable, counted):
+def pointer_check(ffi: Any, function: str, param: Param, nullable: bool,
+                  counted: bool) -> Callable[..., Any]:
     """A converter for one pointer parameter.
 
     It returns the cdata to pass, or, when the parameter is ``counted``,
@@ -68,7 +71,7 @@ def pointer_check(ffi, function, param, nullable, counted):
         wanted = "a '%s *' cdata" % param.pointee
     need = param.min_count
 
-    def length(arg):
+    def length(arg: Any) -> tuple[Any, int]:
         """The cdata to pass and how many elements (bytes for buffers) it has."""
         if arg is None:
             if nullable:
@@ -93,27 +96,30 @@ def pointer_check(ffi, function, param, nullable, counted):
             if ctype.kind == "array":
                 return arg, ffi.sizeof(arg)
             if ctype.item.kind == "void":
-                raise TypeError("%s: a 'void *' has no known size; pass ffi.buffer(p, size)" % where)
+                raise TypeError("%s: a 'void *' has no known size; pass ffi.buffer(p, size)"
+                                % where)
             return arg, ffi.sizeof(ctype.item)
         if ctype.item is not item:
             raise TypeError("%s must be %s, not %s" % (where, wanted, ctype.cname))
         return arg, (len(arg) if ctype.kind == "array" else 1)
 
     if counted:
-        def check(arg, count):
+        def check_counted(arg: Any, count: Any) -> tuple[Any, Any]:
             data, have = length(arg)
             if count is None:
                 return data, have
             if data != null and isinstance(count, int) and count > have:
                 unit = "bytes" if item is None else "elements"
-                raise ValueError("%s has %d %s, fewer than the count %r" % (where, have, unit, count))
+                raise ValueError("%s has %d %s, fewer than the count %r"
+                                 % (where, have, unit, count))
             return data, count
-    else:
-        def check(arg):
-            data, have = length(arg)
-            if have < need and data != null:
-                raise ValueError("%s must have room for %d elements, not %d" % (where, need, have))
-            return data
+        return check_counted
+
+    def check(arg: Any) -> Any:
+        data, have = length(arg)
+        if have < need and data != null:
+            raise ValueError("%s must have room for %d elements, not %d" % (where, need, have))
+        return data
     return check
 
 
@@ -227,11 +233,11 @@ _NEVER = """\
 """
 
 
-def _timeout_is_timespec(entry):
+def _timeout_is_timespec(entry: Function) -> bool:
     return any(p.name == entry.timeout and p.is_pointer for p in entry.params)
 
 
-def _body(entry):
+def _body(entry: Function) -> str:
     resume = _RESUME if entry.resume else ""
     if entry.convention == "errnum":
         if entry.eintr == "retry":
@@ -252,11 +258,11 @@ def _body(entry):
     return _ONCE
 
 
-def argument_error(ffi, entry):
+def argument_error(ffi: Any, entry: Function) -> Callable[[tuple[Any, ...]], None]:
     """Raise the TypeError/OverflowError for the argument that cffi refuses, if one is."""
     scalars = [(i, p) for i, p in enumerate(entry.params) if not p.is_pointer]
 
-    def bad_argument(values):
+    def bad_argument(values: tuple[Any, ...]) -> None:
         for i, p in scalars:
             try:
                 ffi.new(p.ctype + " *", values[i])
@@ -265,7 +271,7 @@ def argument_error(ffi, entry):
     return bad_argument
 
 
-def docstring(entry):
+def docstring(entry: Function) -> str:
     lines = [entry.proto, ""]
     if entry.doc:
         lines += [entry.doc, ""]
@@ -298,10 +304,10 @@ def docstring(entry):
     return "\n".join(lines)
 
 
-def make_function(entry, ffi, lib):
+def make_function(entry: Function, ffi: Any, lib: Any) -> Callable[..., Any]:
     """The Python function for one ``Function`` entry of the tables."""
     reasons = reasons_by_number(entry.errors)
-    env = {
+    env: dict[str, Any] = {
         "_c": getattr(lib, entry.symbol),
         "_ffi": ffi,
         "_typeof": ffi.typeof,
@@ -334,7 +340,8 @@ def make_function(entry, ffi, lib):
     if entry.convert is not None:
         env["_convert"] = entry.convert
         # _keep holds buffers whose addresses were passed as numbers.
-        lines.append("    (%s,), _keep = _convert(_ffi, _lib, (%s,))" % (", ".join(names), ", ".join(names)))
+        lines.append("    (%s,), _keep = _convert(_ffi, _lib, (%s,))"
+                     % (", ".join(names), ", ".join(names)))
     for p in entry.params:
         if not p.is_pointer:
             continue
@@ -344,7 +351,7 @@ def make_function(entry, ffi, lib):
         if count is None and p.min_count == 1 and not p.is_buffer:
             # Fast path: a non-NULL pointer of exactly the declared type
             # (what glibc.<type>() returns) needs no further check.
-            env["_T_" + p.name] = ffi.typeof(p.pointee + " *")
+            env["_T_" + p.name] = ffi.typeof("%s *" % p.pointee)
             lines.append(_FAST_POINTER.format(p.name))
         elif count is None:
             lines.append("    {0} = _check_{0}({0})".format(p.name))
@@ -363,7 +370,7 @@ def make_function(entry, ffi, lib):
     lines.append(_body(entry).format(args=", ".join(names), t=entry.timeout))
     code = compile("\n".join(lines), "<glibc %s>" % entry.name, "exec")
     exec(code, env)
-    function = env[entry.name]
+    function: Callable[..., Any] = env[entry.name]
     function.__doc__ = docstring(entry)
     function.__module__ = "glibc"
     function.__qualname__ = entry.name

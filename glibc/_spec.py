@@ -6,13 +6,19 @@ messages from the same entries.  Nothing in this module touches cffi.
 """
 
 import re
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple
+
+# The hooks of an entry (convert, resume) take and return the call's arguments.
+Args = Tuple[Any, ...]
+Convert = Callable[[Any, Any, Args], Tuple[Args, Any]]
+Resume = Callable[[Any, Any, Args], Args]
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _PROTO = re.compile(r"^\s*(?P<ret>.+?)\b(?P<name>%s)\s*\((?P<args>.*)\)\s*;\s*$" % _IDENT, re.S)
 _PARAM = re.compile(r"^(?P<type>.*?)\b(?P<name>%s)\s*(?P<dim>\[\s*\d*\s*\])?$" % _IDENT, re.S)
 
 
-def names(text):
+def names(text: str) -> Tuple[str, ...]:
     """Split a whitespace-separated block of C names into a tuple."""
     return tuple(text.split())
 
@@ -28,7 +34,13 @@ class Param:
 
     __slots__ = ("name", "ctype", "pointee", "min_count", "const")
 
-    def __init__(self, decl):
+    name: str
+    ctype: str
+    pointee: Optional[str]
+    min_count: int
+    const: bool
+
+    def __init__(self, decl: str) -> None:
         decl = " ".join(decl.split())
         m = _PARAM.match(decl)
         if m is None:
@@ -42,7 +54,8 @@ class Param:
             base = base + " *"
         else:
             self.min_count = 1
-        self.ctype = " ".join(base.replace("*", " * ").split()).replace(" *", "*").replace("*", " *")
+        spaced = " ".join(base.replace("*", " * ").split())
+        self.ctype = spaced.replace(" *", "*").replace("*", " *")
         self.const = self.ctype.startswith("const ")
         if self.ctype.endswith("*"):
             pointee = self.ctype[:-1].strip()
@@ -51,15 +64,15 @@ class Param:
             self.pointee = None
 
     @property
-    def is_pointer(self):
+    def is_pointer(self) -> bool:
         return self.pointee is not None
 
     @property
-    def is_buffer(self):
+    def is_buffer(self) -> bool:
         """True for ``void *``/``char *``: any Python buffer may be passed."""
         return self.pointee in ("void", "char")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Param(%r, %r)" % (self.ctype, self.name)
 
 
@@ -101,12 +114,20 @@ class Function:
     public      exported from the ``glibc`` namespace (shim helpers are not).
     stdlib      the nearest standard-library equivalent (``"os.pipe2"``), or
                 ``None``; the README's coverage table shows it.
+    accepts     parameter -> what the wrapper takes there, as a type
+                annotation of the stubs, when ``convert`` takes more than the
+                C type says (prctl's ``unsigned long arg2`` takes a buffer).
     """
 
-    def __init__(self, proto, man, errors=None, convention="errno", eintr=None,
-                 timeout=None, nullable=(), sizes=None, defaults=None, cdef=None,
-                 symbol=None, convert=None, blocking=False, public=True, stdlib=None, doc="",
-                 resume=None):
+    def __init__(self, proto: str, man: str, errors: Optional[Mapping[str, str]] = None,
+                 convention: str = "errno", eintr: Optional[str] = None,
+                 timeout: Optional[str] = None, nullable: Iterable[str] = (),
+                 sizes: Optional[Mapping[str, str]] = None,
+                 defaults: Optional[Mapping[str, Any]] = None, cdef: Optional[str] = None,
+                 symbol: Optional[str] = None, convert: Optional[Convert] = None,
+                 blocking: bool = False, public: bool = True, stdlib: Optional[str] = None,
+                 doc: str = "", resume: Optional[Resume] = None,
+                 accepts: Optional[Mapping[str, str]] = None) -> None:
         m = _PROTO.match(proto)
         if m is None:
             raise ValueError("cannot parse prototype %r" % proto)
@@ -131,8 +152,10 @@ class Function:
         self.public = public
         self.stdlib = stdlib
         self.doc = doc
+        self.accepts = dict(accepts or {})
         known = {p.name for p in self.params}
-        for group in (self.nullable, self.sizes, self.sizes.values(), self.defaults):
+        for group in (self.nullable, self.sizes, self.sizes.values(), self.defaults,
+                      self.accepts):
             unknown = set(group) - known
             if unknown:
                 raise ValueError("%s: unknown parameters %s" % (self.name, sorted(unknown)))
@@ -146,7 +169,7 @@ class Function:
         if resume is not None and self.eintr != "retry":
             raise ValueError("%s: resume only makes sense with eintr='retry'" % self.name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Function(%r)" % self.proto
 
 
@@ -162,15 +185,14 @@ class Type:
     (``struct timespec``) and the field names are read off it.
     """
 
-    def __init__(self, name, cdef, man=None):
+    def __init__(self, name: str, cdef: str, man: Optional[str] = None) -> None:
         self.name = name
         self.cdef = " ".join(cdef.split())
         self.man = man
-        if self.cdef.startswith("typedef"):
-            self.c_name = _TYPEDEF_NAME.search(self.cdef).group(1)
-        else:
-            m = _TAG.match(self.cdef)
-            self.c_name = "%s %s" % (m.group(1), m.group(2))
+        m = (_TYPEDEF_NAME.search if self.cdef.startswith("typedef") else _TAG.match)(self.cdef)
+        if m is None:
+            raise ValueError("cannot read the C name of %r" % self.cdef)
+        self.c_name = " ".join(m.groups())
         body = self.cdef[self.cdef.find("{") + 1:self.cdef.rfind("}")] if "{" in self.cdef else ""
         self.fields = tuple(
             Param(decl).name for decl in body.split(";")
@@ -178,10 +200,10 @@ class Type:
         )
 
     @property
-    def is_scalar(self):
+    def is_scalar(self) -> bool:
         return "{" not in self.cdef and "..." in self.cdef and "int..." in self.cdef
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Type(%r, %r)" % (self.name, self.c_name)
 
 
@@ -194,8 +216,9 @@ class Family:
     adds to the shim (usually an ``#include`` of its helpers in csrc/).
     """
 
-    def __init__(self, name, headers, doc, types=(), constants=(), optional=(),
-                 functions=(), source=""):
+    def __init__(self, name: str, headers: Sequence[str], doc: str, types: Iterable[Type] = (),
+                 constants: Iterable[str] = (), optional: Iterable[str] = (),
+                 functions: Iterable[Function] = (), source: str = "") -> None:
         self.name = name
         self.headers = tuple(headers)
         self.doc = doc
@@ -205,12 +228,12 @@ class Family:
         self.functions = tuple(functions)
         self.source = source
 
-    def public_names(self):
+    def public_names(self) -> list[str]:
         return (
             [t.name for t in self.types]
             + list(self.constants) + list(self.optional)
             + [f.name for f in self.functions if f.public]
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Family(%r)" % self.name

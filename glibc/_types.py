@@ -5,11 +5,20 @@
 (``timespec().tv_sec``).  ``epoll_event.array(16)`` makes an array.
 """
 
+from typing import Any, Optional, Tuple
+
+from glibc._spec import Type
+
 
 class CType:
     __slots__ = ("name", "cname", "fields", "man", "_ffi", "_pointer", "_array", "__doc__")
 
-    def __init__(self, entry, ffi):
+    name: str
+    cname: str
+    fields: Tuple[str, ...]
+    man: Optional[str]
+
+    def __init__(self, entry: Type, ffi: Any) -> None:
         self.name = entry.name
         self.cname = entry.c_name
         self.fields = entry.fields
@@ -24,23 +33,23 @@ class CType:
             % (entry.c_name + " *", "; fields: " + ", ".join(self.fields) if self.fields else ""),
         )
 
-    def __call__(self, init=None):
+    def __call__(self, init: Any = None) -> Any:
         """A new zeroed instance (``init``: a value, dict or sequence to fill it)."""
         return self._ffi.new(self._pointer, init)
 
-    def array(self, length_or_items):
+    def array(self, length_or_items: Any) -> Any:
         """A new C array: ``length`` zeroed instances, or one per item given."""
         return self._ffi.new(self._array, length_or_items)
 
     @property
-    def size(self):
+    def size(self) -> int:
         """sizeof(the C type), in bytes."""
-        return self._ffi.sizeof(self._pointer.item)
+        return int(self._ffi.sizeof(self._pointer.item))
 
     @property
-    def ctype(self):
+    def ctype(self) -> Any:
         """The cffi ctype object."""
         return self._pointer.item
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<glibc type %r>" % self.cname

@@ -7,6 +7,11 @@ imported on first use, so ``import pyglibc`` costs next to nothing.
 """
 
 import importlib
+import sys as _sys
+from typing import TYPE_CHECKING, Any
+
+if not _sys.platform.startswith("linux"):
+    raise ImportError("pyglibc: these objects are for Linux only, not %r" % _sys.platform)
 
 _HOMES = {
     "signalfd": "pyglibc._signalfd",
@@ -32,8 +37,32 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
+if TYPE_CHECKING:
+    # What __getattr__ below imports on first use, for type checkers; a name
+    # of _HOMES missing here is Any to them (tests/test_typing.py lists those).
+    from pyglibc._capabilities import (
+        Capability as Capability,
+        capabilities as capabilities,
+        set_capabilities as set_capabilities,
+    )
+    from pyglibc._eventfd import eventfd as eventfd
+    from pyglibc._inotify import inotify as inotify
+    from pyglibc._pidfd import pidfd as pidfd
+    from pyglibc._pipe import pipe as pipe, pipe2 as pipe2
+    from pyglibc._prctl import prctl as prctl
+    from pyglibc._sigmask import pthread_sigmask as pthread_sigmask, sigprocmask as sigprocmask
+    from pyglibc._signalfd import signalfd as signalfd
+    from pyglibc._signals import (
+        siginfo as siginfo,
+        signals as signals,
+        sigqueue as sigqueue,
+        sigwait as sigwait,
+    )
+    from pyglibc._subreaper import subreaper as subreaper
+    from pyglibc._timerfd import timerfd as timerfd
 
-def __getattr__(name):
+
+def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError("module 'pyglibc' has no attribute %r" % name)
@@ -42,5 +71,5 @@ def __getattr__(name):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

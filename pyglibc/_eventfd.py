@@ -27,7 +27,7 @@ class eventfd(FdObject):
 
     _kind = "eventfd"
 
-    def __init__(self, initval=0, flags=0, semaphore=False):
+    def __init__(self, initval: int = 0, flags: int = 0, semaphore: bool = False) -> None:
         initval = _int_arg(initval, "eventfd", "initval")
         flags = _int_arg(flags, "eventfd", "flags")
         if not 0 <= initval <= _UINT_MAX:
@@ -38,11 +38,11 @@ class eventfd(FdObject):
         self._semaphore = bool(flags & _EFD_SEMAPHORE)
 
     @property
-    def semaphore(self):
+    def semaphore(self) -> bool:
         """True if ``read()`` takes 1 from the counter instead of all of it (EFD_SEMAPHORE)."""
         return self._semaphore
 
-    def read(self):
+    def read(self) -> int:
         """eventfd_read(3): take the counter (1 with EFD_SEMAPHORE) and return it as an int.
 
         While the counter is 0, a blocking descriptor waits (a signal whose
@@ -51,9 +51,10 @@ class eventfd(FdObject):
         """
         value = _eventfd_t()
         _eventfd_read(self.fileno(), value)
-        return value[0]
+        counter: int = value[0]
+        return counter
 
-    def write(self, n):
+    def write(self, n: int) -> None:
         """eventfd_write(3): add ``n`` to the counter.
 
         n must be in 0 .. 2**64-2: a negative n or one of 2**64 or more is an

@@ -7,6 +7,7 @@ as the standard library's file objects do.
 
 import operator
 import threading
+from typing import Any, TypeVar
 
 import glibc
 
@@ -14,8 +15,10 @@ import glibc
 # closing at once could both close it (the second perhaps someone else's).
 _closing = threading.Lock()
 
+_Self = TypeVar("_Self", bound="FdObject")
 
-def int_arg(value, where, name):
+
+def int_arg(value: Any, where: str, name: str) -> int:
     """``value`` as an int (anything with __index__), or TypeError naming where and what."""
     try:
         return operator.index(value)
@@ -30,42 +33,42 @@ class FdObject:
     _kind = "file descriptor"
     _fd = -1  # so that a failed __init__ leaves nothing for __del__ to close
 
-    def __init__(self, fd):
+    def __init__(self, fd: int) -> None:
         self._fd = fd
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """True once the descriptor is closed."""
         return self._fd < 0
 
-    def fileno(self):
+    def fileno(self) -> int:
         """The file descriptor (ValueError once closed)."""
         fd = self._fd
         if fd < 0:
             raise ValueError("I/O operation on closed %s" % self._kind)
         return fd
 
-    def close(self):
+    def close(self) -> None:
         """Close the descriptor; closing again does nothing."""
         with _closing:
             fd, self._fd = self._fd, -1
         if fd >= 0:
             glibc.close(fd)
 
-    def __enter__(self):
+    def __enter__(self: _Self) -> _Self:
         self.fileno()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         # A finalizer must not raise: an fd that is already bad has nothing left to close.
         try:
             self.close()
         except OSError:
             pass
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "closed" if self._fd < 0 else "fd=%d" % self._fd
         return "<%s.%s %s>" % (type(self).__module__.split(".")[0], type(self).__name__, state)

@@ -3,6 +3,7 @@
 import collections
 import enum
 import os
+from typing import Any, AnyStr, Iterator, Union
 
 import glibc
 from pyglibc._fd import FdObject, int_arg as _int_arg
@@ -20,21 +21,43 @@ _read = glibc.read
 # with the longest name (sizeof(struct inotify_event) + NAME_MAX + 1).
 _BUFSIZE = 65536
 
-_MASK_NAMES = """
-    ACCESS MODIFY ATTRIB CLOSE_WRITE CLOSE_NOWRITE OPEN MOVED_FROM MOVED_TO CREATE DELETE
-    DELETE_SELF MOVE_SELF UNMOUNT Q_OVERFLOW IGNORED ISDIR
-    ONLYDIR DONT_FOLLOW EXCL_UNLINK MASK_CREATE MASK_ADD ONESHOT
-    CLOSE MOVE ALL_EVENTS
-""".split()
 
-Mask = enum.IntFlag("Mask", [(name, getattr(glibc, "IN_" + name)) for name in _MASK_NAMES],
-                    module=__name__, qualname="inotify.Mask")
-Mask.__doc__ = """The IN_* bits of inotify(7) without their prefix: ``Mask.CREATE`` is IN_CREATE.
+class Mask(enum.IntFlag):
+    """The IN_* bits of inotify(7) without their prefix: ``Mask.CREATE`` is IN_CREATE.
 
-Events (ACCESS ... MOVE_SELF, and CLOSE, MOVE, ALL_EVENTS) are both what a
-watch asks for and what an event reports; UNMOUNT, Q_OVERFLOW, IGNORED and
-ISDIR are only reported; ONLYDIR ... ONESHOT only change how add_watch works.
-"""
+    Events (ACCESS ... MOVE_SELF, and CLOSE, MOVE, ALL_EVENTS) are both what a
+    watch asks for and what an event reports; UNMOUNT, Q_OVERFLOW, IGNORED and
+    ISDIR are only reported; ONLYDIR ... ONESHOT only change how add_watch works.
+    """
+
+    ACCESS = glibc.IN_ACCESS
+    MODIFY = glibc.IN_MODIFY
+    ATTRIB = glibc.IN_ATTRIB
+    CLOSE_WRITE = glibc.IN_CLOSE_WRITE
+    CLOSE_NOWRITE = glibc.IN_CLOSE_NOWRITE
+    OPEN = glibc.IN_OPEN
+    MOVED_FROM = glibc.IN_MOVED_FROM
+    MOVED_TO = glibc.IN_MOVED_TO
+    CREATE = glibc.IN_CREATE
+    DELETE = glibc.IN_DELETE
+    DELETE_SELF = glibc.IN_DELETE_SELF
+    MOVE_SELF = glibc.IN_MOVE_SELF
+    UNMOUNT = glibc.IN_UNMOUNT
+    Q_OVERFLOW = glibc.IN_Q_OVERFLOW
+    IGNORED = glibc.IN_IGNORED
+    ISDIR = glibc.IN_ISDIR
+    ONLYDIR = glibc.IN_ONLYDIR
+    DONT_FOLLOW = glibc.IN_DONT_FOLLOW
+    EXCL_UNLINK = glibc.IN_EXCL_UNLINK
+    MASK_CREATE = glibc.IN_MASK_CREATE
+    MASK_ADD = glibc.IN_MASK_ADD
+    ONESHOT = glibc.IN_ONESHOT
+    CLOSE = glibc.IN_CLOSE
+    MOVE = glibc.IN_MOVE
+    ALL_EVENTS = glibc.IN_ALL_EVENTS
+
+
+Mask.__qualname__ = "inotify.Mask"
 
 
 class Event(collections.namedtuple("Event", "wd mask cookie name path")):
@@ -52,7 +75,7 @@ class Event(collections.namedtuple("Event", "wd mask cookie name path")):
     __slots__ = ()
 
     @property
-    def fullpath(self):
+    def fullpath(self) -> Any:
         """``path`` joined with ``name`` (just ``path`` when name is empty)."""
         if self.path is None or not self.name:
             return self.path
@@ -60,6 +83,7 @@ class Event(collections.namedtuple("Event", "wd mask cookie name path")):
 
 
 Event.__qualname__ = "inotify.Event"
+_Event = Event
 
 
 class inotify(FdObject):
@@ -75,18 +99,18 @@ class inotify(FdObject):
     Mask = Mask
     Event = Event
 
-    def __init__(self, flags=0):
+    def __init__(self, flags: int = 0) -> None:
         flags = _int_arg(flags, "inotify", "flags")
         super().__init__(glibc.inotify_init1(flags | _IN_CLOEXEC))
         self._nonblocking = bool(flags & _IN_NONBLOCK)
-        self._paths = {}
+        self._paths: dict[int, Union[str, bytes]] = {}
 
     @property
-    def watches(self):
+    def watches(self) -> dict[int, Union[str, bytes]]:
         """A new dict: watch descriptor -> the path it was added with."""
         return dict(self._paths)
 
-    def add_watch(self, path, mask):
+    def add_watch(self, path: Union[AnyStr, "os.PathLike[AnyStr]"], mask: int) -> int:
         """inotify_add_watch(2): watch ``path`` (str, bytes or os.PathLike) for ``mask``.
 
         Returns the watch descriptor, the ``wd`` of its events.  Watching a
@@ -100,12 +124,12 @@ class inotify(FdObject):
         self._paths[wd] = path
         return wd
 
-    def rm_watch(self, wd):
+    def rm_watch(self, wd: int) -> None:
         """inotify_rm_watch(2): stop watching ``wd``; an IGNORED event for it follows."""
         fd = self.fileno()
         glibc.inotify_rm_watch(fd, _int_arg(wd, "inotify.rm_watch", "wd"))
 
-    def read(self):
+    def read(self) -> list[_Event]:
         """read(2) once and return the events it brought, oldest first.
 
         A blocking descriptor waits for at least one event (and a Python
@@ -121,15 +145,15 @@ class inotify(FdObject):
             return []
         return self._decode(buf, got)
 
-    def _decode(self, buf, got):
+    def _decode(self, buf: bytearray, got: int) -> list[_Event]:
         # The kernel writes whole records: a header, then len bytes of name,
         # NUL-terminated and padded with NULs.  Nothing is trusted past got.
         base = _from_buffer(buf)
         paths = self._paths
-        events = []
+        events: list[_Event] = []
         offset = 0
         while offset + _HEADER <= got:
-            header = _cast("struct inotify_event *", base + offset)
+            header: Any = _cast("struct inotify_event *", base + offset)
             wd, mask, cookie, size = header.wd, header.mask, header.cookie, header.len
             start = offset + _HEADER
             offset = start + size
@@ -141,7 +165,7 @@ class inotify(FdObject):
                 paths.pop(wd, None)
         return events
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[_Event]:
         """Yield events as ``read()`` brings them; a non-blocking descriptor
         stops when none is waiting, a blocking one waits for more."""
         while True:
@@ -150,7 +174,7 @@ class inotify(FdObject):
                 return
             yield from events
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<pyglibc.inotify closed>"
         return "<pyglibc.inotify fd=%d watches=%d>" % (self._fd, len(self._paths))

@@ -12,6 +12,7 @@ import errno
 import math
 import select
 import signal
+from typing import Any, Optional, Union
 
 import glibc
 import glibc.families.wait
@@ -28,7 +29,8 @@ _waitid = glibc.waitid
 _siginfo_t = glibc.siginfo_t
 
 
-class waitid_result(collections.namedtuple("waitid_result", "si_pid si_uid si_signo si_status si_code")):
+class waitid_result(
+        collections.namedtuple("waitid_result", "si_pid si_uid si_signo si_status si_code")):
     """What waitid(2) reports of a child, with the field names of ``os.waitid_result``.
 
     si_code is the CLD_* of the change (CLD_EXITED, CLD_KILLED, CLD_DUMPED,
@@ -39,15 +41,16 @@ class waitid_result(collections.namedtuple("waitid_result", "si_pid si_uid si_si
     __slots__ = ()
 
     @property
-    def returncode(self):
+    def returncode(self) -> Optional[int]:
         """As ``subprocess.Popen.returncode``: the exit code, or -signal if a signal ended it.
 
         None when the process has not ended (a stop or a continue).
         """
+        status: int = self.si_status
         if self.si_code == _CLD_EXITED:
-            return self.si_status
+            return status
         if self.si_code in _ENDED:
-            return -self.si_status
+            return -status
         return None
 
 
@@ -67,24 +70,24 @@ class pidfd(FdObject):
 
     _kind = "pidfd"
 
-    def __init__(self, pid, flags=0):
+    def __init__(self, pid: int, flags: int = 0) -> None:
         pid = _int_arg(pid, "pidfd", "pid")
         flags = _int_arg(flags, "pidfd", "flags")
         super().__init__(glibc.pidfd_open(pid, flags))
         self._pid = pid
-        self._result = None
+        self._result: Optional[waitid_result] = None
 
     @property
-    def pid(self):
+    def pid(self) -> int:
         """The process ID the pidfd was opened for (another process's once this one is reaped)."""
         return self._pid
 
     @property
-    def returncode(self):
-        """The result's ``returncode`` once ``wait()`` or ``poll()`` reaped the process, else None."""
+    def returncode(self) -> Optional[int]:
+        """The result's ``returncode`` once ``wait()`` or ``poll()`` reaped the process."""
         return None if self._result is None else self._result.returncode
 
-    def send_signal(self, sig, info=None):
+    def send_signal(self, sig: int, info: Any = None) -> None:
         """pidfd_send_signal(2): send ``sig`` to the process, with the siginfo_t ``info`` if given.
 
         ProcessLookupError once the process has ended and been reaped.
@@ -92,15 +95,16 @@ class pidfd(FdObject):
         sig = _int_arg(sig, "pidfd.send_signal", "sig")
         glibc.pidfd_send_signal(self.fileno(), sig, info, 0)
 
-    def terminate(self):
+    def terminate(self) -> None:
         """Send SIGTERM, as ``subprocess.Popen.terminate`` does."""
         self.send_signal(signal.SIGTERM)
 
-    def kill(self):
+    def kill(self) -> None:
         """Send SIGKILL, as ``subprocess.Popen.kill`` does."""
         self.send_signal(signal.SIGKILL)
 
-    def wait(self, options=_WEXITED, timeout=None):
+    def wait(self, options: int = _WEXITED,
+             timeout: Optional[Union[int, float]] = None) -> Optional[waitid_result]:
         """waitid(2) with P_PIDFD: wait for the child to reach a state in ``options``.
 
         ``options`` holds WEXITED, WSTOPPED, WCONTINUED, and may add WNOHANG
@@ -129,16 +133,17 @@ class pidfd(FdObject):
         self._waitid(fd, info, options)
         if info.si_signo == 0:  # WNOHANG and no change
             return None
-        result = waitid_result(info.si_pid, info.si_uid, info.si_signo, info.si_status, info.si_code)
+        result = waitid_result(info.si_pid, info.si_uid, info.si_signo, info.si_status,
+                               info.si_code)
         if result.si_code in _ENDED and not options & _WNOWAIT:
             self._result = result
         return result
 
-    def poll(self):
+    def poll(self) -> Optional[waitid_result]:
         """``wait(WEXITED | WNOHANG)``: the result if the child has ended, else None at once."""
         return self.wait(_WEXITED | _WNOHANG)
 
-    def _waitid(self, fd, info, options):
+    def _waitid(self, fd: int, info: Any, options: int) -> None:
         idtype = _idtype[0]
         try:
             _waitid(idtype, fd if idtype == _P_PIDFD else self._pid, info, options)
@@ -149,7 +154,7 @@ class pidfd(FdObject):
             _waitid(_P_PID, self._pid, info, options)
             _idtype[0] = _P_PID
 
-    def getfd(self, targetfd):
+    def getfd(self, targetfd: int) -> int:
         """pidfd_getfd(2): a close-on-exec duplicate here of the process's fd ``targetfd``.
 
         The caller owns the new descriptor.  Needs ptrace rights over the
@@ -158,7 +163,7 @@ class pidfd(FdObject):
         targetfd = _int_arg(targetfd, "pidfd.getfd", "targetfd")
         return glibc.pidfd_getfd(self.fileno(), targetfd, 0)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<pyglibc.pidfd pid=%d closed>" % self._pid
         return "<pyglibc.pidfd pid=%d fd=%d>" % (self._pid, self._fd)

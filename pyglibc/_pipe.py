@@ -9,7 +9,7 @@ _new = glibc.ffi.new
 _pipe2 = glibc.pipe2
 
 
-def pipe2(flags=0):
+def pipe2(flags: int = 0) -> tuple[int, int]:
     """pipe2(2): ``int pipe2(int pipefd[2], int flags)``; returns ``(read end, write end)``.
 
     O_CLOEXEC is always added to ``flags`` (which may also hold O_NONBLOCK or
@@ -26,7 +26,7 @@ def pipe2(flags=0):
     return ends[0], ends[1]
 
 
-def pipe():
+def pipe() -> tuple[int, int]:
     """pipe(2): ``int pipe(int pipefd[2])``, made close-on-exec; returns ``(read end, write end)``.
 
     It is ``pipe2(O_CLOEXEC)``: both ends are created close-on-exec in one

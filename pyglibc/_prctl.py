@@ -9,6 +9,7 @@ each docstring says which.
 
 import os
 import signal
+from typing import Any, Optional, Union
 
 import glibc
 from pyglibc._fd import int_arg
@@ -35,7 +36,7 @@ _NAME_SIZE = 16
 _INT_MAX = 2 ** (8 * glibc.ffi.sizeof("int") - 1) - 1
 
 
-def _bool_arg(value, where):
+def _bool_arg(value: Any, where: str) -> bool:
     if not isinstance(value, int):  # bool is an int
         raise TypeError("%s must be a bool, not %s" % (where, type(value).__name__))
     return bool(value)
@@ -55,8 +56,8 @@ class _Prctl:
     __slots__ = ()
 
     @property
-    def name(self):
-        """The calling thread's name (str, at most 15 bytes once encoded), as ``ps`` and /proc show it.
+    def name(self) -> str:
+        """The calling thread's name (str, at most 15 bytes once encoded), as ps and /proc show it.
 
         Setting a longer name is a ValueError, not the kernel's silent cut;
         str is encoded with the filesystem encoding, bytes pass as they are.
@@ -66,7 +67,7 @@ class _Prctl:
         return os.fsdecode(bytes(buf).split(b"\0", 1)[0])
 
     @name.setter
-    def name(self, value):
+    def name(self, value: Union[str, bytes]) -> None:
         if isinstance(value, str):
             data = os.fsencode(value)
         elif isinstance(value, bytes):
@@ -81,7 +82,7 @@ class _Prctl:
         _prctl(_PR_SET_NAME, data)
 
     @property
-    def pdeathsig(self):
+    def pdeathsig(self) -> Optional[Union[signal.Signals, int]]:
         """The signal this process gets when its parent (the thread that forked it) ends, or None.
 
         A ``signal.Signals`` member (a plain int for a real-time signal
@@ -91,7 +92,7 @@ class _Prctl:
         """
         value = _new("int *")
         _prctl(_PR_GET_PDEATHSIG, value)
-        signo = value[0]
+        signo: int = value[0]
         if not signo:
             return None
         try:
@@ -100,14 +101,14 @@ class _Prctl:
             return signo
 
     @pdeathsig.setter
-    def pdeathsig(self, value):
+    def pdeathsig(self, value: Optional[int]) -> None:
         signo = 0 if value is None else int_arg(value, "prctl.pdeathsig", "the signal")
         if signo and signo not in signal.valid_signals():
             raise ValueError("prctl.pdeathsig: %d is not a valid signal number" % signo)
         _prctl(_PR_SET_PDEATHSIG, signo)
 
     @property
-    def no_new_privs(self):
+    def no_new_privs(self) -> bool:
         """Whether execve(2) may no longer grant privileges (set-user-ID, file capabilities).
 
         A thread attribute that children and execve(2) inherit and that can
@@ -118,14 +119,14 @@ class _Prctl:
         return bool(_prctl(_PR_GET_NO_NEW_PRIVS))
 
     @no_new_privs.setter
-    def no_new_privs(self, value):
+    def no_new_privs(self, value: bool) -> None:
         if _bool_arg(value, "prctl.no_new_privs"):
             _prctl(_PR_SET_NO_NEW_PRIVS, 1)
         elif self.no_new_privs:
             raise ValueError("prctl.no_new_privs: once set, no_new_privs cannot be unset")
 
     @property
-    def dumpable(self):
+    def dumpable(self) -> bool:
         """Whether this process may dump core and be attached to by ptrace(2) as its user.
 
         A process attribute; the kernel clears it on an execve(2) of a
@@ -135,14 +136,14 @@ class _Prctl:
         return bool(_prctl(_PR_GET_DUMPABLE))
 
     @dumpable.setter
-    def dumpable(self, value):
+    def dumpable(self, value: bool) -> None:
         # PR_SET_DUMPABLE takes 0 (SUID_DUMP_DISABLE) or 1 (SUID_DUMP_USER);
         # no user-space header names them.
         _prctl(_PR_SET_DUMPABLE, 1 if _bool_arg(value, "prctl.dumpable") else 0)
 
     @property
-    def timerslack(self):
-        """The calling thread's timer slack in nanoseconds: how late poll, select and sleeps may wake.
+    def timerslack(self) -> int:
+        """The calling thread's timer slack in ns: how late poll, select and sleeps may wake.
 
         Setting 0 puts back the default, the value the thread inherited when
         it was created.  At most 2**31-1: prctl returns the slack as an int.
@@ -150,22 +151,23 @@ class _Prctl:
         return _prctl(_PR_GET_TIMERSLACK)
 
     @timerslack.setter
-    def timerslack(self, value):
+    def timerslack(self, value: int) -> None:
         ns = int_arg(value, "prctl.timerslack", "the slack")
         if not 0 <= ns <= _INT_MAX:
-            raise ValueError("prctl.timerslack must be in 0..%d nanoseconds, not %d" % (_INT_MAX, ns))
+            raise ValueError("prctl.timerslack must be in 0..%d nanoseconds, not %d"
+                             % (_INT_MAX, ns))
         _prctl(_PR_SET_TIMERSLACK, ns)
 
     @property
-    def child_subreaper(self):
+    def child_subreaper(self) -> bool:
         """Whether this process adopts its orphaned descendants: ``pyglibc.subreaper.enabled``."""
         return _subreaper.enabled
 
     @child_subreaper.setter
-    def child_subreaper(self, value):
+    def child_subreaper(self, value: bool) -> None:
         _subreaper.enabled = value
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<pyglibc.prctl name=%r pdeathsig=%r no_new_privs=%r dumpable=%r timerslack=%r>" % (
             self.name, self.pdeathsig, self.no_new_privs, self.dumpable, self.timerslack)
 

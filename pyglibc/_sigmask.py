@@ -8,6 +8,7 @@ signal that was blocked before is still blocked after.
 """
 
 import threading
+from typing import Any, ClassVar, Iterable, Optional, TypeVar
 
 import glibc
 from pyglibc._sigset import members, sigset
@@ -16,25 +17,27 @@ _SIG_BLOCK = glibc.SIG_BLOCK
 _SIG_UNBLOCK = glibc.SIG_UNBLOCK
 _SIG_SETMASK = glibc.SIG_SETMASK
 
+_Self = TypeVar("_Self", bound="_SignalMask")
+
 
 class _SignalMask:
     """What pthread_sigmask and sigprocmask share; ``_change`` is the C call."""
 
     __slots__ = ("_signals", "_mask", "_setmask", "_saved")
-    _name = None
+    _name: ClassVar[str] = ""
 
     @staticmethod
-    def _change(how, set, oldset):
+    def _change(how: int, set: Any, oldset: Any) -> int:
         raise NotImplementedError
 
-    def __init__(self, signals=None, setmask=False):
+    def __init__(self, signals: Optional[Iterable[int]] = None, setmask: bool = False) -> None:
         self._signals, self._mask = sigset(signals, self._name)
         self._setmask = bool(setmask)
         # (the mask block() replaced, the thread it belongs to), innermost last
-        self._saved = []
+        self._saved: list[tuple[Any, int]] = []
 
     @property
-    def signals(self):
+    def signals(self) -> frozenset[int]:
         """The signals this object blocks (with ``setmask=True``: the whole mask it sets).
 
         Assigning a new set while the object is active changes the mask at
@@ -45,7 +48,7 @@ class _SignalMask:
         return self._signals
 
     @signals.setter
-    def signals(self, signals):
+    def signals(self, signals: Optional[Iterable[int]]) -> None:
         new, mask = sigset(signals, "%s.signals" % self._name)
         if self._saved:
             self._check_thread("signals")
@@ -60,16 +63,16 @@ class _SignalMask:
         self._signals, self._mask = new, mask
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         """True between ``block()`` and the matching ``unblock()``."""
         return bool(self._saved)
 
     @property
-    def setmask(self):
+    def setmask(self) -> bool:
         """True if ``block()`` replaces the whole mask (SIG_SETMASK) instead of adding to it."""
         return self._setmask
 
-    def block(self):
+    def block(self) -> None:
         """Block the signals (SIG_BLOCK), or make them the whole mask (``setmask=True``).
 
         The mask this replaces is kept for ``unblock()``.  Calling block()
@@ -79,7 +82,7 @@ class _SignalMask:
         self._change(_SIG_SETMASK if self._setmask else _SIG_BLOCK, self._mask, old)
         self._saved.append((old, threading.get_ident()))
 
-    def unblock(self):
+    def unblock(self) -> None:
         """Put back the mask that the matching ``block()`` replaced; without one, do nothing.
 
         RuntimeError if the block() was made by another thread: its mask is
@@ -91,13 +94,13 @@ class _SignalMask:
         self._change(_SIG_SETMASK, self._saved[-1][0], None)
         self._saved.pop()
 
-    def _check_thread(self, method):
+    def _check_thread(self, method: str) -> None:
         if self._saved[-1][1] != threading.get_ident():
             raise RuntimeError("%s.%s: block() was called by another thread, whose signal "
                                "mask this thread cannot restore" % (self._name, method))
 
     @classmethod
-    def get(cls):
+    def get(cls) -> frozenset[int]:
         """The calling thread's signal mask, as a frozenset of signal numbers.
 
         The C call with how=SIG_BLOCK and set=NULL, which only reads the mask.
@@ -109,14 +112,14 @@ class _SignalMask:
         cls._change(_SIG_BLOCK, None, current)
         return members(current)
 
-    def __enter__(self):
+    def __enter__(self: _Self) -> _Self:
         self.block()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.unblock()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<pyglibc.%s signals=%s %s%s>" % (
             self._name, sorted(int(s) for s in self._signals),
             "SIG_SETMASK" if self._setmask else "SIG_BLOCK",

@@ -2,6 +2,7 @@
 
 import collections
 import operator
+from typing import Any, Iterable, Optional
 
 import glibc
 from pyglibc._fd import FdObject, int_arg as _int_arg
@@ -12,7 +13,9 @@ _siginfo = glibc.signalfd_siginfo
 _SIZE = _siginfo.size
 _read = glibc.read
 
-signalfd_siginfo = collections.namedtuple("signalfd_siginfo", _siginfo.fields)
+# Its fields are the table's (glibc/families/signalfd.py): Any to a type checker.
+signalfd_siginfo = collections.namedtuple(  # type: ignore[misc]
+    "signalfd_siginfo", _siginfo.fields)
 signalfd_siginfo.__doc__ = (
     "One signal as signalfd(2) reports it: the fields of struct signalfd_siginfo "
     "(ssi_signo, ssi_pid, ssi_uid, ssi_status, ...), copied out of the read buffer.")
@@ -33,13 +36,13 @@ class signalfd(FdObject):
 
     _kind = "signalfd"
 
-    def __init__(self, signals=None, flags=0):
+    def __init__(self, signals: Optional[Iterable[int]] = None, flags: int = 0) -> None:
         flags = _int_arg(flags, "signalfd", "flags")
         self._signals, mask = sigset(signals, "signalfd")
         super().__init__(glibc.signalfd(-1, mask, flags | _SFD_CLOEXEC))
 
     @classmethod
-    def fromfd(cls, fd, signals):
+    def fromfd(cls, fd: int, signals: Optional[Iterable[int]]) -> "signalfd":
         """A signalfd object owning ``fd``, an existing signalfd watching ``signals``.
 
         The object closes fd when it is closed.  ``signals`` is only
@@ -55,22 +58,22 @@ class signalfd(FdObject):
         return self
 
     @property
-    def signals(self):
+    def signals(self) -> frozenset[int]:
         """The frozenset of signals the descriptor reports; assigning calls ``update()``."""
         return self._signals
 
     @signals.setter
-    def signals(self, signals):
+    def signals(self, signals: Optional[Iterable[int]]) -> None:
         self.update(signals)
 
-    def update(self, signals):
+    def update(self, signals: Optional[Iterable[int]]) -> None:
         """Watch ``signals`` (None: none) from now on: signalfd(2) on the same fd, flags 0."""
         fd = self.fileno()
         chosen, mask = sigset(signals, "signalfd.update")
         glibc.signalfd(fd, mask, 0)
         self._signals = chosen
 
-    def read(self, maxsignals=None):
+    def read(self, maxsignals: Optional[int] = None) -> list[Any]:
         """Take up to ``maxsignals`` pending signals with one read(2) and return their records.
 
         ``maxsignals`` defaults to the number of signals watched (at least 1).
@@ -95,7 +98,7 @@ class signalfd(FdObject):
             return []
         return [_make(_fields_of(buf[i])) for i in range(got // _SIZE)]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<pyglibc.signalfd closed>"
         return "<pyglibc.signalfd fd=%d signals=%s>" % (

@@ -9,17 +9,17 @@ si_code says were filled in, and None for the others (a kill(2) has a
 sender but no exit status; a child's exit has both).
 """
 
-import collections
 import math
 import operator
 import select
 import time
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, TypeVar, Union
 
 import glibc
 from pyglibc._fd import int_arg as _int_arg
 from pyglibc._sigmask import pthread_sigmask
-from pyglibc._sigset import members, sigset
 from pyglibc._signalfd import signalfd
+from pyglibc._sigset import members, sigset
 
 _ffi = glibc.ffi
 
@@ -39,9 +39,9 @@ _SYS = ("call_addr", "syscall", "arch")
 _FIELDS = ("signo", "code", "errno", "pid", "uid", "status", "utime", "stime", "value", "ptr",
            "timerid", "overrun", "addr", "addr_lsb", "band", "fd", "call_addr", "syscall", "arch")
 
-siginfo = collections.namedtuple("siginfo", ["si_" + name for name in _FIELDS])
-siginfo.__doc__ = """\
-One signal taken by ``sigwait()`` or read from a ``signals`` object.
+
+class siginfo(NamedTuple):
+    """One signal taken by ``sigwait()`` or read from a ``signals`` object.
 
 The names are siginfo_t's (those of signal.sigtimedwait's result, and
 more); fields that the signal's si_code does not fill in are None:
@@ -56,11 +56,34 @@ more); fields that the signal's si_code does not fill in are None:
   SIGFPE, SIGTRAP made by the kernel;
 * si_band, si_fd: SIGIO/SIGPOLL, or the signal F_SETSIG chose;
 * si_call_addr, si_syscall, si_arch: SIGSYS from seccomp.
-"""
-_NOTHING = dict.fromkeys(siginfo._fields)
+    """
+
+    si_signo: int
+    si_code: int
+    si_errno: int
+    si_pid: Optional[int]
+    si_uid: Optional[int]
+    si_status: Optional[int]
+    si_utime: Optional[int]
+    si_stime: Optional[int]
+    si_value: Optional[int]
+    si_ptr: Optional[int]
+    si_timerid: Optional[int]
+    si_overrun: Optional[int]
+    si_addr: Optional[int]
+    si_addr_lsb: Optional[int]
+    si_band: Optional[int]
+    si_fd: Optional[int]
+    si_call_addr: Optional[int]
+    si_syscall: Optional[int]
+    si_arch: Optional[int]
 
 
-def _layout(signo, code):
+assert siginfo._fields == tuple("si_" + name for name in _FIELDS)
+_NOTHING: dict[str, Any] = dict.fromkeys(siginfo._fields)
+
+
+def _layout(signo: int, code: int) -> tuple[str, ...]:
     """The fields ``(signo, code)`` fills in, by the rule the kernel copies siginfo with."""
     if glibc.SI_USER < code < glibc.SI_KERNEL:
         # The kernel's own reasons: their meaning depends on the signal.
@@ -89,36 +112,38 @@ _FAULT_SIGNALS = frozenset((glibc.SIGSEGV, glibc.SIGBUS, glibc.SIGILL, glibc.SIG
 _MEMORY_ERRORS = frozenset((glibc.BUS_MCEERR_AR, glibc.BUS_MCEERR_AO))
 
 
-def _address(pointer):
+def _address(pointer: Any) -> int:
     return int(_ffi.cast("uintptr_t", pointer))
 
 
 # field -> how to read it from a siginfo_t, and from a signalfd_siginfo record
-_FROM_SIGINFO = {name: operator.attrgetter("si_" + name) for name in _FIELDS}
+_Getters = dict[str, Callable[[Any], Any]]
+_FROM_SIGINFO: _Getters = {name: operator.attrgetter("si_" + name) for name in _FIELDS}
 _FROM_SIGINFO.update(
     value=operator.attrgetter("si_int"),
     ptr=lambda info: _address(info.si_ptr),
     addr=lambda info: _address(info.si_addr),
     call_addr=lambda info: _address(info.si_call_addr),
 )
-_FROM_SIGNALFD = {name: operator.attrgetter("ssi_" + name) for name in _FIELDS}
+_FROM_SIGNALFD: _Getters = {name: operator.attrgetter("ssi_" + name) for name in _FIELDS}
 _FROM_SIGNALFD.update(value=operator.attrgetter("ssi_int"),
                       timerid=operator.attrgetter("ssi_tid"))
 
 
-def _decode(record, signo, code, errno, getters):
+def _decode(record: Any, signo: int, code: int, errno: int,
+            getters: _Getters) -> siginfo:
     fields = dict(_NOTHING, si_signo=signo, si_code=code, si_errno=errno)
     for name in _layout(signo, code):
         fields["si_" + name] = getters[name](record)
     return siginfo(**fields)
 
 
-def from_siginfo_t(info):
+def from_siginfo_t(info: Any) -> siginfo:
     """The ``siginfo`` record of a filled-in ``glibc.siginfo_t``."""
     return _decode(info, info.si_signo, info.si_code, info.si_errno, _FROM_SIGINFO)
 
 
-def from_signalfd(record):
+def from_signalfd(record: Any) -> siginfo:
     """The ``siginfo`` record of a signalfd_siginfo (a C struct or pyglibc's named tuple)."""
     return _decode(record, record.ssi_signo, record.ssi_code, record.ssi_errno, _FROM_SIGNALFD)
 
@@ -129,7 +154,7 @@ _NS = 1_000_000_000
 _POLL_MAX_MS = 2**31 - 1  # poll(2) takes an int
 
 
-def _nanoseconds(timeout, where):
+def _nanoseconds(timeout: Union[int, float], where: str) -> Optional[int]:
     """``timeout`` seconds as whole nanoseconds, rounded up (None for infinity)."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError("%s: timeout must be a number of seconds or None, not %s"
@@ -141,7 +166,8 @@ def _nanoseconds(timeout, where):
     return timeout * _NS
 
 
-def sigwait(signals, timeout=None):
+def sigwait(signals: Iterable[int],
+            timeout: Optional[Union[int, float]] = None) -> Optional[siginfo]:
     """Wait for one of ``signals`` to be pending, take it and return its ``siginfo``.
 
     sigwaitinfo(2), or sigtimedwait(2) when ``timeout`` (seconds) is given:
@@ -169,7 +195,7 @@ def sigwait(signals, timeout=None):
     return from_siginfo_t(info)
 
 
-def sigqueue(pid, signum, value=0):
+def sigqueue(pid: int, signum: int, value: int = 0) -> None:
     """Send ``signum`` with the int ``value`` to process ``pid`` (sigqueue(3)).
 
     The receiver's siginfo has si_code SI_QUEUE and si_value ``value``, and
@@ -185,6 +211,8 @@ def sigqueue(pid, signum, value=0):
         raise OverflowError("sigqueue: value must fit in a C int, not %d" % value) from None
     glibc.sigqueue(pid, signum, union[0])
 
+
+_Signals = TypeVar("_Signals", bound="signals")
 
 # -- signals -------------------------------------------------------------------------------------
 
@@ -217,7 +245,7 @@ class signals:
 
     __slots__ = ("_signals", "_mask", "_sfd", "__weakref__")
 
-    def __init__(self, *signums):
+    def __init__(self, *signums: int) -> None:
         chosen, _ = sigset(signums, "signals")
         mask = pthread_sigmask(chosen)
         mask.block()
@@ -229,20 +257,20 @@ class signals:
         self._signals, self._mask, self._sfd = chosen, mask, sfd
 
     @property
-    def signals(self):
+    def signals(self) -> frozenset[int]:
         """The frozenset of signals blocked and read."""
         return self._signals
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """True once ``close()`` has run."""
         return self._sfd.closed
 
-    def fileno(self):
+    def fileno(self) -> int:
         """The signalfd's descriptor (ValueError once closed)."""
         return self._sfd.fileno()
 
-    def close(self):
+    def close(self) -> None:
         """Close the signalfd and restore the signal mask; closing again does nothing.
 
         Signals still pending and no longer blocked are delivered now.
@@ -257,14 +285,14 @@ class signals:
         finally:
             self._sfd.close()
 
-    def __enter__(self):
+    def __enter__(self: _Signals) -> _Signals:
         self.fileno()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def read(self, maxsignals=None):
+    def read(self, maxsignals: Optional[int] = None) -> list[siginfo]:
         """Take the pending signals (up to ``maxsignals``) without waiting: a list of ``siginfo``.
 
         ``[]`` when none is pending.  ``maxsignals`` defaults to the number
@@ -273,7 +301,8 @@ class signals:
         """
         return [from_signalfd(record) for record in self._sfd.read(maxsignals)]
 
-    def wait(self, timeout=None, maxsignals=None):
+    def wait(self, timeout: Optional[Union[int, float]] = None,
+             maxsignals: Optional[int] = None) -> list[siginfo]:
         """Wait up to ``timeout`` seconds (None: for ever) for a signal; return ``read()``'s list.
 
         ``[]`` if the time ran out.  A Python handler that runs meanwhile
@@ -295,23 +324,23 @@ class signals:
                 if got:
                     return got
                 # Another reader took it first: wait again, with what is left.
-            elif ms is not None and time.monotonic_ns() >= deadline:
+            elif deadline is not None and time.monotonic_ns() >= deadline:
                 return []
 
-    def pending(self):
+    def pending(self) -> frozenset[int]:
         """The watched signals pending now (a frozenset), leaving them pending."""
         self.fileno()
         now = glibc.sigset_t()
         glibc.sigpending(now)
         return members(now) & self._signals
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[siginfo]:
         return self
 
-    def __next__(self):
+    def __next__(self) -> siginfo:
         return self.wait(maxsignals=1)[0]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "closed" if self.closed else "fd=%d" % self._sfd.fileno()
         return "<pyglibc.signals %s signals=%s>" % (state, sorted(int(s) for s in self._signals))
 

@@ -6,6 +6,7 @@ check their arguments and fail the same way every other binding does.
 """
 
 import operator
+from typing import Any, Iterable, Optional
 
 import glibc
 import glibc.families.signal
@@ -17,10 +18,10 @@ _members = make_function(_ENTRIES["glibc_sigset_members"], glibc.ffi, glibc.lib)
 
 _new_ints = glibc.ffi.new
 _unpack = glibc.ffi.unpack
-_valid = None
+_valid: Optional[frozenset[int]] = None
 
 
-def members(mask):
+def members(mask: Any) -> frozenset[int]:
     """The signals in the sigset_t ``mask``, as glibc reports them, in a frozenset.
 
     Whatever the kernel put in the mask is listed, the signals glibc keeps
@@ -30,7 +31,7 @@ def members(mask):
     return frozenset(_unpack(out, _members(mask, out)))
 
 
-def valid_signals():
+def valid_signals() -> frozenset[int]:
     """What sigfillset(3) puts in a set: every signal a program may block or watch."""
     global _valid
     if _valid is None:
@@ -40,7 +41,7 @@ def valid_signals():
     return _valid
 
 
-def sigset(signals, where):
+def sigset(signals: Optional[Iterable[int]], where: str) -> tuple[frozenset[int], Any]:
     """``(frozenset, sigset_t)`` for an iterable of signal numbers (None: no signal).
 
     ``where`` names the caller in the messages: a TypeError for something that

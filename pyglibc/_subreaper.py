@@ -38,12 +38,12 @@ class _Subreaper:
 
     __slots__ = ("_previous",)
 
-    def __init__(self):
+    def __init__(self) -> None:
         # The values ``with`` blocks replaced, innermost last.
-        self._previous = []
+        self._previous: list[bool] = []
 
     @property
-    def status(self):
+    def status(self) -> int:
         """SR_ENABLED or SR_DISABLED, or SR_UNSUPPORTED on a kernel without the flag (< 3.4)."""
         value = _new("int *")
         try:
@@ -55,12 +55,12 @@ class _Subreaper:
         return self.SR_ENABLED if value[0] else self.SR_DISABLED
 
     @property
-    def status_name(self):
+    def status_name(self) -> str:
         """``status`` in words: 'enabled', 'disabled' or 'unsupported'."""
         return self._NAMES[self.status]
 
     @property
-    def enabled(self):
+    def enabled(self) -> bool:
         """Whether this process is a child subreaper (False where the kernel lacks the flag).
 
         Setting True where the kernel lacks the flag is a ValueError;
@@ -69,7 +69,7 @@ class _Subreaper:
         return self.status == self.SR_ENABLED
 
     @enabled.setter
-    def enabled(self, value):
+    def enabled(self, value: bool) -> None:
         if not isinstance(value, int):  # bool is an int
             raise TypeError("subreaper.enabled must be a bool, not %s" % type(value).__name__)
         try:
@@ -81,17 +81,17 @@ class _Subreaper:
                 raise ValueError("subreaper.enabled: this kernel has no PR_SET_CHILD_SUBREAPER "
                                  "(Linux >= 3.4 has it)") from exc
 
-    def __enter__(self):
+    def __enter__(self) -> "_Subreaper":
         """Become a subreaper until the block ends; the old value comes back then."""
         previous = self.enabled
         self.enabled = True
         self._previous.append(previous)
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.enabled = self._previous.pop()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<pyglibc.subreaper %s>" % self.status_name
 
 

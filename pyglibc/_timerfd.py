@@ -3,6 +3,7 @@
 import datetime
 import math
 import numbers
+from typing import Any, Union
 
 import glibc
 from pyglibc._fd import FdObject, int_arg as _int_arg
@@ -16,8 +17,11 @@ _read = glibc.read
 _NS = 10**9
 _TIME_T_MAX = 2 ** (8 * glibc.time_t.size - 1) - 1
 
+# A duration in seconds (or, with absolute=True, a time on the timer's clock).
+Seconds = Union[int, float, numbers.Real, datetime.timedelta]
 
-def _nearest(numerator, denominator):
+
+def _nearest(numerator: int, denominator: int) -> int:
     """numerator / denominator rounded to the nearest int, ties to even, in integers."""
     q, r = divmod(numerator, denominator)
     if 2 * r > denominator or (2 * r == denominator and q & 1):
@@ -25,7 +29,7 @@ def _nearest(numerator, denominator):
     return q
 
 
-def _nanoseconds(value, where):
+def _nanoseconds(value: Seconds, where: str) -> int:
     """A duration in seconds (int, float, Fraction, ...) or a timedelta, as exact integer ns.
 
     A float is taken at its exact binary value and rounded to the nearest
@@ -43,7 +47,7 @@ def _nanoseconds(value, where):
         numerator, denominator = value.as_integer_ratio()
         ns = _nearest(numerator * _NS, denominator)
     elif isinstance(value, numbers.Rational):
-        ns = _nearest(value.numerator * _NS, value.denominator)
+        ns = _nearest(int(value.numerator) * _NS, int(value.denominator))
     elif isinstance(value, numbers.Real):
         return _nanoseconds(float(value), where)
     else:
@@ -58,12 +62,13 @@ def _nanoseconds(value, where):
     return ns
 
 
-def _set(spec, ns):
+def _set(spec: Any, ns: int) -> None:
     spec.tv_sec, spec.tv_nsec = divmod(ns, _NS)
 
 
-def _seconds(spec):
-    return spec.tv_sec + spec.tv_nsec / 1e9
+def _seconds(spec: Any) -> float:
+    seconds: float = spec.tv_sec + spec.tv_nsec / 1e9
+    return seconds
 
 
 class timerfd(FdObject):
@@ -78,18 +83,19 @@ class timerfd(FdObject):
 
     _kind = "timerfd"
 
-    def __init__(self, clockid=glibc.CLOCK_MONOTONIC, flags=0):
+    def __init__(self, clockid: int = glibc.CLOCK_MONOTONIC, flags: int = 0) -> None:
         clockid = _int_arg(clockid, "timerfd", "clockid")
         flags = _int_arg(flags, "timerfd", "flags")
         super().__init__(glibc.timerfd_create(clockid, flags | _TFD_CLOEXEC))
         self._clockid = clockid
 
     @property
-    def clockid(self):
+    def clockid(self) -> int:
         """The clock the timer counts on."""
         return self._clockid
 
-    def settime(self, value, interval=0, absolute=False):
+    def settime(self, value: Seconds, interval: Seconds = 0,
+                absolute: bool = False) -> tuple[float, float]:
         """timerfd_settime(2): arm the timer; return the previous ``(value, interval)``.
 
         The first expiration is ``value`` seconds from now, or, with
@@ -107,7 +113,7 @@ class timerfd(FdObject):
         glibc.timerfd_settime(fd, _TFD_TIMER_ABSTIME if absolute else 0, new, old)
         return _seconds(old.it_value), _seconds(old.it_interval)
 
-    def gettime(self):
+    def gettime(self) -> tuple[float, float]:
         """timerfd_gettime(2): ``(seconds until the next expiration, interval)`` as floats.
 
         (0.0, 0.0) for a disarmed timer; the time left is relative even when
@@ -117,7 +123,7 @@ class timerfd(FdObject):
         glibc.timerfd_gettime(self.fileno(), current)
         return _seconds(current.it_value), _seconds(current.it_interval)
 
-    def read(self):
+    def read(self) -> int:
         """read(2) of the 8-byte count: how many times the timer expired since the last read.
 
         Before the first expiration a blocking descriptor waits (a signal
@@ -126,9 +132,10 @@ class timerfd(FdObject):
         """
         count = _new("uint64_t *")
         _read(self.fileno(), count)
-        return count[0]
+        expirations: int = count[0]
+        return expirations
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<pyglibc.timerfd closed>"
         return "<pyglibc.timerfd fd=%d clockid=%d>" % (self._fd, self._clockid)

@@ -37,12 +37,26 @@ import struct
 import sys
 import time
 import warnings
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
 
 import glibc
 from glibc._functions import run_signal_handlers as _run_handlers
 from pyglibc._fd import FdObject
 
 __all__ = ["epoll", "error"]
+
+
+class _HasFileno(Protocol):
+    def fileno(self) -> int: ...
+
+
+# What select.epoll takes as a file descriptor.
+FileDescriptorLike = Union[int, _HasFileno]
+_Epoll = TypeVar("_Epoll", bound="epoll")
+# The buffers of one poll: (maxevents, the struct array, and on CPython the flat
+# array, a memoryview of its bytes and its length).
+_Buffers = tuple[int, Any, Any, Any, int]
 
 error = OSError
 
@@ -53,6 +67,31 @@ for _name in glibc.__all__:
         globals()[_name] = getattr(glibc, _name)
         __all__.append(_name)
 del _name
+
+if TYPE_CHECKING:
+    # What the loop above puts here, for type checkers (EPOLLEXCLUSIVE and EPOLLWAKEUP
+    # only where the headers define them; tests/test_typing.py keeps the list whole).
+    from glibc import (
+        EPOLL_CLOEXEC as EPOLL_CLOEXEC,
+        EPOLL_CTL_ADD as EPOLL_CTL_ADD,
+        EPOLL_CTL_DEL as EPOLL_CTL_DEL,
+        EPOLL_CTL_MOD as EPOLL_CTL_MOD,
+        EPOLLERR as EPOLLERR,
+        EPOLLET as EPOLLET,
+        EPOLLEXCLUSIVE as EPOLLEXCLUSIVE,
+        EPOLLHUP as EPOLLHUP,
+        EPOLLIN as EPOLLIN,
+        EPOLLMSG as EPOLLMSG,
+        EPOLLONESHOT as EPOLLONESHOT,
+        EPOLLOUT as EPOLLOUT,
+        EPOLLPRI as EPOLLPRI,
+        EPOLLRDBAND as EPOLLRDBAND,
+        EPOLLRDHUP as EPOLLRDHUP,
+        EPOLLRDNORM as EPOLLRDNORM,
+        EPOLLWAKEUP as EPOLLWAKEUP,
+        EPOLLWRBAND as EPOLLWRBAND,
+        EPOLLWRNORM as EPOLLWRNORM,
+    )
 
 _ffi, _lib = glibc.ffi, glibc.lib
 _CTL_ADD, _CTL_MOD, _CTL_DEL = glibc.EPOLL_CTL_ADD, glibc.EPOLL_CTL_MOD, glibc.EPOLL_CTL_DEL
@@ -75,22 +114,23 @@ _ceil = math.ceil
 _EINTR = errno.EINTR
 
 
-def _oserror(number):
+def _oserror(number: int) -> OSError:
     """The standard library's OSError for errno ``number``: strerror's words, no function name."""
     if number == 0:
         return OSError(0, "Error")  # what CPython says when errno is not set
     return OSError(number, os.strerror(number))
 
 
-def _warn(message, category):
+def _warn(message: str, category: type[Warning]) -> None:
     """Warn as C code does: at the first caller outside this module."""
-    level, frame = 1, sys._getframe(0)
+    level = 1
+    frame: Optional[FrameType] = sys._getframe(0)
     while frame is not None and frame.f_globals is globals():
         level, frame = level + 1, frame.f_back
     warnings.warn(message, category, stacklevel=level)
 
 
-def _tp_name(obj):
+def _tp_name(obj: object) -> str:
     """The name C messages give a type: 'str', 'decimal.Decimal', or a class's own name."""
     cls = type(obj)
     if cls.__flags__ & (1 << 9) or cls.__module__ == "builtins":  # Py_TPFLAGS_HEAPTYPE
@@ -100,7 +140,7 @@ def _tp_name(obj):
 
 # -- integer arguments, converted as each interpreter's C does ---------------------------------
 
-def _int_or_index(value):
+def _int_or_index(value: Any) -> int:
     """PyLong_AsLong's view of a non-int: __index__, or on 3.9 __int__ with a DeprecationWarning."""
     if _VERSION >= (3, 10) or hasattr(type(value), "__index__"):
         return operator.index(value)
@@ -115,7 +155,7 @@ def _int_or_index(value):
     return int.__int__(result)
 
 
-def _integer(value):
+def _integer(value: Any) -> int:
     """An integer argument as a Python int, with the interpreter's TypeError."""
     if value.__class__ is int:
         return value
@@ -133,35 +173,35 @@ def _integer(value):
     return _int_or_index(value)
 
 
-def _c_int(value):
+def _c_int(value: Any) -> int:
     """A C ``int`` argument (fromfd's fd; on CPython sizehint, flags and maxevents too)."""
-    value = _integer(value)
+    number = _integer(value)
     if _PYPY:
-        _pypy_int(value)
-        if not _INT_MIN <= value <= _INT_MAX:
+        _pypy_int(number)
+        if not _INT_MIN <= number <= _INT_MAX:
             raise OverflowError("expected a 32-bit integer")
-    elif not _INT_MIN <= value <= _INT_MAX:
+    elif not _INT_MIN <= number <= _INT_MAX:
         raise OverflowError("Python int too large to convert to C int")
-    return value
+    return number
 
 
-def _pypy_int(value):
+def _pypy_int(value: Any) -> int:
     """PyPy's machine-word integer argument (its sizehint, flags and maxevents)."""
-    value = _integer(value)
-    if not -2**63 <= value < 2**63:
+    number = _integer(value)
+    if not -2**63 <= number < 2**63:
         raise OverflowError("int too large to convert to int")
-    return value
+    return number
 
 
 _int_arg = _pypy_int if _PYPY else _c_int
 
 
-def _eventmask(value):
+def _eventmask(value: Any) -> int:
     """An unsigned int taken modulo 2**32, as Argument Clinic's bitwise 'I' does."""
     return (_pypy_int(value) if _PYPY else _integer(value)) & 0xFFFFFFFF
 
 
-def _fileno(obj):
+def _fileno(obj: Any) -> int:
     """PyObject_AsFileDescriptor: an int, or what obj.fileno() returns, >= 0."""
     if isinstance(obj, int):
         if _VERSION >= (3, 13) and not _PYPY and isinstance(obj, bool):
@@ -195,27 +235,27 @@ else:
     _FLOAT_TOO_LARGE = _INT_TOO_LARGE
 
 
-def _seconds_to_ns(timeout):
+def _seconds_to_ns(timeout: Any) -> int:
     """CPython's _PyTime_FromSecondsObject, rounding away from zero: seconds -> int ns."""
     if isinstance(timeout, float):
         if timeout != timeout:
             raise ValueError("Invalid value NaN (not a number)")
-        ns = timeout * 1e9
-        if not _NS_MIN <= ns < _NS_LIMIT:
+        exact = timeout * 1e9
+        if not _NS_MIN <= exact < _NS_LIMIT:
             raise OverflowError(_FLOAT_TOO_LARGE)
-        return math.ceil(ns) if ns >= 0 else math.floor(ns)
+        return math.ceil(exact) if exact >= 0 else math.floor(exact)
     if not isinstance(timeout, int):
         try:
             timeout = _int_or_index(timeout)
         except TypeError:
             raise TypeError("timeout must be an integer or None") from None
-    ns = timeout * 1000000000
+    ns: int = timeout * 1000000000
     if not _NS_MIN <= ns < _NS_LIMIT:
         raise OverflowError(_INT_TOO_LARGE)
     return ns
 
 
-def _pypy_seconds(timeout):
+def _pypy_seconds(timeout: Any) -> float:
     """PyPy's float argument: an int, a float, or what __float__ returns."""
     if isinstance(timeout, float):
         return timeout
@@ -224,10 +264,11 @@ def _pypy_seconds(timeout):
     to_float = getattr(type(timeout), "__float__", None)
     if to_float is None:
         raise TypeError("must be real number, not %s" % type(timeout).__name__)
-    return to_float(timeout)
+    seconds: float = to_float(timeout)
+    return seconds
 
 
-def _ms(ns):
+def _ms(ns: int) -> int:
     """Whole milliseconds for epoll_wait(2), rounded up so as to wait at least ns."""
     ms = -(-ns // 1000000)
     if not _INT_MIN <= ms <= _INT_MAX:
@@ -235,7 +276,7 @@ def _ms(ns):
     return ms if ms >= 0 else -1
 
 
-def _timeout(timeout):
+def _timeout(timeout: Any) -> tuple[int, int]:
     """(ms for epoll_wait, the timeout in ns or -1 for none) of a timeout in seconds."""
     if timeout is None:
         return -1, -1
@@ -245,7 +286,7 @@ def _timeout(timeout):
     return _ms(ns), ns
 
 
-def _pypy_timeout(seconds):
+def _pypy_timeout(seconds: float) -> tuple[int, int]:
     """PyPy's rounding up to ms of a float of seconds, and C's range checks that it lacks."""
     if seconds != seconds:
         raise ValueError("Invalid value NaN (not a number)")
@@ -270,11 +311,11 @@ else:
 _CLOSED = "I/O operation on closed " + _KIND
 
 
-def _closed_error():
+def _closed_error() -> ValueError:
     return ValueError(_CLOSED)
 
 
-def _buffers(maxevents):
+def _buffers(maxevents: int) -> _Buffers:
     """What one poll needs for up to maxevents results: the struct array, and on
     CPython the flat array the C helper fills, a memoryview of its bytes and its length."""
     events = _alloc("struct epoll_event[]", maxevents)
@@ -308,9 +349,12 @@ class epoll(FdObject):
     """
 
     _kind = _KIND
-    _held = ()  # [fd] until the descriptor is closed: see "in use" below
+    _held: list[int] = []  # [fd] until the descriptor is closed: see "in use" below
 
-    def __new__(cls, sizehint=-1, flags=0):
+    _users: list[None]
+    _pool: list[_Buffers]
+
+    def __new__(cls: type[_Epoll], sizehint: int = -1, flags: int = 0) -> _Epoll:
         sizehint, flags = _int_arg(sizehint), _int_arg(flags)
         if sizehint != -1 and sizehint <= 0:
             raise ValueError(_NEGATIVE_SIZEHINT)
@@ -326,11 +370,11 @@ class epoll(FdObject):
             raise _oserror(_ffi.errno)
         return cls._own(fd)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Everything happens in __new__, as in the standard library (no second descriptor)."""
 
     @classmethod
-    def _own(cls, fd):
+    def _own(cls: type[_Epoll], fd: int) -> _Epoll:
         self = object.__new__(cls)
         FdObject.__init__(self, fd)
         self._held = [fd] if fd >= 0 else []
@@ -340,13 +384,13 @@ class epoll(FdObject):
 
     if _PYPY:
         @classmethod
-        def fromfd(cls, fd):
+        def fromfd(cls: type[_Epoll], fd: int) -> _Epoll:
             """Wrap the epoll descriptor fd, which the object then owns (a negative fd: closed)."""
             fd = _c_int(fd)
             return cls._own(fd if fd >= 0 else -1)
     else:
         @classmethod
-        def fromfd(cls, fd, /):
+        def fromfd(cls: type[_Epoll], fd: int, /) -> _Epoll:  # type: ignore[misc]
             """Wrap the epoll descriptor fd, which the object then owns.
 
             As in CPython, -1 makes a new epoll instance and another
@@ -370,7 +414,7 @@ class epoll(FdObject):
     # closed by the last to see both "closed" and "nobody in _users", and
     # _held.pop() lets exactly one of them close it.
 
-    def _release(self):
+    def _release(self) -> None:
         """Close the descriptor of a closed object once no call uses it."""
         if self._users:
             return
@@ -381,7 +425,7 @@ class epoll(FdObject):
         self._pool = []
         _lib.close(fd)  # EINTR closes all the same; EBADF (fromfd of a bad fd) is ignored
 
-    def close(self):
+    def close(self) -> None:
         """Close the epoll descriptor; again does nothing (nor raises, as the standard library's).
 
         If another thread is in poll() or register() on it, the descriptor is
@@ -390,24 +434,25 @@ class epoll(FdObject):
         self._fd = -1
         self._release()
 
-    def __del__(self, _close=_lib.close):
+    def __del__(self, _close: Callable[[int], int] = _lib.close) -> None:
         # No call is in flight: each holds a reference to the object.  close
         # is bound early, as module globals may be gone at interpreter exit.
         while self._held:
             _close(self._held.pop())
 
     if _PYPY:
-        def __exit__(self, *exc_info):
+        def __exit__(self, *exc_info: object) -> None:
             self.close()
     else:
-        def __exit__(self, exc_type=None, exc_value=None, exc_tb=None, /):
+        def __exit__(self, exc_type: object = None, exc_value: object = None,  # type: ignore[misc]
+                     exc_tb: object = None, /) -> None:
             self.close()
 
     # -- epoll_ctl(2) ------------------------------------------------------------------------
 
-    def _ctl(self, op, fd, eventmask):
+    def _ctl(self, op: int, fd: int, eventmask: int) -> None:
         """epoll_ctl(2) with fd and eventmask converted, as the standard library calls it."""
-        event = _new(_EVENT)
+        event: Any = _new(_EVENT)
         event.events = eventmask
         event.data.fd = fd
         users = self._users  # in use: see above
@@ -423,7 +468,7 @@ class epoll(FdObject):
             if self._fd < 0:
                 self._release()
 
-    def _ctl_arguments(self, fd, eventmask):
+    def _ctl_arguments(self, fd: Any, eventmask: Any) -> tuple[int, int]:
         """fd and eventmask converted, and errors raised, in the order of the interpreter's
         select.epoll (for what is not a plain int fd and an unsigned 32-bit mask)."""
         if _PYPY:
@@ -433,7 +478,7 @@ class epoll(FdObject):
             return _fileno(fd), eventmask
         return _fileno(fd), _eventmask(eventmask)
 
-    def register(self, fd, eventmask=_DEFAULT_EVENTS):
+    def register(self, fd: FileDescriptorLike, eventmask: int = _DEFAULT_EVENTS) -> None:
         """Watch fd (an int, or an object with fileno()) for eventmask.
 
         ``epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event)``, event.data.fd being fd
@@ -445,7 +490,7 @@ class epoll(FdObject):
             fd, eventmask = self._ctl_arguments(fd, eventmask)
         self._ctl(_CTL_ADD, fd, eventmask)
 
-    def modify(self, fd, eventmask):
+    def modify(self, fd: FileDescriptorLike, eventmask: int) -> None:
         """Watch fd for eventmask instead; FileNotFoundError if it is not watched.
 
         ``epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)``.  See epoll_ctl(2).
@@ -455,7 +500,7 @@ class epoll(FdObject):
             fd, eventmask = self._ctl_arguments(fd, eventmask)
         self._ctl(_CTL_MOD, fd, eventmask)
 
-    def unregister(self, fd):
+    def unregister(self, fd: FileDescriptorLike) -> None:
         """Stop watching fd; FileNotFoundError if it is not watched.
 
         ``epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &event)``.  See epoll_ctl(2).
@@ -468,7 +513,8 @@ class epoll(FdObject):
 
     # -- epoll_wait(2) -----------------------------------------------------------------------
 
-    def poll(self, timeout=None, maxevents=-1):
+    def poll(self, timeout: Optional[float] = None,
+             maxevents: int = -1) -> list[tuple[int, int]]:
         """Wait for events: a list of (fd, events) pairs, at most maxevents of them.
 
         ``int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
@@ -531,7 +577,7 @@ class epoll(FdObject):
             if self._fd < 0:
                 self._release()
 
-    def _arguments(self, timeout, maxevents):
+    def _arguments(self, timeout: Any, maxevents: Any) -> tuple[int, int, int]:
         """(ms, ns, maxevents) of poll(), with every check in the order of the
         interpreter's select.epoll."""
         if _PYPY:
@@ -555,7 +601,8 @@ class epoll(FdObject):
         return ms, ns, maxevents
 
 
-def _retry(wait, epfd, buffers, maxevents, ms, ns, start):
+def _retry(wait: Callable[..., int], epfd: int, buffers: _Buffers, maxevents: int, ms: int,
+           ns: int, start: int) -> int:
     """epoll_wait failed: raise, or after EINTR wait again for what is left of the timeout.
 
     PEP 475, as the interpreter's select.epoll does it: its signal handlers

@@ -33,6 +33,7 @@ Only ``select()`` is written again, for speed alone: see its docstring.
 import math
 import selectors as _stdlib
 from selectors import EVENT_READ, EVENT_WRITE, BaseSelector, SelectorKey
+from typing import Optional
 
 import pyglibc.select as _select
 
@@ -48,8 +49,11 @@ class EpollSelector(_stdlib.EpollSelector):
     """``selectors.EpollSelector`` on ``pyglibc.select.epoll``, alike in every behaviour."""
 
     _selector_cls = _select.epoll
+    # The standard library's private state (typeshed leaves it out).
+    _fd_to_key: dict[int, SelectorKey]
+    _selector: _select.epoll
 
-    def select(self, timeout=None):
+    def select(self, timeout: Optional[float] = None) -> list[tuple[SelectorKey, int]]:
         """Wait for registered objects to be ready: a list of (key, events).
 
         The standard library's steps, in the same order: None waits until

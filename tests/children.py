@@ -97,7 +97,7 @@ def _report(w, function, args):
 
 
 def in_child(function, *args):
-    """Run ``function(*args)`` in a forked child; return what it returned or raise what it raised."""
+    """Run ``function(*args)`` in a forked child; return what it returned, raise what it raised."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:

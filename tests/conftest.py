@@ -2,10 +2,11 @@
 
 Every test, whoever wrote it, is checked by ``_leaves_no_trace``: no file
 descriptor leaked, no child process left running or unreaped, and the
-thread's signal mask and the signal handlers are what they were before.  The other fixtures do the cleaning up so that
-a test need not: ``fds`` closes what a test opened, ``signal_mask`` and
-``on_signal`` put the mask and the handlers back, ``helper`` runs a
-second thread that acts while the main thread waits in a system call.
+thread's signal mask and the signal handlers are what they were before.  The
+other fixtures do the cleaning up so that a test need not: ``fds`` closes
+what a test opened, ``signal_mask`` and ``on_signal`` put the mask and the
+handlers back, ``helper`` runs a second thread that acts while the main
+thread waits in a system call.
 """
 
 import contextlib
@@ -79,7 +80,8 @@ def _leaves_no_trace():
         signal.signal(signum, handlers[signum])
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     _reap(orphans)
-    assert not orphans, "the test left these child processes running or unreaped: %r" % sorted(orphans)
+    assert not orphans, \
+        "the test left these child processes running or unreaped: %r" % sorted(orphans)
     assert not leaked, "the test left these file descriptors open: %r" % leaked
     assert not changed, "the test changed the handlers of %r" % sorted(changed)
     assert now == mask, "the test changed the signal mask from %r to %r" % (mask, now)

@@ -9,6 +9,7 @@ import pytest
 
 import capkit
 import glibc
+from children import in_child
 from glibc import (
     _LINUX_CAPABILITY_U32S_1,
     _LINUX_CAPABILITY_U32S_3,
@@ -22,7 +23,6 @@ from glibc import (
     capget,
     capset,
 )
-from children import in_child
 
 pytest_plugins = ["children"]  # the sleeper fixture
 

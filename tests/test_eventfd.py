@@ -5,8 +5,7 @@ import os
 import threading
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from glibc import (
     EFD_CLOEXEC,

@@ -30,6 +30,10 @@ from glibc import (
     FALLOC_FL_KEEP_SIZE,
     FALLOC_FL_PUNCH_HOLE,
     FD_CLOEXEC,
+    LOCK_EX,
+    LOCK_NB,
+    LOCK_SH,
+    LOCK_UN,
     O_CLOEXEC,
     O_CREAT,
     O_EXCL,
@@ -42,10 +46,6 @@ from glibc import (
     SEEK_SET,
     SYNC_FILE_RANGE_WRITE_AND_WAIT,
     fallocate,
-    LOCK_EX,
-    LOCK_NB,
-    LOCK_SH,
-    LOCK_UN,
     fcntl,
     ffi,
     flock,
@@ -286,7 +286,7 @@ def test_openat_refuses_paths_c_would_misread(directory):
         openat(dirfd, bytearray(b"x.txt"), O_RDONLY)
 
 
-# -- posix_fadvise(2), readahead(2), sync_file_range(2) ----------------------------------------------
+# -- posix_fadvise(2), readahead(2), sync_file_range(2) --------------------------------------------
 
 
 def test_advice_and_readahead_succeed_on_a_file_and_leave_its_data(file_fd):

@@ -121,7 +121,7 @@ def test_pathname_may_be_str_bytes_pathlike_or_a_char_array(make, ifd, tmp_path)
     assert events(ifd) == [(wd, IN_CREATE, 0, b"f")]
 
 
-# -- errors ------------------------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------------------------
 
 
 def test_a_pathname_with_a_nul_is_a_value_error(ifd, tmp_path):

@@ -107,3 +107,33 @@ def test_readme_first_command_supervises_and_reaps_the_daemon():
         ("sh", "command", ["exit", "0"]),
         ("sleep", "orphan", ["(sent", "SIGTERM)"]),
     ], done.stderr
+
+
+# The platform is faked before the import, in a fresh interpreter.
+_ELSEWHERE = "import sys; sys.platform = %r; import %s"
+
+
+@pytest.mark.parametrize("package", ["glibc", "pyglibc"])
+@pytest.mark.parametrize("platform_name", ["darwin", "win32"])
+def test_import_elsewhere_than_linux_fails_clearly(package, platform_name):
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(glibc.__file__)))
+    done = subprocess.run([sys.executable, "-c", _ELSEWHERE % (platform_name, package)],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    kind = "bindings" if package == "glibc" else "objects"
+    assert last == "ImportError: %s: these %s are for Linux only, not %r" % (
+        package, kind, platform_name)
+
+
+@installed_only
+def test_installed_version_is_pyprojects():
+    # pyproject.toml is the one place the version is written.
+    (version,) = re.findall(r'^version = "(.+)"$', _read("pyproject.toml"), re.M)
+    assert importlib.metadata.version("glibc") == version
+
+
+@installed_only
+def test_both_packages_are_typed():
+    files = {str(f) for f in importlib.metadata.files("glibc")}
+    assert {"glibc/py.typed", "pyglibc/py.typed", "glibc/_glibc.pyi"} <= files

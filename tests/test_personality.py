@@ -9,6 +9,7 @@ import platform
 
 import pytest
 
+from children import in_child
 from glibc import (
     ADDR_NO_RANDOMIZE,
     PER_LINUX,
@@ -17,7 +18,6 @@ from glibc import (
     READ_IMPLIES_EXEC,
     personality,
 )
-from children import in_child
 
 # personality(2): the persona that changes nothing and only reports.
 QUERY = 0xFFFFFFFF

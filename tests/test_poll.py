@@ -8,8 +8,7 @@ import threading
 import time
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import glibc
 from glibc import (
@@ -180,7 +179,7 @@ def test_a_negative_ppoll_timeout_is_einval(raises_errno):
         ppoll(None, 0, duration(-1), None)
 
 
-# -- pselect(2) and the FD_* macros -----------------------------------------------------------------
+# -- pselect(2) and the FD_* macros ----------------------------------------------------------------
 
 
 def test_fd_set_clr_isset_zero():

@@ -8,11 +8,11 @@ import signal
 import threading
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import capkit
 import glibc
+from children import in_child
 from glibc import (
     CAP_CHECKPOINT_RESTORE,
     CAP_LAST_CAP,
@@ -59,7 +59,6 @@ from glibc import (
     ffi,
     prctl,
 )
-from children import in_child
 
 # prctl(2): a name is at most 16 bytes with its NUL (TASK_COMM_LEN).
 NAME_SIZE = 16

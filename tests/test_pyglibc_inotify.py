@@ -24,7 +24,7 @@ def kinds(events):
     return [(event.mask, event.name) for event in events]
 
 
-# -- the object --------------------------------------------------------------------------------------
+# -- the object ------------------------------------------------------------------------------------
 
 
 def test_the_descriptor_is_close_on_exec_and_blocking_by_default():
@@ -52,7 +52,7 @@ def test_the_mask_bits_are_the_in_constants():
     assert Mask.MOVE == Mask.MOVED_FROM | Mask.MOVED_TO
 
 
-# -- events ------------------------------------------------------------------------------------------
+# -- events ----------------------------------------------------------------------------------------
 
 
 def test_create_modify_close_and_delete_in_a_watched_directory(ino, tmp_path):
@@ -222,7 +222,7 @@ def test_watching_from_another_thread_while_one_reads(tmp_path, helper):
         assert added.is_set()
 
 
-# -- errors --------------------------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------------------------
 
 
 def test_watching_a_missing_path_is_file_not_found_error(ino, tmp_path):

@@ -12,8 +12,8 @@ import threading
 import pytest
 
 import glibc
-from glibc import PR_GET_PDEATHSIG, PR_SET_PDEATHSIG
 from children import in_child
+from glibc import PR_GET_PDEATHSIG, PR_SET_PDEATHSIG
 from pyglibc import prctl, subreaper
 
 

@@ -9,8 +9,7 @@ import signal
 import threading
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from pyglibc import pthread_sigmask, sigprocmask
 

@@ -14,7 +14,7 @@ import pyglibc
 from glibc import CLD_EXITED, SI_QUEUE, SI_USER, getpid, gettid, rt_tgsigqueueinfo
 from pyglibc import siginfo, signals, sigqueue, sigwait
 from pyglibc._signalfd import signalfd_siginfo
-from pyglibc._signals import from_signalfd, from_siginfo_t
+from pyglibc._signals import from_siginfo_t, from_signalfd
 
 SIGUSR1, SIGUSR2 = signal.SIGUSR1, signal.SIGUSR2
 
@@ -122,7 +122,7 @@ def test_sigwait_checks_its_arguments(args, error, message):
         sigwait(*args)
 
 
-# -- sigqueue ----------------------------------------------------------------------------------------
+# -- sigqueue --------------------------------------------------------------------------------------
 
 
 def test_sigqueue_queues_real_time_signals_one_per_call(signal_mask):
@@ -157,7 +157,8 @@ CRAFTED = {
               {"si_addr": 4096}),
     "memory error": (signal.SIGBUS, glibc.BUS_MCEERR_AO, {"si_addr_lsb": 12},
                      {"si_addr": 0, "si_addr_lsb": 12}),
-    "poll": (signal.SIGIO, glibc.POLL_HUP, {"si_band": 16, "si_fd": 3}, {"si_band": 16, "si_fd": 3}),
+    "poll": (signal.SIGIO, glibc.POLL_HUP, {"si_band": 16, "si_fd": 3},
+             {"si_band": 16, "si_fd": 3}),
     "poll by F_SETSIG": (SIGUSR2, glibc.POLL_IN, {"si_fd": 4}, {"si_band": 0, "si_fd": 4}),
     "system call": (signal.SIGSYS, getattr(glibc, "SYS_SECCOMP", 1), {"si_syscall": 39},
                     {"si_call_addr": 0, "si_syscall": 39, "si_arch": 0}),
@@ -201,7 +202,7 @@ def test_the_decoders_take_c_structs_and_records():
     assert from_signalfd(as_tuple).si_pid == 78
 
 
-# -- signals ----------------------------------------------------------------------------------------
+# -- signals ---------------------------------------------------------------------------------------
 
 
 def test_signals_blocks_while_open_and_puts_the_mask_back():

@@ -6,8 +6,7 @@ import signal
 import time
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import glibc
 from glibc import CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, TFD_NONBLOCK

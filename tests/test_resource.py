@@ -13,6 +13,7 @@ import pytest
 
 import capkit
 import glibc
+from children import in_child
 from glibc import (
     CAP_SYS_NICE,
     CAP_SYS_RESOURCE,
@@ -40,7 +41,6 @@ from glibc import (
     setrlimit,
     setrlimit64,
 )
-from children import in_child
 
 pytest_plugins = ["children"]  # the sleeper fixture
 
@@ -225,7 +225,8 @@ def test_setpriority_then_getpriority():
     assert in_child(renice, 7) == (7, 7)
 
 
-@pytest.mark.skipif(not capkit.has(CAP_SYS_NICE), reason="lowering the nice value needs CAP_SYS_NICE")
+@pytest.mark.skipif(not capkit.has(CAP_SYS_NICE),
+                    reason="lowering the nice value needs CAP_SYS_NICE")
 def test_a_nice_value_of_minus_one_is_a_result_not_an_error():
     # getpriority(2) returns -1 for it with errno untouched: no OSError.
     assert in_child(renice, -1) == (-1, -1)
@@ -247,7 +248,8 @@ def nice_to_minus_one():
     return nice(-1), os.getpriority(PRIO_PROCESS, 0)
 
 
-@pytest.mark.skipif(not capkit.has(CAP_SYS_NICE), reason="lowering the nice value needs CAP_SYS_NICE")
+@pytest.mark.skipif(not capkit.has(CAP_SYS_NICE),
+                    reason="lowering the nice value needs CAP_SYS_NICE")
 def test_nice_returning_minus_one_succeeded():
     assert in_child(nice_to_minus_one) == (-1, -1)
 

@@ -10,8 +10,7 @@ import os
 import socket
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import glibc
 from children import in_child

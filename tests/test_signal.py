@@ -23,8 +23,8 @@ from glibc import (
     sigaddset,
     sigaltstack,
     sigandset,
-    sigdescr_np,
     sigdelset,
+    sigdescr_np,
     sigemptyset,
     sigfillset,
     sigisemptyset,
@@ -302,7 +302,8 @@ def test_sigisemptyset_sees_a_set_of_real_time_signals_only(sigset):
 # -- sigaltstack(2) --------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not faulthandler.is_enabled(), reason="faulthandler is off (pytest -p no:faulthandler)")
+@pytest.mark.skipif(not faulthandler.is_enabled(),
+                    reason="faulthandler is off (pytest -p no:faulthandler)")
 def test_sigaltstack_reports_the_stack_faulthandler_installed():
     # faulthandler runs its handlers on an alternate stack of its own, so
     # that a stack overflow can still be reported.

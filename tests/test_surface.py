@@ -37,7 +37,8 @@ def _section(text, title):
     return text.split("\n## " + title, 1)[1].split("\n## ", 1)[0]
 
 
-@pytest.mark.skipif(not os.path.exists(SURFACE_MD), reason="no ../shared/seed beside the repository")
+@pytest.mark.skipif(not os.path.exists(SURFACE_MD),
+                    reason="no ../shared/seed beside the repository")
 def test_seed_copy_matches_surface_md():
     with open(SURFACE_MD) as f:
         text = f.read()

@@ -1,4 +1,4 @@
-"""The tables and what is generated from them: README coverage, stubs, and a test for every function."""
+"""The tables and what is generated from them: README coverage, stubs, a test for every function."""
 
 import ast
 import os

@@ -8,7 +8,6 @@ import time
 import pytest
 
 import glibc
-from pyglibc import signalfd
 from glibc import (
     CLOCK_MONOTONIC,
     CLOCK_MONOTONIC_RAW,
@@ -25,6 +24,7 @@ from glibc import (
     timer_t,
     timespec,
 )
+from pyglibc import signalfd
 
 MS = 1_000_000  # nanoseconds
 

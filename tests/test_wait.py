@@ -7,9 +7,11 @@ import threading
 import pytest
 
 import glibc.families.wait
-
 from children import in_child
 from glibc import (
+    __WALL,
+    __WCLONE,
+    __WNOTHREAD,
     CLD_CONTINUED,
     CLD_EXITED,
     CLD_KILLED,
@@ -25,9 +27,6 @@ from glibc import (
     WNOWAIT,
     WSTOPPED,
     WUNTRACED,
-    __WALL,
-    __WCLONE,
-    __WNOTHREAD,
     ffi,
     pidfd_open,
     siginfo_t,

@@ -1,13 +1,17 @@
-"""What the binding tables say about themselves: the README's coverage table and the type stubs.
+"""What the binding tables say about themselves: the README's coverage tables and the type stubs.
 
     python tools/tables.py          rewrite README.md's coverage section and glibc/__init__.pyi
     python tools/tables.py --check  exit 1 if either is out of date (tests/test_tables.py does this)
 
 Both are generated from glibc/families/ only, without the compiled module,
-so that they say what every build offers (optional names are marked).
+so that they say what every build offers (optional names are marked).  The
+coverage section has the counts per family and one row per function (man
+page, nearest stdlib call); the stubs type every parameter from its C type,
+and a C type this script cannot place is an error rather than an ``Any``.
 """
 
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,6 +41,16 @@ def coverage(fams):
         "%d functions, %d types and %d constants (%d of them present only where the headers "
         "define them) in %d families." % (functions, types, constants, optional, len(fams)),
         "",
+        "| family | headers | functions | types | constants | of them optional |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for fam in fams:
+        lines.append("| %s | %s | %d | %d | %d | %d |" % (
+            fam.name, " ".join("`%s`" % h for h in fam.headers),
+            sum(1 for f in fam.functions if f.public), len(fam.types),
+            len(fam.constants) + len(fam.optional), len(fam.optional)))
+    lines += [
+        "",
         "| function | family | man page | nearest in the standard library |",
         "|---|---|---|---|",
     ]
@@ -56,33 +70,109 @@ def with_coverage(readme, section):
     return readme[:start] + section + readme[end:]
 
 
-def _annotation(entry, param, pointer_typedefs=()):
-    if param.ctype in pointer_typedefs:
-        annotation = "_CData"  # timer_t: glibc makes it a void *
-    elif not param.is_pointer:
-        annotation = "int"
+# C types that are Python ints, beside the tables' own integer typedefs.
+_INTEGERS = frozenset(
+    "char short int long unsigned signed size_t ssize_t intptr_t uintptr_t "
+    "int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t".split()
+)
+_FLOATS = frozenset(("float", "double"))
+_POINTER_TYPEDEF = re.compile(r"^typedef [^{}]*\*\s*\w+\s*;$")
+
+# The stubs' names for what the wrappers take where C has no Python type.
+# A cdata is typed as cffi's own stubs (types-cffi) type it; its fields are
+# made at run time, so glibc.<type>() is typed Any and its fields can be read.
+_ALIASES = """\
+# A cdata, as glibc.ffi.new() or glibc.<type>() makes one.
+_CData = FFI.CData
+# A pointer or array of the type the prototype names; None where the man page allows NULL.
+_Pointer = _CData
+# Where C writes into a void * or char *: a writable buffer (bytearray, memoryview, array) or cdata.
+_Buffer = Union[WriteableBuffer, _CData]
+# Where C only reads a const void *: any buffer (bytes too) or cdata.
+_ReadBuffer = Union[ReadableBuffer, _CData]
+# A path or name (const char *): what os takes, or a char[] cdata that holds a NUL.
+_Path = Union[str, bytes, PathLike[str], PathLike[bytes], _CData]
+# A struct or union passed by value: a cdata of it (p[0]), or a dict, list or tuple of its fields.
+_Value = Union[_CData, dict[str, Any], list[Any], tuple[Any, ...]]"""
+
+
+def _kinds(fams):
+    """C type name -> "int", "pointer" or "value", for the types the tables declare."""
+    kinds = {}
+    for fam in fams:
+        for t in fam.types:
+            if t.is_scalar:
+                kinds[t.c_name] = "int"
+            elif _POINTER_TYPEDEF.match(t.cdef):
+                kinds[t.c_name] = "pointer"  # timer_t: glibc makes it a void *
+            else:
+                kinds[t.c_name] = "value"
+    return kinds
+
+
+def _python_type(ctype, kinds, where):
+    """The annotation for a C type passed by value (a parameter or a result)."""
+    base = ctype[len("const "):] if ctype.startswith("const ") else ctype
+    if base in _FLOATS:
+        return "float"
+    if all(word in _INTEGERS for word in base.split()) or kinds.get(base) == "int":
+        return "int"
+    if kinds.get(base) == "pointer":
+        return "_Pointer"
+    if kinds.get(base) == "value" or base.startswith(("struct ", "union ")):
+        return "_Value"
+    raise ValueError("%s: no Python type for the C type %r: teach tools/tables.py" % (where, ctype))
+
+
+def _annotation(entry, param, kinds):
+    where = "%s(%s)" % (entry.name, param.name)
+    if param.name in entry.accepts:
+        annotation = entry.accepts[param.name]
+    elif param.ctype == "const char *" and entry.convert is not None:
+        annotation = "_Path"  # a converter makes the C string (glibc/families/_cstring.py)
     elif param.is_buffer:
-        annotation = "_Buffer"
+        annotation = "_ReadBuffer" if param.const else "_Buffer"
+    elif param.is_pointer:
+        annotation = "_Pointer"
     else:
-        annotation = "_CData"
-    if param.name in entry.nullable:
+        annotation = _python_type(param.ctype, kinds, where)
+    if param.name in entry.nullable or (param.name in entry.defaults
+                                         and entry.defaults[param.name] is None):
         annotation = "Optional[%s]" % annotation
     return annotation
 
 
-def _signature(entry, pointer_typedefs=()):
+def _parameters(entry, kinds):
     counts = set(entry.sizes.values())
     last = entry.params[-1].name if entry.params else None
     out = []
     for p in entry.params:
-        annotation = _annotation(entry, p, pointer_typedefs)
-        if p.name in entry.defaults or (p.name in counts and p.name == last):
-            if p.name in counts:
-                annotation = "Optional[int]"
+        annotation = _annotation(entry, p, kinds)
+        if p.name in counts and p.name == last:
+            out.append("%s: Optional[int] = ..." % p.name)
+        elif p.name in entry.defaults:
             out.append("%s: %s = ..." % (p.name, annotation))
         else:
             out.append("%s: %s" % (p.name, annotation))
-    return ", ".join(out)
+    return out
+
+
+def _result(entry, kinds):
+    if entry.restype == "void":
+        return "None"
+    if entry.restype.endswith("*"):
+        return "_CData"
+    return _python_type(entry.restype, kinds, "%s() result" % entry.name)
+
+
+def _def(entry, kinds, width=100):
+    """A stub line for the function, one parameter a line if one line is too long."""
+    params = _parameters(entry, kinds)
+    result = _result(entry, kinds)
+    line = "def %s(%s) -> %s: ..." % (entry.name, ", ".join(params), result)
+    if len(line) <= width:
+        return [line]
+    return ["def %s(" % entry.name] + ["    %s," % p for p in params] + [") -> %s: ..." % result]
 
 
 def stubs(fams):
@@ -90,33 +180,30 @@ def stubs(fams):
     lines = [
         '"""Type stubs for the glibc namespace, generated by tools/tables.py from the tables."""',
         "",
-        "from typing import Any, Optional",
+        "from os import PathLike",
+        "from typing import Any, Final, Optional, Sequence, Union",
         "",
+        "from _typeshed import ReadableBuffer, WriteableBuffer",
         "from cffi import FFI",
         "",
         "from glibc._types import CType",
         "",
-        "# A cdata pointer or array of the type the prototype names (glibc.<type>() makes one).",
-        "_CData = Any",
-        "# Any object with the buffer protocol (bytes, bytearray, memoryview, array) or a cdata.",
-        "_Buffer = Any",
+        _ALIASES,
         "",
         "ffi: FFI",
         "lib: Any",
         "__all__: list[str]",
     ]
-    pointer_typedefs = {t.c_name for fam in fams for t in fam.types
-                        if t.cdef.startswith("typedef") and "*" in t.cdef}
+    kinds = _kinds(fams)
     for fam in fams:
         lines += ["", "# %s: %s" % (fam.name, fam.doc)]
         lines += ["%s: CType" % t.name for t in fam.types]
-        lines += ["%s: int" % name for name in fam.constants]
-        lines += ["%s: int  # only where the headers define it" % name for name in fam.optional]
+        lines += ["%s: Final[int]" % name for name in fam.constants]
+        lines += ["%s: Final[int]  # only where the headers define it" % name
+                  for name in fam.optional]
         for f in fam.functions:
             if f.public:
-                result = "_CData" if "*" in f.restype else "None" if f.restype == "void" else "int"
-                lines.append("def %s(%s) -> %s: ..." % (f.name, _signature(f, pointer_typedefs),
-                                                         result))
+                lines += _def(f, kinds)
     return "\n".join(lines) + "\n"
 
 

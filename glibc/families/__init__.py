@@ -6,6 +6,8 @@ The order matters: a family may use types declared by an earlier one
 
 import importlib
 
+from glibc._spec import Family
+
 ORDER = (
     "signal",
     "signalfd",
@@ -30,6 +32,6 @@ ORDER = (
 )
 
 
-def load():
+def load() -> list[Family]:
     """Import every family module and return their ``FAMILY`` objects in order."""
     return [importlib.import_module("glibc.families." + name).FAMILY for name in ORDER]

@@ -8,9 +8,12 @@ cdata ``char[]`` passes only if it holds a NUL.
 """
 
 import os
+from typing import Any, List, Tuple
+
+from glibc._spec import Args, Convert
 
 
-def to_c_string(ffi, function, name, value):
+def to_c_string(ffi: Any, function: str, name: str, value: Any) -> Any:
     """The NUL-terminated ``char[]`` cdata for one str/bytes/PathLike/cdata argument."""
     where = "%s: %s" % (function, name)
     if isinstance(value, ffi.CData):
@@ -32,16 +35,16 @@ def to_c_string(ffi, function, name, value):
     return ffi.new("char[]", data)
 
 
-def c_strings(function, **positions):
+def c_strings(function: str, **positions: int) -> Convert:
     """A ``convert`` turning the arguments at ``positions`` (name=index) into C strings."""
     items = sorted(positions.items(), key=lambda item: item[1])
 
-    def convert(ffi, lib, args):
-        args = list(args)
-        keep = []
+    def convert(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
+        out = list(args)
+        keep: List[Any] = []
         for name, index in items:
-            args[index] = to_c_string(ffi, function, name, args[index])
-            keep.append(args[index])
-        return tuple(args), keep
+            out[index] = to_c_string(ffi, function, name, out[index])
+            keep.append(out[index])
+        return tuple(out), keep
 
     return convert

@@ -5,11 +5,15 @@ Flags such as __WCLONE and CLONE_IO are bit 31: the header's constant is
 negative number while Python would refuse it as out of range.
 """
 
+from typing import Any, Tuple
 
-def int_masks(*positions):
+from glibc._spec import Args, Convert
+
+
+def int_masks(*positions: int) -> Convert:
     """A ``convert`` that passes the ints at ``positions`` as C would: bit 31 is the sign."""
 
-    def convert(ffi, lib, args):
+    def convert(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
         bits = 8 * ffi.sizeof("int")
         out = list(args)
         for i in positions:

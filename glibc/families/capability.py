@@ -7,7 +7,9 @@ header's pointer typedefs; the prototypes below spell out the structs they
 point to so that the generated wrapper can check what it is given.
 """
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Tuple
+
+from glibc._spec import Args, Convert, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER
 
 _DATA = "struct __user_cap_data_struct"
@@ -15,7 +17,7 @@ _HEADER = "struct __user_cap_header_struct"
 _U32S = None
 
 
-def _data_count(lib, version):
+def _data_count(lib: Any, version: int) -> int:
     """How many data structs C reads or writes for this header version."""
     global _U32S
     if _U32S is None:
@@ -26,11 +28,12 @@ def _data_count(lib, version):
         }
     # An unknown version makes the kernel fail before it touches datap;
     # asking for the most any version uses costs nothing.
-    return _U32S.get(version, max(_U32S.values()))
+    count: int = _U32S.get(version, max(_U32S.values()))
+    return count
 
 
-def _sized_data(name):
-    def convert(ffi, lib, args):
+def _sized_data(name: str) -> Convert:
+    def convert(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
         """datap must hold as many structs as hdrp's version makes the kernel use (2 for v3)."""
         hdrp, datap = args
         if not (isinstance(hdrp, ffi.CData) and isinstance(datap, ffi.CData)):

@@ -1,5 +1,7 @@
 """<sys/epoll.h>: I/O event notification (epoll(7))."""
 
+from typing import Any, Dict, Optional
+
 from glibc._spec import Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED, NEW_FD
 
@@ -17,7 +19,8 @@ _WAIT = dict(
 )
 
 
-def _wait(proto, man, errors=_WAIT, sizes=None, **extra):
+def _wait(proto: str, man: str, errors: Dict[str, str] = _WAIT,
+          sizes: Optional[Dict[str, str]] = None, **extra: Any) -> Function:
     return Function(proto, man=man, errors=errors, sizes=dict(sizes or {}, events="maxevents"),
                     timeout="timeout", blocking=True, **extra)
 
@@ -31,7 +34,8 @@ FAMILY = Family(
     doc="readiness notification for many file descriptors",
     types=[
         Type("epoll_data_t",
-             "typedef union epoll_data { void *ptr; int fd; uint32_t u32; uint64_t u64; } epoll_data_t;",
+             "typedef union epoll_data { void *ptr; int fd; uint32_t u32; uint64_t u64; }"
+             " epoll_data_t;",
              man="epoll_ctl(2)"),
         Type("epoll_event", "struct epoll_event { uint32_t events; epoll_data_t data; ...; };",
              man="epoll_ctl(2)"),

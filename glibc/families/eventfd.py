@@ -17,7 +17,8 @@ FAMILY = Family(
     types=[Type("eventfd_t", "typedef int... eventfd_t;", man="eventfd(2)")],
     constants=names("EFD_CLOEXEC EFD_NONBLOCK EFD_SEMAPHORE"),
     functions=[
-        Function("int eventfd(unsigned int initval, int flags);", man="eventfd(2)", stdlib="os.eventfd (3.10)",
+        Function("int eventfd(unsigned int initval, int flags);", man="eventfd(2)",
+                 stdlib="os.eventfd (3.10)",
                  errors=dict(ANON_INODE, EINVAL="flags holds an unknown bit"),
                  doc="Create an eventfd whose counter starts at initval."),
         Function("int eventfd_read(int fd, eventfd_t *value);", man="eventfd(3)",

@@ -1,7 +1,9 @@
 """<fcntl.h>, <sys/file.h>: open flags, fcntl(2) commands, file locks, advice and space
 allocation."""
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Dict, Optional, Tuple
+
+from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._cstring import c_strings
 from glibc.families._reasons import (
     BAD_POINTER,
@@ -32,10 +34,10 @@ POINTER_COMMANDS = {
     "F_SET_FILE_RW_HINT": ("uint64_t", False),
 }
 
-_pointers = None
+_pointers: Optional[Dict[int, Tuple[str, Any]]] = None
 
 
-def _pointer_map(ffi, lib):
+def _pointer_map(ffi: Any, lib: Any) -> Dict[int, Tuple[str, Any]]:
     global _pointers
     if _pointers is None:
         # F_GETLK64 is F_GETLK where off_t is 64 bits: keyed by value, first name kept.
@@ -45,7 +47,7 @@ def _pointer_map(ffi, lib):
     return _pointers
 
 
-def convert_fcntl(ffi, lib, args):
+def convert_fcntl(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """A number for the integer commands; a typed cdata, checked, for the pointer ones.
 
     Returns the arguments for C and the cdata that must outlive the call.
@@ -143,6 +145,7 @@ FAMILY = Family(
             symbol="glibc_fcntl",
             defaults={"arg": 0},
             convert=convert_fcntl,
+            accepts={"arg": "Union[int, _Pointer]"},
             blocking=True,  # F_SETLKW and F_OFD_SETLKW wait for the lock
             stdlib="fcntl.fcntl",
             errors=dict(

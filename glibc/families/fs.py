@@ -1,14 +1,16 @@
 """<linux/openat2.h>, <stdio.h>, <sys/stat.h>: opening with resolution rules, renaming with
 flags, and statx."""
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Tuple
+
+from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._cstring import c_strings
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED, NEW_FD, PATH_LOOKUP
 
 _openat2_path = c_strings("openat2", pathname=1)
 
 
-def convert_openat2(ffi, lib, args):
+def convert_openat2(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """pathname as a C string; how as a cdata, or a dict of its fields; size checked.
 
     size (None: the size of what how points at) must not make the kernel
@@ -85,6 +87,7 @@ FAMILY = Family(
             symbol="glibc_openat2",
             defaults={"size": None},
             convert=convert_openat2,
+            accepts={"how": "Union[_Pointer, dict[str, int]]"},
             blocking=True,  # opening a FIFO waits for the other end
             stdlib=None,
             errors=dict(
@@ -153,9 +156,9 @@ FAMILY = Family(
                 EINVAL="flags hold an unknown bit, or mask holds STATX__RESERVED",
                 ENOMEM="the kernel is out of memory",
             ),
-            doc="Fill statxbuf (a glibc.struct_statx()) with what mask asks for (STATX_BASIC_STATS, "
-                "STATX_BTIME, ...); stx_mask says what the file system filled in.  pathname "
-                "'' with AT_EMPTY_PATH describes dirfd itself.",
+            doc="Fill statxbuf (a glibc.struct_statx()) with what mask asks for "
+                "(STATX_BASIC_STATS, STATX_BTIME, ...); stx_mask says what the file system "
+                "filled in.  pathname '' with AT_EMPTY_PATH describes dirfd itself.",
         ),
     ],
     source='#include "glibc_fs.h"',

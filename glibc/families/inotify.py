@@ -35,7 +35,8 @@ FAMILY = Family(
         Function("int inotify_init(void);", man="inotify_init(2)", errors=_INIT,
                  doc="Create an inotify instance (inotify_init1 can make it close-on-exec)."),
         Function("int inotify_init1(int flags);", man="inotify_init1(2)",
-                 errors=dict(_INIT, EINVAL="flags holds a bit other than IN_NONBLOCK and IN_CLOEXEC"),
+                 errors=dict(_INIT,
+                             EINVAL="flags holds a bit other than IN_NONBLOCK and IN_CLOEXEC"),
                  doc="Create an inotify instance; read(2) on it returns struct inotify_event "
                      "records, each followed by its name."),
         Function(

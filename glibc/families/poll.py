@@ -1,6 +1,8 @@
 """<poll.h>, <sys/select.h>: waiting on fds, with a signal mask (poll(2), ppoll(2), pselect(2))."""
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Tuple
+
+from glibc._spec import Args, Convert, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED
 
 _POLL = dict(
@@ -13,10 +15,10 @@ _POLL = dict(
 _BAD_TIMESPEC = "holds a negative time or a tv_nsec outside 0..999999999"
 
 
-def _fd_in_set(name):
+def _fd_in_set(name: str) -> Convert:
     """FD_SET and its kin reach the bit of fd in a fixed-size fd_set: an fd
     outside 0..FD_SETSIZE-1 would be past it (and an abort in glibc's checks)."""
-    def check(ffi, lib, args):
+    def check(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
         fd = args[0]
         if isinstance(fd, int) and not 0 <= fd < lib.FD_SETSIZE:
             raise ValueError("%s: fd must be in 0..FD_SETSIZE-1 (%d), not %d: an fd_set has "
@@ -25,7 +27,7 @@ def _fd_in_set(name):
     return check
 
 
-def _nfds_within_the_sets(ffi, lib, args):
+def _nfds_within_the_sets(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """pselect reads nfds bits from each set and writes them back: each set
     given must have that many."""
     nfds = args[0]
@@ -45,7 +47,7 @@ def _nfds_within_the_sets(ffi, lib, args):
     return args, None
 
 
-def _fd_macro(proto, doc):
+def _fd_macro(proto: str, doc: str) -> Function:
     """The FD_* macros of select(2): each is a shim function glibc_<name> in csrc/fdset.h."""
     name = proto.split("(")[0].split()[-1]
     symbol = "glibc_" + name

@@ -13,7 +13,9 @@ headers of this build do not define is passed only with zero arguments,
 since nothing says which of its arguments would be pointers.
 """
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER
 
 
@@ -28,7 +30,8 @@ class Pointer:
 
     __slots__ = ("position", "ctype", "writes", "size_at", "text", "nullable")
 
-    def __init__(self, position, ctype, writes, size_at=None, text=False, nullable=False):
+    def __init__(self, position: int, ctype: str, writes: bool, size_at: Optional[int] = None,
+                 text: bool = False, nullable: bool = False) -> None:
         self.position = position
         self.ctype = ctype
         self.writes = writes
@@ -37,11 +40,11 @@ class Pointer:
         self.nullable = nullable
 
 
-def _out(position, ctype, **kw):
+def _out(position: int, ctype: str, **kw: Any) -> Pointer:
     return Pointer(position, ctype, True, **kw)
 
 
-def _in(position, ctype, **kw):
+def _in(position: int, ctype: str, **kw: Any) -> Pointer:
     return Pointer(position, ctype, False, **kw)
 
 
@@ -102,22 +105,26 @@ OPTIONAL_OPTIONS = names("""
     PR_TIMER_CREATE_RESTORE_IDS PR_FUTEX_HASH
 """)
 
-_tables = None
+# The options this build knows, the pointer arguments by option (or
+# (option, arg2)) with their sizes, and the options left unmodelled.
+Tables = Tuple[Set[Optional[int]], Dict[Any, Tuple[Pointer, int]], Dict[Optional[int], Any]]
+_tables: Optional[Tables] = None
 
 
-def _value(lib, name):
+def _value(lib: Any, name: str) -> Optional[int]:
     """The value of a family name in this build, or None where the headers lack it."""
     if not getattr(lib, "GLIBC_HAS_" + name, True):
         return None
-    return getattr(lib, name)
+    value: int = getattr(lib, name)
+    return value
 
 
-def _load(ffi, lib):
+def _load(ffi: Any, lib: Any) -> Tables:
     """Option and sub-option values -> Pointer / unmodelled, with sizes resolved."""
     global _tables
     if _tables is None:
         known = {_value(lib, n) for n in OPTIONS + OPTIONAL_OPTIONS} - {None}
-        pointers = {}
+        pointers: Dict[Any, Tuple[Pointer, int]] = {}
         for key, spec in POINTER_ARGUMENTS.items():
             values = tuple(_value(lib, n) for n in ((key,) if isinstance(key, str) else key))
             if None not in values:
@@ -128,7 +135,7 @@ def _load(ffi, lib):
     return _tables
 
 
-def _text_buffer(ffi, position, arg):
+def _text_buffer(ffi: Any, position: int, arg: Any) -> Any:
     """A NUL-terminated copy of str or bytes, cut at the first NUL, for C to read."""
     if isinstance(arg, str):
         try:
@@ -143,7 +150,7 @@ def _text_buffer(ffi, position, arg):
     return ffi.new("char[]", data.split(b"\0", 1)[0])
 
 
-def _pointer(ffi, spec, size, arg):
+def _pointer(ffi: Any, spec: Pointer, size: int, arg: Any) -> Tuple[Any, int]:
     """The cdata to pass for a pointer argument and its size, refused if C could overrun it."""
     position = spec.position
     if spec.text and not isinstance(arg, ffi.CData):
@@ -172,11 +179,12 @@ def _pointer(ffi, spec, size, arg):
                                type(arg).__name__)) from None
         have = len(buf)
     if spec.size_at is None and have < size:
-        raise ValueError("prctl: arg%d must have room for %d bytes, not %d" % (position, size, have))
+        raise ValueError("prctl: arg%d must have room for %d bytes, not %d"
+                         % (position, size, have))
     return buf, have
 
 
-def _number(option, position, arg):
+def _number(option: int, position: int, arg: Any) -> int:
     if arg is None:
         return 0
     if not isinstance(arg, int):
@@ -185,7 +193,8 @@ def _number(option, position, arg):
     return arg
 
 
-def _fill_pointer(ffi, option, spec, size, out):
+def _fill_pointer(ffi: Any, option: int, spec: Pointer, size: int,
+                  out: List[Any]) -> List[Any]:
     """Put the address (and the size, if it goes with one) into ``out``; return what to keep."""
     arg = out[spec.position - 1]
     keep = []
@@ -211,7 +220,7 @@ def _fill_pointer(ffi, option, spec, size, out):
     return keep
 
 
-def convert_arguments(ffi, lib, args):
+def convert_arguments(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """Numbers pass as they are; pointers only where the option takes one, and big enough.
 
     None is 0 for a number, NULL where the pointer may be NULL, and the
@@ -318,6 +327,7 @@ FAMILY = Family(
             symbol="glibc_prctl",
             defaults={"arg2": None, "arg3": None, "arg4": None, "arg5": None},
             convert=convert_arguments,
+            accepts=dict.fromkeys(("arg2", "arg3", "arg4", "arg5"), "Union[int, str, _Buffer]"),
             errors=dict(
                 BAD_POINTER,
                 EINVAL="option is unknown or unsupported here, or one of its arguments is "

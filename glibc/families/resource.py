@@ -1,4 +1,6 @@
-"""<sys/resource.h>: resource limits, usage and priority (getrlimit(2), getrusage(2), getpriority(2)).
+"""<sys/resource.h>: resource limits, usage and priority.
+
+See getrlimit(2), getrusage(2) and getpriority(2).
 
 pid_t and id_t come from the wait family, earlier in ORDER.
 """

@@ -1,22 +1,24 @@
 """<sched.h>: scheduling, CPU affinity and namespaces (sched(7), setns(2), CPU_SET(3))."""
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Dict, Optional, Tuple
+
+from glibc._spec import Args, Convert, Family, Function, Type, names
 from glibc.families._masks import int_masks
 from glibc.families._reasons import BAD_POINTER
 
 # -- CPU sets whose size in bytes is an argument ---------------------------------------------
 
 
-def set_room(function, size_name):
+def set_room(function: str, size_name: str) -> Convert:
     """A ``convert`` that refuses a byte count larger than any cpu_set_t argument holds.
 
     The CPU set calls take their set's size in bytes (``cpusetsize``,
     ``setsize``), not in elements, so ``sizes=`` cannot check it: C would
     read or write past a set shorter than the count says.
     """
-    entry = {}
+    entry: Dict[str, Any] = {}
 
-    def convert(ffi, lib, args):
+    def convert(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
         if not entry:
             params = FUNCTIONS[function].params
             entry["size"] = [p.name for p in params].index(size_name)
@@ -42,13 +44,14 @@ def set_room(function, size_name):
     return convert
 
 
-def _affinity(proto, errors, stdlib, doc):
+def _affinity(proto: str, errors: Dict[str, str], stdlib: Optional[str],
+              doc: str) -> Function:
     name = proto.split("(")[0].split()[-1]
     return Function(proto, man="sched_setaffinity(2)", errors=errors, stdlib=stdlib,
                     convert=set_room(name, "cpusetsize"), doc=doc)
 
 
-def _cpu_macro(proto, doc, sized=True):
+def _cpu_macro(proto: str, doc: str, sized: bool = True) -> Function:
     """CPU_SET(3) is macros: each is a shim function glibc_<name> in csrc/sched.h."""
     name = proto.split("(")[0].split()[-1]
     symbol = "glibc_" + name

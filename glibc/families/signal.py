@@ -8,7 +8,9 @@ and type; fields of different layouts (si_pid, si_timerid, si_addr...)
 share offsets, as the unions do.
 """
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Optional, Tuple
+
+from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED
 
 _BAD_SIGNAL = {"EINVAL": "signum is not a valid signal number"}
@@ -37,7 +39,7 @@ _SEND_INFO = dict(
 _WAIT = dict(BAD_POINTER, **INTERRUPTED)
 
 
-def _only_disabling(ffi, lib, args):
+def _only_disabling(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """sigaltstack's ss may read the stack (None) or disable it, never install one.
 
     The kernel would go on writing signal frames into ss_sp long after the
@@ -53,11 +55,11 @@ def _only_disabling(ffi, lib, args):
     return (ss, old_ss), None
 
 
-def _setop(proto, doc):
+def _setop(proto: str, doc: str) -> Function:
     return Function(proto, man="sigsetops(3)", errors=_BAD_SIGNAL, stdlib=None, doc=doc)
 
 
-def _never(proto, man, doc, stdlib=None):
+def _never(proto: str, man: str, doc: str, stdlib: Optional[str] = None) -> Function:
     return Function(proto, man=man, convention="never", stdlib=stdlib, doc=doc)
 
 
@@ -73,7 +75,8 @@ FAMILY = Family(
         Type("clock_t", "typedef int... clock_t;", man="clock_t(3type)"),
         Type("sigval", "union sigval { int sival_int; void *sival_ptr; ...; };",
              man="sigval(3type)"),
-        Type("stack_t", "typedef struct { void *ss_sp; int ss_flags; size_t ss_size; ...; } stack_t;",
+        Type("stack_t",
+             "typedef struct { void *ss_sp; int ss_flags; size_t ss_size; ...; } stack_t;",
              man="sigaltstack(2)"),
         Type("siginfo_t", """
             typedef struct {

@@ -1,10 +1,12 @@
 """<fcntl.h>, <sys/sendfile.h>, <unistd.h>: moving data between fds without user-space copies."""
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, List, Tuple
+
+from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED, WRITEBACK
 
 
-def _segments(iov):
+def _segments(iov: Any) -> List[Any]:
     """The buffers of a vmsplice iov given as Python objects: one buffer, or a sequence."""
     try:
         memoryview(iov).release()
@@ -17,7 +19,7 @@ def _segments(iov):
                     "'struct iovec *' cdata, not %s" % type(iov).__name__)
 
 
-def convert_vmsplice(ffi, lib, args):
+def convert_vmsplice(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """Build the struct iovec array from Python buffers, pinned for the call.
 
     A cdata passes as it is (its count is checked by the wrapper).  The
@@ -93,7 +95,9 @@ FAMILY = Family(
             "ssize_t vmsplice(int fd, const struct iovec *iov, size_t nr_segs, "
             "unsigned int flags);",
             man="vmsplice(2)", sizes={"iov": "nr_segs"}, defaults={"nr_segs": None, "flags": 0},
-            convert=convert_vmsplice, blocking=True, stdlib=None,
+            convert=convert_vmsplice,
+            accepts={"iov": "Union[_Pointer, _ReadBuffer, Sequence[ReadableBuffer]]"},
+            blocking=True, stdlib=None,
             errors=dict(
                 BAD_POINTER,
                 **INTERRUPTED,

@@ -1,6 +1,8 @@
 """<time.h>, <sys/time.h>: clocks, sleeps and POSIX timers (clock_gettime(2), timer_create(2))."""
 
-from glibc._spec import Family, Function, Type, names
+from typing import Any, Dict, Tuple
+
+from glibc._spec import Args, Family, Function, Resume, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED
 
 _BAD_CLOCK = dict(BAD_POINTER, EINVAL="clockid is not a clock this system knows")
@@ -10,7 +12,7 @@ _BAD_TIMER = {"EINVAL": "timerid is not a timer this process created and has not
 _BAD_SLEEP = "a tv_nsec of the request is outside 0..999999999, or its tv_sec is negative"
 
 
-def _substitute_remain(ffi, lib, args):
+def _substitute_remain(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     """Give the sleep somewhere to write the time left when the caller gave None:
     a retry after EINTR needs it (see _sleep_again)."""
     *head, remain = args
@@ -19,14 +21,14 @@ def _substitute_remain(ffi, lib, args):
     return (*head, remain), None
 
 
-def _sleep_again(ffi, lib, args):
+def _sleep_again(ffi: Any, lib: Any, args: Args) -> Args:
     """PEP 475 for a relative sleep: sleep again for what the kernel says is left,
     measured on the sleep's own clock (a CPU-time clock, say)."""
     *head, request, remain = args
     return (*head, ffi.new("struct timespec *", remain[0]), remain)
 
 
-def _clock_sleep_again(ffi, lib, args):
+def _clock_sleep_again(ffi: Any, lib: Any, args: Args) -> Args:
     """As _sleep_again; but an absolute sleep (TIMER_ABSTIME) is retried as it
     was: its end does not move, and the kernel leaves remain alone."""
     if args[1] & lib.TIMER_ABSTIME:
@@ -34,7 +36,8 @@ def _clock_sleep_again(ffi, lib, args):
     return _sleep_again(ffi, lib, args)
 
 
-def _sleep(proto, man, resume, errors, **extra):
+def _sleep(proto: str, man: str, resume: Resume, errors: Dict[str, str],
+           **extra: Any) -> Function:
     # None for the time left (the default) is replaced by a struct of our own.
     left = proto.rstrip(" );").split()[-1].lstrip("*")
     return Function(proto, man=man, errors=errors, convert=_substitute_remain, resume=resume,
@@ -64,7 +67,8 @@ FAMILY = Family(
         # The thread id of SIGEV_THREAD_ID is a macro into a union in glibc,
         # set through the shim helper glibc_sigevent_set_thread_id.
         Type("sigevent",
-             "struct sigevent { union sigval sigev_value; int sigev_signo; int sigev_notify; ...; };",
+             "struct sigevent { union sigval sigev_value; int sigev_signo; int sigev_notify;"
+             " ...; };",
              man="sigevent(3type)"),
     ],
     constants=names("""
@@ -137,7 +141,8 @@ FAMILY = Family(
         Function(
             "int getitimer(int which, struct itimerval *curr_value);",
             man="getitimer(2)", stdlib="signal.getitimer",
-            errors=dict(BAD_POINTER, EINVAL="which is not ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF"),
+            errors=dict(BAD_POINTER,
+                        EINVAL="which is not ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF"),
             doc="Store the time left and the interval of the interval timer which.",
         ),
         Function(

@@ -36,7 +36,8 @@ FAMILY = Family(
                        "of new_value is outside 0..999999999",
                 ECANCELED="the realtime clock was set while TFD_TIMER_CANCEL_ON_SET was in force",
             ),
-            doc="Arm (or, with a zero it_value, disarm) the timer; old_value gets the previous setting.",
+            doc="Arm (or, with a zero it_value, disarm) the timer; old_value gets the previous "
+                "setting.",
         ),
         Function("int timerfd_gettime(int fd, struct itimerspec *curr_value);",
                  man="timerfd_gettime(2)", stdlib="os.timerfd_gettime (3.13)", errors=_BAD_TIMERFD,
