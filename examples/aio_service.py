@@ -76,7 +76,8 @@ async def serve(path: str, interval: float) -> int:
                 return
             say("reload: %s; config: %s" % (why, config))
 
-        workers = [asyncio.ensure_future(tick(interval)), asyncio.ensure_future(watch(path, reload))]
+        workers = [asyncio.ensure_future(tick(interval)),
+                   asyncio.ensure_future(watch(path, reload))]
         try:
             say("ready, pid %d" % os.getpid())
             async for info in sigs:

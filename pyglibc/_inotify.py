@@ -3,7 +3,7 @@
 import collections
 import enum
 import os
-from typing import Any, AnyStr, Iterator, Union
+from typing import Any, Iterator, Union
 
 import glibc
 from pyglibc._fd import FdObject, int_arg as _int_arg
@@ -110,7 +110,8 @@ class inotify(FdObject):
         """A new dict: watch descriptor -> the path it was added with."""
         return dict(self._paths)
 
-    def add_watch(self, path: Union[AnyStr, "os.PathLike[AnyStr]"], mask: int) -> int:
+    def add_watch(self, path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"],
+                  mask: int) -> int:
         """inotify_add_watch(2): watch ``path`` (str, bytes or os.PathLike) for ``mask``.
 
         Returns the watch descriptor, the ``wd`` of its events.  Watching a

@@ -544,7 +544,7 @@ class Process(_Waitable[_pidfd]):
 
 
 async def wait_process(process: int | _pidfd) -> waitid_result:
-    """Wait for the child ``process`` (a pid or a ``pyglibc.pidfd``) to end, reap it, return its status.
+    """Wait for the child ``process`` (a pid or a ``pyglibc.pidfd``) to end; reap it; its status.
 
     ``await Process(pid).wait()`` for a pid, its pidfd closed after; a
     pidfd given is used and left open.

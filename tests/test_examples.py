@@ -17,7 +17,9 @@ import glibc
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(REPO, "examples")
-NAMES = sorted(n for n in os.listdir(EXAMPLES) if n.endswith(".py")) \
+# Services run until told to stop: each has its own test, which drives it.
+SERVICES = {"aio_service.py": "test_pyglibc_aio.py"}
+NAMES = sorted(n for n in os.listdir(EXAMPLES) if n.endswith(".py") and n not in SERVICES) \
     if os.path.isdir(EXAMPLES) else []
 # One example at least for each object of pyglibc (the supervisor has its CLI).
 OBJECTS = {
@@ -27,6 +29,9 @@ OBJECTS = {
     "pidfd": "pidfd.py", "inotify": "inotify.py", "prctl": "prctl.py",
     "capabilities": "capabilities.py", "set_capabilities": "capabilities.py",
     "select.epoll": "select_epoll.py", "selectors.EpollSelector": "select_epoll.py",
+    "aio.signals": "aio_objects.py", "aio.ticker": "aio_objects.py",
+    "aio.sleep_until": "aio_objects.py", "aio.Event": "aio_objects.py",
+    "aio.Process": "aio_objects.py", "aio.inotify_watch": "aio_objects.py",
 }
 
 
@@ -75,3 +80,9 @@ def test_every_object_has_an_example(obj):
     with open(os.path.join(EXAMPLES, OBJECTS[obj])) as f:
         source = f.read()
     assert "pyglibc.%s" % obj in source or "from pyglibc import %s" % obj.split(".")[0] in source
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_each_service_is_run_by_its_test(name):
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), SERVICES[name])) as f:
+        assert name in f.read()

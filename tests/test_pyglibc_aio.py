@@ -62,7 +62,7 @@ def _libuv_pipe():
 
 @pytest.fixture(params=sorted(LOOPS))
 def run(request, watchdog, _libuv_pipe):
-    """``run(coro)``: run coro on a new loop of the kind, with 10 s to finish, then close the loop."""
+    """``run(coro)``: run coro on a new loop of the kind, 10 s to finish; then close the loop."""
     new_loop = LOOPS[request.param]
     if new_loop is None:
         pytest.skip("uvloop is not importable here (it installs on CPython only)")
@@ -724,7 +724,8 @@ class Lines:
                     return line
             left = deadline - time.monotonic()
             if left <= 0 or not poller.poll(left * 1000):
-                raise AssertionError("no line %r within %s s; seen: %r" % (wanted, within, self.seen))
+                raise AssertionError(
+                    "no line %r within %s s; seen: %r" % (wanted, within, self.seen))
             chunk = os.read(self.pipe.fileno(), 4096)
             if not chunk:
                 raise AssertionError("the output ended before %r; seen: %r" % (wanted, self.seen))
