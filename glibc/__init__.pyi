@@ -1120,3 +1120,39 @@ def inotify_init() -> int: ...
 def inotify_init1(flags: int) -> int: ...
 def inotify_add_watch(fd: int, pathname: _Buffer, mask: int) -> int: ...
 def inotify_rm_watch(fd: int, wd: int) -> int: ...
+
+# mount: mount, umount, umount2 and their MS_* and MNT_* flags
+MS_RDONLY: int
+MS_NOSUID: int
+MS_NODEV: int
+MS_NOEXEC: int
+MS_SYNCHRONOUS: int
+MS_REMOUNT: int
+MS_MANDLOCK: int
+MS_DIRSYNC: int
+MS_NOSYMFOLLOW: int
+MS_NOATIME: int
+MS_NODIRATIME: int
+MS_BIND: int
+MS_MOVE: int
+MS_REC: int
+MS_SILENT: int
+MS_POSIXACL: int
+MS_UNBINDABLE: int
+MS_PRIVATE: int
+MS_SLAVE: int
+MS_SHARED: int
+MS_RELATIME: int
+MS_I_VERSION: int
+MS_STRICTATIME: int
+MS_LAZYTIME: int
+MS_RMT_MASK: int
+MS_MGC_VAL: int
+MS_MGC_MSK: int
+MNT_FORCE: int
+MNT_DETACH: int
+MNT_EXPIRE: int
+UMOUNT_NOFOLLOW: int
+def mount(source: Optional[_Buffer], target: _Buffer, filesystemtype: Optional[_Buffer], mountflags: int = ..., data: Optional[_Buffer] = ...) -> int: ...
+def umount(target: _Buffer) -> int: ...
+def umount2(target: _Buffer, flags: int = ...) -> int: ...

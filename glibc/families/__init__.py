@@ -27,6 +27,7 @@ ORDER = (
     "fs",
     "poll",
     "inotify",
+    "mount",
 )
 
 
