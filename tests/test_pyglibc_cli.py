@@ -87,7 +87,7 @@ def test_help_documents_every_option_and_every_json_key(cli):
     assert text.startswith("usage: python -m pyglibc run [OPTIONS] -- CMD [ARG ...]\n")
     _, parser = _cli._parsers()
     options = [action for action in parser._actions if action.option_strings]
-    assert len(options) == 10
+    assert len(options) == 20
     for action in options:
         assert action.help
         for option in action.option_strings:
@@ -95,8 +95,9 @@ def test_help_documents_every_option_and_every_json_key(cli):
     keys = set(Supervision("x").as_dict()) | set(Reaped._fields)
     for key in keys:
         assert re.search(r"\b%s\b" % key, text.split("--json FILE holds")[1]), key
-    for status in ("124", "125", "126", "127", "128+N"):
-        assert status in text
+    for word in ("124", "125", "126", "127", "128+N", "PYGLIBC_RUN_GROUP",
+                 "PYGLIBC_RUN_VERBOSITY"):
+        assert word in text
 
 
 def test_python_m_pyglibc_names_its_tools(tmp_path, capsys):
