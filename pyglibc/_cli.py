@@ -343,8 +343,10 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
             parser.error("--json: cannot write %s: %s" % (args.json, exc.strerror))
     try:
         # An ignored SIGCHLD, inherited through exec, would let the kernel reap CMD.
-        import _signal
-
+        if TYPE_CHECKING:
+            import signal as _signal
+        else:
+            import _signal
         if _signal.getsignal(_signal.SIGCHLD) == _signal.SIG_IGN:
             _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
         try:

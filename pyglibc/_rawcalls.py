@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import errno
 
-from glibc._namespace import compiled
+import glibc._namespace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     from typing import Any, Iterable, List, Tuple
 
+# The glibc package's own modules are not annotated: their functions are Any here.
+_namespace: Any = glibc._namespace
 _ffi: Any
 _lib: Any
-_ffi, _lib = compiled()
+_ffi, _lib = _namespace.compiled()
 
 # si_code of a signal sent by kill(2) and tkill(2)/tgkill(2).
 SI_USER: int = _lib.SI_USER
@@ -33,12 +35,13 @@ _BATCH = 16
 
 def error(function: str) -> OSError:
     """The OSError for ``function`` (a glibc name) failing now, errno read from C."""
-    from glibc._errors import oserror, reasons_by_number
-    from glibc._namespace import index
+    import glibc._errors
 
+    errors: Any = glibc._errors
     number = _ffi.errno
-    entry = index()[function][2]
-    return oserror(function, reasons_by_number(entry.errors), number)
+    entry = _namespace.index()[function][2]
+    exc: OSError = errors.oserror(function, errors.reasons_by_number(entry.errors), number)
+    return exc
 
 
 def _sigset(signals: Iterable[int]) -> Any:

@@ -53,7 +53,6 @@ filter.
 
 from __future__ import annotations
 
-import _signal
 import _thread
 import collections
 import errno
@@ -66,12 +65,15 @@ from pyglibc import _rawcalls
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     import signal
+    import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
     from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping,
                         NamedTuple, NoReturn, Optional, Sequence, Tuple, Union)
 
     Log = Callable[[str, str], None]
     Signal = Union[signal.Signals, int]
     Fd = Union[int, Any]  # a descriptor, or an object with fileno()
+else:
+    import _signal
 
 __all__ = ["FORWARDED", "KILL_AFTER", "LINGER", "PREFIX", "Reaped", "Supervision", "supervise"]
 
@@ -145,8 +147,10 @@ def _signal_or_int(number: int) -> Signal:
 def _signal_name(number: Optional[int]) -> Optional[str]:
     if number is None:
         return None
+    import signal
+
     named = _signal_or_int(number)
-    return "SIG%d" % named if type(named) is int else named.name  # type: ignore[union-attr]
+    return named.name if isinstance(named, signal.Signals) else "SIG%d" % named
 
 
 def _signal_from_name(name: Optional[str]) -> Optional[Signal]:
@@ -1259,6 +1263,22 @@ def _reap_all(init: int, status: Optional[int]) -> Optional[int]:
             status = wait_status
 
 
+def _namespace_supervise(words: List[bytes], settings: _Settings) -> Dict[str, Any]:
+    """In the new PID namespace: a mount namespace and a /proc of its own, then supervise."""
+    import glibc
+
+    try:
+        glibc.unshare(glibc.CLONE_NEWNS)
+        # Private: the /proc mounted below must not spread to the parent namespace.
+        glibc.mount(None, "/", None, glibc.MS_REC | glibc.MS_PRIVATE)
+        glibc.mount("proc", "/proc", "proc", glibc.MS_NOSUID | glibc.MS_NODEV | glibc.MS_NOEXEC)
+    except OSError as exc:
+        return {"error": "--pidns: cannot give the namespace its own /proc: %s" % exc.strerror}
+    result = Supervision([os.fsdecode(word) for word in words])
+    _supervise(words, result, settings.in_namespace())
+    return {"result": result.as_dict()}
+
+
 def _namespace_init(words: List[bytes], settings: _Settings, report_w: int, alive_r: int,
                     inherited: Sequence[int]) -> NoReturn:
     """The forked child, PID 1 of the new namespace: supervise there, report, exit."""
@@ -1270,25 +1290,12 @@ def _namespace_init(words: List[bytes], settings: _Settings, report_w: int, aliv
         for fd in inherited:
             os.close(fd)
         _rawcalls.set_pdeathsig(_SIGKILL)
-        # Our parent may have ended before that took effect: its pipe tells.
-        if select.select([alive_r], [], [], 0)[0]:
-            return  # to the finally: nobody is left to report to
-        import glibc
-
-        try:
-            glibc.unshare(glibc.CLONE_NEWNS)
-            # Private: the /proc mounted below must not spread to the parent namespace.
-            glibc.mount(None, "/", None, glibc.MS_REC | glibc.MS_PRIVATE)
-            glibc.mount("proc", "/proc", "proc", glibc.MS_NOSUID | glibc.MS_NODEV
-                        | glibc.MS_NOEXEC)
-        except OSError as exc:
-            report = {"error": "--pidns: cannot give the namespace its own /proc: %s"
-                               % exc.strerror}
-        else:
-            result = Supervision([os.fsdecode(word) for word in words])
-            _supervise(words, result, settings.in_namespace())
-            report = {"result": result.as_dict()}
-            status = result.exit_status
+        # Our parent may have ended before that took effect: its pipe tells, and
+        # then there is nobody to report to.
+        if not select.select([alive_r], [], [], 0)[0]:
+            report = _namespace_supervise(words, settings)
+            if "result" in report:
+                status = report["result"]["exit_status"]
     except BaseException as exc:
         report = {"error": "--pidns: the namespace's init failed: %s: %s"
                            % (type(exc).__name__, exc)}
