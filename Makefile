@@ -8,7 +8,8 @@ help:
 	@echo "make build     build glibc/_glibc in place with $(PYTHON)"
 	@echo "make test      build, then pytest on $(PYTHON) against the in-place build"
 	@echo "make test-all  nox: install and test on every interpreter found (as CI does)"
-	@echo "make bench     build, then time pyglibc.select.epoll.poll() against select.epoll's"
+	@echo "make bench     build, then time pyglibc.select.epoll.poll() against select.epoll's,"
+	@echo "               and python -m pyglibc run -- true against python -c pass"
 	@echo "make tables    regenerate README.md's coverage table and glibc/__init__.pyi"
 	@echo "make clean     remove build output, venvs and caches"
 
@@ -23,6 +24,7 @@ test-all:
 
 bench: build
 	$(PYTHON) benchmarks/select_epoll.py
+	$(PYTHON) benchmarks/run_startup.py
 
 tables:
 	$(PYTHON) tools/tables.py

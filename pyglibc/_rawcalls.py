@@ -12,18 +12,25 @@ raise the OSError, reason and all, that ``glibc.<name>`` would raise.
 from __future__ import annotations
 
 import errno
-
-import glibc._namespace
+import importlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     from typing import Any, Iterable, List, Tuple
 
-# The glibc package's own modules are not annotated: their functions are Any here.
-_namespace: Any = glibc._namespace
-_ffi: Any
-_lib: Any
-_ffi, _lib = _namespace.compiled()
+# The compiled module itself, not glibc._namespace.compiled(), which would import
+# the glibc.families package too; that one only says how to build it if it is missing.
+_compiled: Any
+try:
+    _compiled = importlib.import_module("glibc._glibc")
+except ImportError:
+    import glibc._namespace
+
+    namespace: Any = glibc._namespace
+    namespace.compiled()
+    raise
+_ffi: Any = _compiled.ffi
+_lib: Any = _compiled.lib
 
 # si_code of a signal sent by kill(2) and tkill(2)/tgkill(2).
 SI_USER: int = _lib.SI_USER
@@ -36,10 +43,13 @@ _BATCH = 16
 def error(function: str) -> OSError:
     """The OSError for ``function`` (a glibc name) failing now, errno read from C."""
     import glibc._errors
+    import glibc._namespace
 
+    # The glibc package's own modules are not annotated: Any here.
     errors: Any = glibc._errors
+    namespace: Any = glibc._namespace
     number = _ffi.errno
-    entry = _namespace.index()[function][2]
+    entry = namespace.index()[function][2]
     exc: OSError = errors.oserror(function, errors.reasons_by_number(entry.errors), number)
     return exc
 

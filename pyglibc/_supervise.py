@@ -345,14 +345,13 @@ def _shell_words(argv: Sequence[str], width: int = 72) -> str:
 
 # -- /proc -------------------------------------------------------------------------------------
 
-if TYPE_CHECKING:
-    class _Stat(NamedTuple):
-        name: str
-        state: str
-        ppid: int
-        start: int
-else:
-    _Stat = collections.namedtuple("_Stat", "name state ppid start")
+class _Stat:
+    """What /proc/<pid>/stat says of a process (a class, cheaper to make than a namedtuple)."""
+
+    __slots__ = ("name", "state", "ppid", "start")
+
+    def __init__(self, name: str, state: str, ppid: int, start: int) -> None:
+        self.name, self.state, self.ppid, self.start = name, state, ppid, start
 
 
 def _stat(pid: int) -> Optional[_Stat]:
@@ -1175,30 +1174,32 @@ def _in_pid_namespace(words: List[bytes], result: Supervision, settings: _Settin
     with _Blocked(settings.managed) as sfd:
         _with_pdeathsig(settings, parent)
         try:
-            try:
-                glibc.unshare(glibc.CLONE_NEWPID)
-            except OSError as exc:
-                result.error = "--pidns: cannot make a PID namespace: %s" % exc.strerror
-                return
-            report_r, report_w = os.pipe2(os.O_CLOEXEC)
-            alive_r, alive_w = os.pipe2(os.O_CLOEXEC)
-            try:
-                pid = os.fork()
-                if pid == 0:
-                    _namespace_init(words, settings, report_w, alive_r,
-                                    (sfd, ns, report_r, alive_w))
-            except BaseException:
-                for fd in (report_r, report_w, alive_r, alive_w):
-                    os.close(fd)
-                raise
-            finally:  # our own later children in our own namespace again
-                glibc.setns(ns, glibc.CLONE_NEWPID)
-        finally:
+            glibc.unshare(glibc.CLONE_NEWPID)
+        except OSError as exc:
             os.close(ns)
+            result.error = "--pidns: cannot make a PID namespace: %s" % exc.strerror
+            return
+        pipes: List[int] = []
+        try:
+            pipes += os.pipe2(os.O_CLOEXEC)
+            pipes += os.pipe2(os.O_CLOEXEC)
+            report_r, report_w, alive_r, alive_w = pipes
+            pid = os.fork()
+            if pid == 0:
+                _namespace_init(words, settings, report_w, alive_r, (sfd, ns, report_r, alive_w))
+        except BaseException:
+            for fd in pipes:
+                os.close(fd)
+            raise
+        finally:  # our own later children in our own namespace again
+            try:
+                glibc.setns(ns, glibc.CLONE_NEWPID)
+            finally:
+                os.close(ns)
         os.close(report_w)
         os.close(alive_r)
         try:
-            report, status = _wait_for_init(pid, sfd, report_r, settings)
+            report, status = _wait_for_init(pid, sfd, report_r)
         finally:
             os.close(report_r)
             os.close(alive_w)
@@ -1212,8 +1213,7 @@ def _in_pid_namespace(words: List[bytes], result: Supervision, settings: _Settin
             else "exit %d" % os.WEXITSTATUS(status))
 
 
-def _wait_for_init(pid: int, sfd: int, report_r: int,
-                   settings: _Settings) -> Tuple[Dict[str, Any], int]:
+def _wait_for_init(pid: int, sfd: int, report_r: int) -> Tuple[Dict[str, Any], int]:
     """Forward signals to the init pid and read its report until it has ended and been reaped."""
     import json
 
@@ -1244,6 +1244,7 @@ def _wait_for_init(pid: int, sfd: int, report_r: int,
                             os.kill(pid, signum)
                         except ProcessLookupError:
                             pass
+    assert status is not None
     try:
         return json.loads(data.decode()) if data else {}, status
     except ValueError:
