@@ -504,3 +504,18 @@ def test_run_without_options_imports_nothing_heavy(tmp_path):
     imported = set(done.stdout.decode().split())
     assert "pyglibc._supervise" in imported
     assert imported.isdisjoint(HEAVY), sorted(imported & set(HEAVY))
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0,
+                    reason="needs setpriv(1) from util-linux, and root")
+def test_pidns_refused_is_125_and_one_line(tmp_path):
+    # Without CAP_SYS_ADMIN in its bounding set, root execs the supervisor without it.
+    done = subprocess.run(["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin"]
+                          + RUN + ["--pidns", "--", "touch", "ran"], cwd=str(tmp_path),
+                          env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=TIMEOUT)
+    assert (done.returncode, done.stdout) == (125, b"")
+    assert done.stderr == (PROG + b"--pidns: cannot make a PID namespace: unshare: the caller "
+                           b"lacks the privilege (CAP_SYS_ADMIN for most namespaces), or a new "
+                           b"user namespace is refused to it\n")
+    assert not (tmp_path / "ran").exists()
