@@ -371,9 +371,22 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
         if report is not None:
             import json
 
-            json.dump(result.as_dict(), report, indent=2)
-            report.write("\n")
+            try:
+                json.dump(result.as_dict(), report, indent=2)
+                report.write("\n")
+                report.flush()
+            except OSError as exc:  # a reader gone (--json - | head), a disk full
+                if report is sys.stdout:  # nothing more can go there, nor be flushed at exit
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, sys.stdout.fileno())
+                    os.close(devnull)
+                print("%s: --json: cannot write %s: %s" % (PROG, args.json, exc.strerror),
+                      file=sys.stderr)
+                return 125
     finally:
         if report is not None and report is not sys.stdout:
-            report.close()
+            try:
+                report.close()
+            except OSError:  # what could not be written was reported above
+                pass
     return result.exit_status

@@ -363,6 +363,22 @@ def test_json_to_stdout(main):
     assert status == 5 and json.loads(out.decode())["exit_status"] == 5
 
 
+def test_a_json_report_that_cannot_be_written_is_125_and_one_line(main, tmp_path):
+    assert main("--json", "/dev/full", "--", "true") == (
+        125, b"", PROG + b"--json: cannot write /dev/full: No space left on device\n")
+
+
+def test_a_json_report_to_a_stdout_nobody_reads_is_125_and_one_line(tmp_path):
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        done = subprocess.run(RUN + ["--json", "-", "--", "true"], cwd=str(tmp_path),
+                              env=child_env(), stdout=w, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    finally:
+        os.close(w)
+    assert (done.returncode, done.stderr) == (125, PROG + b"--json: cannot write -: Broken pipe\n")
+
+
 def test_a_json_file_that_cannot_be_written_stops_before_the_command(main, tmp_path):
     status, _, err = main("--json", str(tmp_path / "no" / "such.json"), "--", "touch", "ran")
     assert status == 2
