@@ -263,12 +263,12 @@ def test_sigterm_is_forwarded_and_the_commands_status_returned(init, started):
     assert process.wait() == 42
 
 
-# The command ignores SIGUSR1; its child reports whether one reached it.  The
-# command asks with SIGUSR2 after its own SIGUSR1: a signal to the group is
-# queued for every member before kill(2) returns, and the lower signal is
-# delivered first, so the child's answer is decided by then.
+# The test sends the init SIGUSR1, then SIGUSR2.  The command ignores SIGUSR1, and
+# on SIGUSR2 asks its child (with a SIGUSR2 of its own) whether a SIGUSR1 reached it.
+# In group mode the init has sent the child its SIGUSR1 before it sends anyone the
+# SIGUSR2, and the lower signal is delivered first: the answer is decided by then.
 GROUP_PROBE = r"""
-import os, signal, sys
+import os, signal
 r, w = os.pipe()
 child = os.fork()
 if child == 0:
@@ -282,11 +282,12 @@ if child == 0:
     while True:
         signal.pause()
 os.read(r, 1)
-def asked(*a):
-    os.kill(child, signal.SIGUSR2)
+def ask(*a):
+    os.kill(child, signal.SIGUSR2)  # a zombie already, if it answered the init's
     os.waitpid(child, 0)
     os._exit(0)
-signal.signal(signal.SIGUSR1, asked)
+signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+signal.signal(signal.SIGUSR2, ask)
 os.write(1, b"ready\n")
 while True:
     signal.pause()
@@ -297,6 +298,7 @@ def probe_group(init, started, *options):
     process = started(init, PYTHON + ["-c", GROUP_PROBE], options)
     assert process.line() == b"ready\n"
     process.signal(SIGUSR1)
+    process.signal(SIGUSR2)
     answer = process.line()
     assert process.wait() == 0
     return answer
