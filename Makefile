@@ -11,7 +11,8 @@ help:
 	@echo "make lint      nox -s lint: ruff, mypy --strict, clang-format"
 	@echo "make packaging nox -s packaging: build sdist and wheel, install each in fresh venvs"
 	@echo "make verify    build, then check the build against the headers (python -m glibc --verify)"
-	@echo "make bench     build, then time pyglibc.select.epoll.poll() against select.epoll's"
+	@echo "make bench     build, then time pyglibc.select.epoll.poll() against select.epoll's,"
+	@echo "               and python -m pyglibc run -- true against python -c pass"
 	@echo "make tables    regenerate README.md's coverage table and glibc/__init__.pyi"
 	@echo "make clean     remove build output, venvs and caches"
 
@@ -35,6 +36,7 @@ verify: build
 
 bench: build
 	$(PYTHON) benchmarks/select_epoll.py
+	$(PYTHON) benchmarks/run_startup.py
 
 tables:
 	$(PYTHON) tools/tables.py

@@ -1214,3 +1214,45 @@ def inotify_init() -> int: ...
 def inotify_init1(flags: int) -> int: ...
 def inotify_add_watch(fd: int, pathname: _Path, mask: int) -> int: ...
 def inotify_rm_watch(fd: int, wd: int) -> int: ...
+
+# mount: mount, umount, umount2 and their MS_* and MNT_* flags
+MS_RDONLY: Final[int]
+MS_NOSUID: Final[int]
+MS_NODEV: Final[int]
+MS_NOEXEC: Final[int]
+MS_SYNCHRONOUS: Final[int]
+MS_REMOUNT: Final[int]
+MS_MANDLOCK: Final[int]
+MS_DIRSYNC: Final[int]
+MS_NOSYMFOLLOW: Final[int]
+MS_NOATIME: Final[int]
+MS_NODIRATIME: Final[int]
+MS_BIND: Final[int]
+MS_MOVE: Final[int]
+MS_REC: Final[int]
+MS_SILENT: Final[int]
+MS_POSIXACL: Final[int]
+MS_UNBINDABLE: Final[int]
+MS_PRIVATE: Final[int]
+MS_SLAVE: Final[int]
+MS_SHARED: Final[int]
+MS_RELATIME: Final[int]
+MS_I_VERSION: Final[int]
+MS_STRICTATIME: Final[int]
+MS_LAZYTIME: Final[int]
+MS_RMT_MASK: Final[int]
+MS_MGC_VAL: Final[int]
+MS_MGC_MSK: Final[int]
+MNT_FORCE: Final[int]
+MNT_DETACH: Final[int]
+MNT_EXPIRE: Final[int]
+UMOUNT_NOFOLLOW: Final[int]
+def mount(
+    source: Optional[_Path],
+    target: _Path,
+    filesystemtype: Optional[_Path],
+    mountflags: int = ...,
+    data: Optional[_ReadBuffer] = ...,
+) -> int: ...
+def umount(target: _Path) -> int: ...
+def umount2(target: _Path, flags: int = ...) -> int: ...

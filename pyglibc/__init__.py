@@ -8,7 +8,10 @@ imported on first use, so ``import pyglibc`` costs next to nothing.
 
 import importlib
 import sys as _sys
-from typing import TYPE_CHECKING, Any
+
+# typing costs a millisecond at startup, which `python -m pyglibc run` has
+# no room for (issue 11): only type checkers import it.
+TYPE_CHECKING = False
 
 if not _sys.platform.startswith("linux"):
     raise ImportError("pyglibc: these objects are for Linux only, not %r" % _sys.platform)
@@ -38,6 +41,8 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 if TYPE_CHECKING:
+    from typing import Any
+
     # What __getattr__ below imports on first use, for type checkers; a name
     # of _HOMES missing here is Any to them (tests/test_typing.py lists those).
     from pyglibc._capabilities import (
@@ -59,10 +64,11 @@ if TYPE_CHECKING:
         sigwait as sigwait,
     )
     from pyglibc._subreaper import subreaper as subreaper
+    from pyglibc._supervise import supervise as supervise
     from pyglibc._timerfd import timerfd as timerfd
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError("module 'pyglibc' has no attribute %r" % name)

@@ -1,11 +1,32 @@
-"""``python -m pyglibc run [OPTIONS] -- CMD [ARG ...]``: ``pyglibc.supervise`` from the shell."""
+"""``python -m pyglibc run [OPTIONS] -- CMD [ARG ...]``: ``pyglibc.supervise`` from the shell.
 
-import argparse
-import json
-import signal
+``run -- CMD`` with no option (and no PYGLIBC_RUN_ variable) goes straight
+to the supervisor: argparse, and the ``re`` it imports, cost more than the
+rest of the start (issue 11's startup goal), so they are imported only to
+read options, print help or report a usage error.
+"""
+
+from __future__ import annotations
+
+import os
 import sys
 
 from pyglibc import _supervise
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+PROG = "python -m pyglibc run"
+
+# The environment variables, as tini has them (TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY).
+ENV_GROUP = "PYGLIBC_RUN_GROUP"
+ENV_VERBOSITY = "PYGLIBC_RUN_VERBOSITY"
+
+# What -v/-q/PYGLIBC_RUN_VERBOSITY choose: each event is shown from its level up.
+# At 1, the default, only the warnings of --warn-orphans.
+_LEVELS = {"start": 2, "exit": 2, "timeout": 2, "signal": 2, "forward": 3, "reap": 3}
 
 _DESCRIPTION = """\
 Run CMD as a child subreaper: every process CMD leaves behind is reparented
@@ -14,21 +35,39 @@ When CMD ends, whatever it left still running gets SIGTERM, then SIGKILL
 --linger seconds later, so nothing outlives the supervisor.  CMD's stdout
 and stderr are its own unless --prefix captures them; it gets no file
 descriptor of the supervisor's, no blocked signal, and the default action
-for the signals the supervisor manages."""
+for the signals the supervisor manages.
+
+As PID 1 (in a container), or with --init, the supervisor is an init: it
+forwards every signal it can catch, and reaps every orphan of the
+namespace.  With --pidns, CMD runs under such an init in a PID namespace
+of its own, which the kernel empties when that init ends."""
 
 _EPILOG = """\
 exit status:
-  CMD's own exit status; 128+N if signal N killed it; 124 if it timed out
-  (whatever killed it then); 125 if the supervisor itself failed; 126 if CMD
-  could not be executed; 127 if it was not found.
+  CMD's own exit status (0 if it is one of --zero-status); 128+N if signal
+  N killed it; 124 if it timed out (whatever killed it then); 125 if the
+  supervisor itself failed, or --pidns could not make its namespace (not
+  root, say); 126 if CMD could not be executed; 127 if it was not found.
+  The last three come with one line on stderr.
 
 signals:
   SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGWINCH sent to the
-  supervisor are passed on to CMD (with --group, to its process group).  A
-  terminal's ^C, ^\\, resize or hang-up, which the kernel sends to the whole
-  foreground process group, already reaches CMD when it shares that group,
-  and is not sent twice.  Once CMD has ended, a SIGHUP, SIGINT, SIGQUIT or
-  SIGTERM cuts the --linger short: what is left gets SIGKILL at once.
+  supervisor are passed on to CMD (with --group or --setsid, to its process
+  group); as an init, every signal but SIGKILL, SIGSTOP, SIGCHLD and the
+  faults SIGSEGV, SIGBUS, SIGILL, SIGFPE.  A terminal's ^C, ^\\, resize or
+  hang-up, which the kernel sends to the whole foreground process group,
+  already reaches CMD when it shares that group, and is not sent twice.
+  Once CMD has ended, a SIGHUP, SIGINT, SIGQUIT or SIGTERM cuts the --linger
+  short: what is left gets SIGKILL at once.  A SIGNAL is a name (TERM,
+  SIGTERM, RTMIN+1) or a number.
+
+environment:
+  PYGLIBC_RUN_GROUP=1      as --group (tini's TINI_KILL_PROCESS_GROUP); 0 or
+                           empty: not
+  PYGLIBC_RUN_VERBOSITY=N  the verbosity before -v and -q (tini's
+                           TINI_VERBOSITY): 0 errors only, 1 warnings (the
+                           default), 2 what happens, 3 every signal and reap
+  The supervisor is always a subreaper (tini's -s and TINI_SUBREAPER).
 
 --json FILE holds one object:
   argv         the command, a list of strings
@@ -37,6 +76,9 @@ signals:
   returncode   CMD's exit status, -N if signal N killed it, null if it never ran
   timed_out    true if --timeout expired
   error        why CMD could not start (one line), else null
+  init         true if CMD ran under an init (PID 1, --init, --pidns)
+  pidns        true if CMD ran in a PID namespace of its own (the pids are
+               then the namespace's)
   started      when the supervisor started, in seconds since the Epoch
   duration     seconds from start to the last process reaped
   forwarded    [{"at": seconds, "signal": "SIGTERM"}, ...] signals passed on
@@ -50,15 +92,43 @@ signals:
 examples:
   python -m pyglibc run --summary -- sh -c 'sleep 300 & echo started a daemon'
   python -m pyglibc run --timeout 60 --prefix --json result.json -- make test
+  python -m pyglibc run --pidns --rewrite TERM:QUIT -- nginx -g 'daemon off;'
 """
 
 # The options that take a value: the first word that is not an option or the
 # value of one starts CMD, so "--" is only needed before a CMD starting with "-".
-_VALUED = ("--timeout", "--kill-after", "--linger", "--out-prefix", "--err-prefix", "--json")
+_VALUED = ("--timeout", "--kill-after", "--linger", "--out-prefix", "--err-prefix", "--json",
+           "--rewrite", "--pdeathsig", "--zero-status")
 
 
-def _seconds(positive):
-    def parse(text):
+class _Args:
+    """The options, as argparse's namespace has them, for a run with none given."""
+
+    timeout: Optional[float] = None
+    kill_after = _supervise.KILL_AFTER
+    linger = _supervise.LINGER
+    group = False
+    setsid = False
+    single_child = False
+    init = False
+    pidns = False
+    prefix = False
+    out_prefix: Optional[str] = None
+    err_prefix: Optional[str] = None
+    summary = False
+    json: Optional[str] = None
+    rewrite: List[Tuple[int, int]] = []
+    pdeathsig: Optional[int] = None
+    zero_status: List[int] = []
+    warn_orphans = False
+    verbose = 0
+    quiet = False
+
+
+def _seconds(positive: bool) -> Callable[[str], float]:
+    import argparse
+
+    def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
@@ -70,7 +140,55 @@ def _seconds(positive):
     return parse
 
 
-def _parsers():
+def signal_number(text: str, zero: bool = False) -> int:
+    """The signal that text names: TERM, SIGTERM, sigterm, 15, RTMIN+2, RTMAX-1 (0 if zero)."""
+    import argparse
+    import signal
+
+    word = text.strip().upper()
+    if word.isdigit():
+        number = int(word)
+        if (zero and number == 0) or number in signal.valid_signals():
+            return number
+        raise argparse.ArgumentTypeError("%s is not a signal number" % text)
+    if not word.startswith("SIG"):
+        word = "SIG" + word
+    for base, sign in (("SIGRTMIN", "+"), ("SIGRTMAX", "-")):
+        if word.startswith(base + sign) and word[len(base) + 1:].isdigit():
+            offset = int(word[len(base) + 1:])
+            number = getattr(signal, base) + (offset if sign == "+" else -offset)
+            if signal.SIGRTMIN <= number <= signal.SIGRTMAX:
+                return int(number)
+    try:
+        return int(signal.Signals[word])
+    except KeyError:
+        raise argparse.ArgumentTypeError("not a signal: %r" % text) from None
+
+
+def _rewrite(text: str) -> Tuple[int, int]:
+    import argparse
+    import signal
+
+    source, colon, target = text.partition(":")
+    if not colon:
+        raise argparse.ArgumentTypeError("%r is not SIGNAL:SIGNAL (TERM:QUIT, USR1:0)" % text)
+    number = signal_number(source)
+    if number in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+        raise argparse.ArgumentTypeError("%s cannot be rewritten" % source)
+    return number, signal_number(target, zero=True) if target.lower() != "ignore" else 0
+
+
+def _status(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or int(text) > 255:
+        raise argparse.ArgumentTypeError("%r is not an exit status (0-255)" % text)
+    return int(text)
+
+
+def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    import argparse
+
     top = argparse.ArgumentParser(
         prog="python -m pyglibc", allow_abbrev=False,
         description="Command-line tools of pyglibc.")
@@ -98,7 +216,41 @@ def _parsers():
     run.add_argument("--group", action="store_true",
                      help="start CMD in a process group of its own and send signals to the "
                           "whole group (CMD then is not in the terminal's foreground group, "
-                          "so it cannot read from the terminal)")
+                          "so it cannot read from the terminal); tini's -g")
+    run.add_argument("--setsid", action="store_true",
+                     help="start CMD in a session of its own and send signals to its process "
+                          "group; SIGTSTP, SIGTTIN and SIGTTOU are passed on as SIGSTOP "
+                          "(unless --rewrite says otherwise); dumb-init's default")
+    run.add_argument("--single-child", action="store_true",
+                     help="send signals to CMD alone, not its process group (the default; "
+                          "overrides --group, --setsid and PYGLIBC_RUN_GROUP); dumb-init's -c")
+    run.add_argument("--init", action="store_true",
+                     help="act as an init: forward every signal that can be caught, not only "
+                          "the usual seven (automatic when the supervisor is PID 1)")
+    run.add_argument("--pidns", action="store_true",
+                     help="run CMD under an init that is PID 1 of a new PID namespace, with "
+                          "a mount namespace and a /proc of its own, so that nothing CMD "
+                          "starts can outlive it (needs CAP_SYS_ADMIN; 125 if refused)")
+    run.add_argument("--rewrite", type=_rewrite, action="append", default=[],
+                     metavar="SIGNAL:SIGNAL",
+                     help="pass the first signal on as the second (TERM:QUIT, 15:3), or not "
+                          "at all if the second is 0 (USR1:0); the first is then forwarded "
+                          "even if it is not one of those always forwarded; repeatable; "
+                          "dumb-init's -r")
+    run.add_argument("--pdeathsig", type=signal_number, metavar="SIGNAL",
+                     help="have the supervisor get SIGNAL when its parent ends "
+                          "(PR_SET_PDEATHSIG), and forward it like any other; tini's -p")
+    run.add_argument("--zero-status", type=_status, action="append", default=[],
+                     metavar="STATUS",
+                     help="exit 0 when CMD's exit status (128+N for signal N) is STATUS; "
+                          "repeatable; tini's -e")
+    run.add_argument("--warn-orphans", action="store_true",
+                     help="print a line on stderr for each orphan reaped; tini's -w")
+    run.add_argument("-v", "--verbose", action="count", default=0,
+                     help="say more on stderr: -v what happens (start, end, timeout, what is "
+                          "left signalled), -vv also every signal forwarded and process reaped")
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="say nothing on stderr but errors (verbosity 0)")
     run.add_argument("--prefix", action="store_true",
                      help="capture CMD's stdout and stderr and write each line to ours after "
                           "a prefix, '[out] ' or '[err] '; bytes are passed as they come, and "
@@ -115,7 +267,7 @@ def _parsers():
     return top, run
 
 
-def _split(words):
+def _split(words: List[str]) -> Tuple[List[str], List[str]]:
     """(the supervisor's options, CMD and its arguments)."""
     i = 0
     while i < len(words):
@@ -128,9 +280,38 @@ def _split(words):
     return words, []
 
 
-def main(argv=None):
+def _verbosity(parser: argparse.ArgumentParser, args: Any) -> int:
+    text = os.environ.get(ENV_VERBOSITY)
+    level = 1
+    if text is not None and text.strip():
+        if not text.strip().isdigit():
+            parser.error("%s=%s: not a verbosity (0, 1, 2, 3)" % (ENV_VERBOSITY, text))
+        level = int(text)
+    return 0 if args.quiet else level + args.verbose
+
+
+def _logger(verbosity: int, warn_orphans: bool) -> Optional[Callable[[str, str], None]]:
+    levels = dict(_LEVELS)
+    if warn_orphans:
+        levels["reap"] = 1
+    if verbosity < min(levels.values()):
+        return None
+
+    def log(event: str, message: str) -> None:
+        if levels.get(event, 3) <= verbosity:
+            sys.stderr.write("%s: %s\n" % (PROG, message))
+            sys.stderr.flush()
+    return log
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``python -m pyglibc`` with argv (default: sys.argv[1:]); return the exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
+    if words[:1] == ["run"]:
+        options, command = _split(words[1:])
+        if command and not options and ENV_GROUP not in os.environ \
+                and ENV_VERBOSITY not in os.environ:
+            return _execute(_Args(), command, None, 1)
     top, parser = _parsers()
     if words[:1] != ["run"]:
         top.parse_args(words)  # --help, or an error that names the tools
@@ -140,6 +321,14 @@ def main(argv=None):
     if not command:
         parser.error("no command given: put it after --, as in "
                      "python -m pyglibc run -- sleep 1")
+    group = os.environ.get(ENV_GROUP, "").strip() not in ("", "0")
+    args.group = not args.single_child and (args.group or group)
+    args.setsid = not args.single_child and args.setsid
+    return _execute(args, command, parser, _verbosity(parser, args))
+
+
+def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentParser],
+             verbosity: int) -> int:
     prefix = None
     if args.prefix or args.out_prefix is not None or args.err_prefix is not None:
         out, err = (p.decode() for p in _supervise.PREFIX)
@@ -150,30 +339,54 @@ def main(argv=None):
         try:
             report = sys.stdout if args.json == "-" else open(args.json, "w")
         except OSError as exc:
+            assert parser is not None
             parser.error("--json: cannot write %s: %s" % (args.json, exc.strerror))
     try:
         # An ignored SIGCHLD, inherited through exec, would let the kernel reap CMD.
-        if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        if TYPE_CHECKING:
+            import signal as _signal
+        else:
+            import _signal
+        if _signal.getsignal(_signal.SIGCHLD) == _signal.SIG_IGN:
+            _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
         try:
             result = _supervise.supervise(
                 command, timeout=args.timeout, kill_after=args.kill_after,
-                linger=args.linger, group=args.group, prefix=prefix)
+                linger=args.linger, group=args.group, setsid=args.setsid, prefix=prefix,
+                init=True if args.init else None, pidns=args.pidns,
+                rewrite=dict(args.rewrite), pdeathsig=args.pdeathsig,
+                zero_status=args.zero_status,
+                log=_logger(verbosity, args.warn_orphans))
         except RuntimeError as exc:
-            print("%s: %s" % (parser.prog, exc), file=sys.stderr)
+            print("%s: %s" % (PROG, exc), file=sys.stderr)
             return 125
         except OSError as exc:  # out of descriptors, say: "pipe2: ..." without "[Errno 24]"
             where = ": %s" % exc.filename if exc.filename else ""
-            print("%s: %s%s" % (parser.prog, exc.strerror or exc, where), file=sys.stderr)
+            print("%s: %s%s" % (PROG, exc.strerror or exc, where), file=sys.stderr)
             return 125
         if result.error is not None:
-            print("%s: %s" % (parser.prog, result.error), file=sys.stderr)
+            print("%s: %s" % (PROG, result.error), file=sys.stderr)
         if args.summary:
             sys.stderr.write(result.summary())
         if report is not None:
-            json.dump(result.as_dict(), report, indent=2)
-            report.write("\n")
+            import json
+
+            try:
+                json.dump(result.as_dict(), report, indent=2)
+                report.write("\n")
+                report.flush()
+            except OSError as exc:  # a reader gone (--json - | head), a disk full
+                if report is sys.stdout:  # nothing more can go there, nor be flushed at exit
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, sys.stdout.fileno())
+                    os.close(devnull)
+                print("%s: --json: cannot write %s: %s" % (PROG, args.json, exc.strerror),
+                      file=sys.stderr)
+                return 125
     finally:
         if report is not None and report is not sys.stdout:
-            report.close()
+            try:
+                report.close()
+            except OSError:  # what could not be written was reported above
+                pass
     return result.exit_status

@@ -87,7 +87,7 @@ def test_help_documents_every_option_and_every_json_key(cli):
     assert text.startswith("usage: python -m pyglibc run [OPTIONS] -- CMD [ARG ...]\n")
     _, parser = _cli._parsers()
     options = [action for action in parser._actions if action.option_strings]
-    assert len(options) == 10
+    assert len(options) == 20
     for action in options:
         assert action.help
         for option in action.option_strings:
@@ -95,8 +95,9 @@ def test_help_documents_every_option_and_every_json_key(cli):
     keys = set(Supervision("x").as_dict()) | set(Reaped._fields)
     for key in keys:
         assert re.search(r"\b%s\b" % key, text.split("--json FILE holds")[1]), key
-    for status in ("124", "125", "126", "127", "128+N"):
-        assert status in text
+    for word in ("124", "125", "126", "127", "128+N", "PYGLIBC_RUN_GROUP",
+                 "PYGLIBC_RUN_VERBOSITY"):
+        assert word in text
 
 
 def test_python_m_pyglibc_names_its_tools(tmp_path, capsys):
@@ -123,11 +124,33 @@ def test_a_usage_error_exits_2_with_one_message_and_no_traceback(cli):
     (["--kill-after", "inf", "true"], "argument --kill-after: inf must be 0 or more"),
     (["--no-such-option", "true"], "unrecognized arguments: --no-such-option"),
     (["--time", "1", "true"], "unrecognized arguments: --time"),  # no abbreviations
+    (["--rewrite", "TERM", "true"], "argument --rewrite: 'TERM' is not SIGNAL:SIGNAL"),
+    (["--rewrite", "KILL:TERM", "true"], "argument --rewrite: KILL cannot be rewritten"),
+    (["--rewrite", "TERM:NOPE", "true"], "argument --rewrite: not a signal: 'NOPE'"),
+    (["--pdeathsig", "99", "true"], "argument --pdeathsig: 99 is not a signal number"),
+    (["--pdeathsig", "0", "true"], "argument --pdeathsig: 0 is not a signal number"),
+    (["--zero-status", "256", "true"], "argument --zero-status: '256' is not an exit status"),
 ])
 def test_usage_errors_run_nothing(main, args, message):
     status, out, err = main(*args)
     assert (status, out) == (2, b"")
     assert message.encode() in err
+
+
+def test_a_bad_verbosity_in_the_environment_is_a_usage_error(main, monkeypatch):
+    monkeypatch.setenv("PYGLIBC_RUN_VERBOSITY", "loud")
+    status, out, err = main("--", "true")
+    assert (status, out) == (2, b"")
+    assert b"PYGLIBC_RUN_VERBOSITY=loud: not a verbosity (0, 1, 2, 3)" in err
+
+
+@pytest.mark.parametrize("text, number", [
+    ("TERM", signal.SIGTERM), ("sigterm", signal.SIGTERM), ("SIGUSR1", signal.SIGUSR1),
+    ("15", 15), ("RTMIN+2", signal.SIGRTMIN + 2), ("rtmax-1", signal.SIGRTMAX - 1),
+    ("RTMIN", signal.SIGRTMIN),
+])
+def test_signals_are_named_as_kill_names_them(text, number):
+    assert _cli.signal_number(text) == number
 
 
 def test_the_double_dash_is_needed_only_before_a_dash(main):
@@ -340,8 +363,175 @@ def test_json_to_stdout(main):
     assert status == 5 and json.loads(out.decode())["exit_status"] == 5
 
 
+def test_a_json_report_that_cannot_be_written_is_125_and_one_line(main, tmp_path):
+    assert main("--json", "/dev/full", "--", "true") == (
+        125, b"", PROG + b"--json: cannot write /dev/full: No space left on device\n")
+
+
+def test_a_json_report_to_a_stdout_nobody_reads_is_125_and_one_line(tmp_path):
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        done = subprocess.run(RUN + ["--json", "-", "--", "true"], cwd=str(tmp_path),
+                              env=child_env(), stdout=w, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    finally:
+        os.close(w)
+    assert (done.returncode, done.stderr) == (125, PROG + b"--json: cannot write -: Broken pipe\n")
+
+
 def test_a_json_file_that_cannot_be_written_stops_before_the_command(main, tmp_path):
     status, _, err = main("--json", str(tmp_path / "no" / "such.json"), "--", "touch", "ran")
     assert status == 2
     assert b"--json: cannot write" in err
+    assert not (tmp_path / "ran").exists()
+
+
+# -- what it says ------------------------------------------------------------------------------
+
+ORPHAN_EXITS = ["sh", "-c", "(sh -c 'exit 5' &) | cat; exit 2"]
+
+
+def test_by_default_it_says_nothing_but_errors(main):
+    assert main("--", *ORPHAN_EXITS) == (2, b"", b"")
+
+
+def test_verbose_says_what_happens_and_very_verbose_every_reap(main):
+    _, _, err = main("-v", "--", *ORPHAN_EXITS)
+    lines = err.decode().splitlines()
+    assert len(lines) == 2
+    assert re.match(r"python -m pyglibc run: started sh -c .* as pid \d+$", lines[0])
+    assert re.match(r"python -m pyglibc run: pid \d+ ended: exit 2; exit status 2$", lines[1])
+    _, _, err = main("-vv", "--", *ORPHAN_EXITS)
+    assert re.search(rb"^python -m pyglibc run: reaped orphan \d+ \(sh\): exit 5$", err, re.M)
+
+
+def test_warn_orphans_reports_each_orphan_reaped_and_quiet_silences_it(main):
+    status, _, err = main("--warn-orphans", "--", *ORPHAN_EXITS)
+    assert status == 2
+    assert re.match(rb"python -m pyglibc run: reaped orphan \d+ \(sh\): exit 5\n$", err)
+    assert main("--warn-orphans", "-q", "--", *ORPHAN_EXITS) == (2, b"", b"")
+
+
+def test_verbosity_from_the_environment(main, monkeypatch):
+    monkeypatch.setenv("PYGLIBC_RUN_VERBOSITY", "2")
+    assert main("--", "true")[2].count(b"\n") == 2
+    assert main("-q", "--", "true")[2] == b""
+
+
+LEADER = ["sh", "-c", "[ $(cut -d' ' -f5 /proc/$$/stat) = $$ ] && echo leader || echo member"]
+
+
+def test_group_from_the_environment_and_single_child_over_it(main, monkeypatch):
+    assert main("--", *LEADER)[1] == b"member\n"
+    monkeypatch.setenv("PYGLIBC_RUN_GROUP", "1")
+    assert main("--", *LEADER)[1] == b"leader\n"
+    assert main("--single-child", "--", *LEADER)[1] == b"member\n"
+    monkeypatch.setenv("PYGLIBC_RUN_GROUP", "0")
+    assert main("--", *LEADER)[1] == b"member\n"
+
+
+def test_setsid_makes_the_command_a_session_leader(main):
+    assert main("--setsid", "--", "sh", "-c", "[ $(cut -d' ' -f6 /proc/$$/stat) = $$ ] && "
+                "echo session leader") == (0, b"session leader\n", b"")
+
+
+def test_zero_status_is_repeatable(main):
+    assert main("--zero-status", "3", "--zero-status", "143", "--", "sh", "-c",
+                "kill $$")[0] == 0
+
+
+# -- as PID 1, and in a namespace of its own ---------------------------------------------------
+
+UNSHARE = ["unshare", "--pid", "--fork"]
+needs_unshare = pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,
+                                   reason="needs unshare(1) from util-linux, and root")
+
+
+@needs_unshare
+def test_as_pid_1_it_is_an_init_of_its_own_accord(tmp_path):
+    done = subprocess.run(UNSHARE + ["--mount-proc"] + RUN + [
+        "--json", "-", "--", "sh", "-c", "trap 'exit 14' ALRM; kill -ALRM 1; "
+        "while :; do sleep 1 & wait; done"], cwd=str(tmp_path), env=child_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    result = json.loads(done.stdout.decode())
+    assert (done.returncode, result["init"], result["pidns"]) == (14, True, False)
+    assert [item["signal"] for item in result["forwarded"]] == ["SIGALRM"]
+
+
+@needs_unshare
+def test_as_pid_1_without_a_proc_of_its_own_it_still_cleans_up(tmp_path):
+    # /proc is the host's: names are unknown, and what is left gets kill(-1).
+    done = subprocess.run(UNSHARE + RUN + ["--json", "-", "--", "sh", "-c",
+                                           "(sleep 30 &); exit 4"],
+                          cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=TIMEOUT)
+    result = json.loads(done.stdout.decode())
+    assert done.returncode == 4
+    assert [(p["name"], p["signal"], p["signalled"]) for p in result["processes"]] == [
+        (None, None, None), (None, "SIGTERM", "SIGTERM")]
+
+
+@needs_unshare
+def test_not_pid_1_and_with_another_namespaces_proc_it_refuses(tmp_path):
+    done = subprocess.run(UNSHARE + ["sh", "-c", '"$@"; echo $?', "sh"] + RUN + ["true"],
+                          cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=TIMEOUT)
+    assert done.stdout == b"125\n"
+    assert done.stderr.startswith(PROG + b"supervise: /proc is not this process's PID "
+                                         b"namespace's (pid 2 here)")
+    assert done.stderr.count(b"\n") == 1
+
+
+@needs_unshare
+def test_pidns_forwards_signals_to_the_command_through_its_init(started, tmp_path):
+    supervisor = started("--pidns", "--json", "out.json", "--", "sh", "-c",
+                         "trap 'exit 42' TERM; echo ready $$; while :; do sleep 1 & wait; done")
+    assert supervisor.stdout.readline() == b"ready 2\n"
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(timeout=TIMEOUT) == 42
+    with open(str(tmp_path / "out.json")) as f:
+        result = json.load(f)
+    assert (result["pid"], result["pidns"], result["exit_status"]) == (2, True, 42)
+    assert [item["signal"] for item in result["forwarded"]] == ["SIGTERM"]
+
+
+# -- startup -----------------------------------------------------------------------------------
+
+# What run -- CMD must not import: each costs a millisecond or more of a start that
+# should stay within 1.5 times a bare interpreter's (benchmarks/run_startup.py).
+HEAVY = ("argparse", "json", "typing", "enum", "signal", "re", "selectors", "glibc._spec",
+         "glibc._functions", "glibc.families.signal", "pyglibc.selectors", "threading")
+
+IMPORTS = """
+import sys
+before = set(sys.modules)
+from pyglibc import _cli
+status = _cli.main(["run", "--", "true"])
+print(" ".join(sorted(set(sys.modules) - before)))
+sys.exit(status)
+"""
+
+
+def test_run_without_options_imports_nothing_heavy(tmp_path):
+    env = {k: v for k, v in child_env().items() if not k.startswith("PYGLIBC_RUN_")}
+    done = subprocess.run([sys.executable, "-c", IMPORTS], cwd=str(tmp_path), env=env,
+                          stdout=subprocess.PIPE, timeout=TIMEOUT)
+    assert done.returncode == 0
+    imported = set(done.stdout.decode().split())
+    assert "pyglibc._supervise" in imported
+    assert imported.isdisjoint(HEAVY), sorted(imported & set(HEAVY))
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0,
+                    reason="needs setpriv(1) from util-linux, and root")
+def test_pidns_refused_is_125_and_one_line(tmp_path):
+    # Without CAP_SYS_ADMIN in its bounding set, root execs the supervisor without it.
+    done = subprocess.run(["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin"]
+                          + RUN + ["--pidns", "--", "touch", "ran"], cwd=str(tmp_path),
+                          env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=TIMEOUT)
+    assert (done.returncode, done.stdout) == (125, b"")
+    assert done.stderr == (PROG + b"--pidns: cannot make a PID namespace: unshare: the caller "
+                           b"lacks the privilege (CAP_SYS_ADMIN for most namespaces), or a new "
+                           b"user namespace is refused to it\n")
     assert not (tmp_path / "ran").exists()

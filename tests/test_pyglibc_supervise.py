@@ -16,7 +16,10 @@ import threading
 
 import pytest
 
+import glibc
 import pyglibc
+from capkit import drop
+from children import in_child
 from pyglibc import _supervise, pthread_sigmask, subreaper, supervise
 from pyglibc._supervise import Reaped, Supervision
 from supervise_kit import LAUNCH, PYTHON_COMM, gone
@@ -108,11 +111,14 @@ def test_an_orphan_that_ignores_sigterm_gets_sigkill_after_the_linger(run, files
 
 def test_an_orphan_that_ends_by_itself_keeps_its_own_status(run):
     # The subshell puts `sh -c 'exit 5'` in the background and exits; cat reads
-    # until that orphan has exited, so the command ends after it, not before.
+    # until that orphan has closed its stdout, so the command ends after it.  The
+    # kernel closes the files of a process that exits before it makes it a zombie,
+    # so the cleanup may still find it running, and signal it: in vain.
     result = run(["sh", "-c", "(sh -c 'exit 5' &) | cat"])
     assert result.exit_status == 0
     [orphan] = result.orphans
-    assert (orphan.name, orphan.exitcode, orphan.signal, orphan.signalled) == ("sh", 5, None, None)
+    assert (orphan.name, orphan.exitcode, orphan.signal) == ("sh", 5, None)
+    assert orphan.signalled in (None, SIGTERM)
 
 
 def test_no_child_is_left_afterwards(run):
@@ -462,8 +468,9 @@ def test_options_are_checked_before_anything_starts(options, error, message):
 def test_as_dict_is_json_with_signals_by_name(run):
     result = run(LAUNCH + ["sleep", "1"], linger=5)
     data = json.loads(json.dumps(result.as_dict()))
-    assert sorted(data) == ["argv", "duration", "error", "exit_status", "forwarded", "pid",
-                            "processes", "returncode", "started", "timed_out"]
+    assert sorted(data) == ["argv", "duration", "error", "exit_status", "forwarded", "init",
+                            "pid", "pidns", "processes", "returncode", "started", "timed_out"]
+    assert (data["init"], data["pidns"]) == (False, False)
     assert data["argv"] == LAUNCH + ["sleep", "1"]
     assert (data["exit_status"], data["returncode"], data["error"]) == (1, 1, None)
     command, orphan = data["processes"]
@@ -537,3 +544,170 @@ def test_posix_spawn_reports_exec_format_errors(run, tmp_path):
     result = run([str(script)])
     assert (result.exit_status, result.error) == (126, str(script) + ": exec format error")
 
+
+
+# -- as an init --------------------------------------------------------------------------------
+
+
+def test_an_init_forwards_every_signal_it_can_catch(run):
+    # SIGALRM is not one of the seven: only an init passes it on.
+    script = "trap 'exit 14' ALRM; kill -ALRM $PPID; while :; do sleep 1 & wait; done"
+    result = run(["sh", "-c", script], init=True, timeout=5)
+    assert (result.exit_status, result.init) == (14, True)
+    assert [signum for _, signum in result.forwarded] == [signal.SIGALRM]
+    # Without init, SIGALRM is not even blocked: it would end this process, so it is
+    # only checked that it is not among those managed.
+    assert signal.SIGALRM not in _supervise._Settings(
+        None, 0, 0, False, False, None, (0, 1, 2), {}, False, False, {}, None,
+        frozenset(), None).managed
+
+
+def test_what_an_init_does_not_forward():
+    catchable = _supervise.catchable_signals()
+    assert not catchable & {signal.SIGKILL, signal.SIGSTOP, signal.SIGSEGV, signal.SIGBUS,
+                            signal.SIGILL, signal.SIGFPE}
+    assert {signal.SIGALRM, signal.SIGTSTP, signal.SIGCONT, signal.SIGRTMIN,
+            signal.SIGRTMAX} <= catchable
+
+
+def test_an_init_does_not_forward_the_sigpipe_of_its_own_writes(run, fds):
+    # Our write to a pipe nobody reads raises SIGPIPE in us, blocked by an init like
+    # every other signal: it must not reach the command (which gets its own).
+    r, w = fds.pipe()
+    os.close(r)
+    fds.forget(r)
+    result = run(["yes"], prefix=True, stdout=w, timeout=10, init=True)
+    assert (result.command.signal, result.forwarded) == (signal.SIGPIPE, [])
+
+
+# -- tini's and dumb-init's options ------------------------------------------------------------
+
+WAIT_FOREVER = "while :; do sleep 1 & wait; done"
+
+
+def test_rewrite_sends_another_signal(run):
+    script = "trap 'exit 12' USR2; kill -TERM $PPID; " + WAIT_FOREVER
+    result = run(["sh", "-c", script], rewrite={SIGTERM: signal.SIGUSR2}, timeout=5)
+    assert result.exit_status == 12
+    assert [signum for _, signum in result.forwarded] == [signal.SIGUSR2]
+
+
+def test_rewrite_to_0_drops_the_signal(run):
+    script = "trap 'exit 10' USR1; trap 'exit 15' TERM; kill -USR1 $PPID; kill -TERM $PPID; "
+    result = run(["sh", "-c", script + WAIT_FOREVER], rewrite={SIGUSR1: 0}, timeout=5)
+    assert result.exit_status == 15
+    assert [signum for _, signum in result.forwarded] == [SIGTERM]
+
+
+def test_a_rewritten_signal_is_forwarded_even_if_it_is_not_one_of_the_seven(run):
+    script = "trap 'exit 12' USR2; kill -ALRM $PPID; " + WAIT_FOREVER
+    result = run(["sh", "-c", script], rewrite={signal.SIGALRM: signal.SIGUSR2}, timeout=5)
+    assert result.exit_status == 12
+
+
+def test_setsid_gives_the_command_a_session_and_stops_it_on_sigtstp(run, files):
+    # dumb-init's rewrite: the command's process group is orphaned, and a SIGTSTP
+    # would not stop it; so it gets SIGSTOP.  The timeout then ends it (SIGCONT too).
+    script = "cut -d' ' -f6 /proc/$$/stat; kill -TSTP $PPID; " + WAIT_FOREVER
+    result = run(["sh", "-c", script], setsid=True, init=True, timeout=0.5, kill_after=0)
+    assert int(files.read()[0]) == result.pid
+    assert [signum for _, signum in result.forwarded] == [signal.SIGSTOP]
+    assert result.exit_status == 124
+
+
+def test_zero_status_remaps_the_commands_status_to_0(run):
+    result = run(["sh", "-c", "exit 3"], zero_status=[3, 4])
+    assert (result.exit_status, result.returncode) == (0, 3)
+    assert run(["sh", "-c", "kill -TERM $$"], zero_status=[143]).exit_status == 0
+    assert run(["sh", "-c", "exit 5"], zero_status=[3]).exit_status == 5
+    assert run(["sleep", "5"], zero_status=[124, 143], timeout=0.1).exit_status == 124
+
+
+def test_pdeathsig_is_set_while_it_runs_and_put_back(run, files):
+    before = pyglibc.prctl.pdeathsig
+    run(["sh", "-c", "grep -c . /proc/$PPID/status"], pdeathsig=signal.SIGUSR2)
+    assert pyglibc.prctl.pdeathsig == before
+    assert int(files.read()[0]) > 0
+
+
+def test_log_reports_what_happens(run):
+    events = []
+    run(["sh", "-c", "trap 'exit 3' USR1; sleep 30 & kill -USR1 $PPID; " + WAIT_FOREVER],
+        log=lambda event, message: events.append((event, message)), timeout=5)
+    kinds = [event for event, _ in events]
+    assert kinds[:3] == ["start", "forward", "exit"]
+    assert "signal" in kinds and "reap" in kinds
+    assert events[1][1].startswith("SIGUSR1 forwarded to pid ")
+    assert events[2][1].endswith(": exit 3; exit status 3")
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"rewrite": {signal.SIGKILL: 1}}, ValueError, "rewrite: SIGKILL cannot be rewritten"),
+    ({"rewrite": {signal.SIGCHLD: 1}}, ValueError, "rewrite: SIGCHLD cannot be rewritten"),
+    ({"rewrite": {SIGTERM: 99}}, ValueError, "rewrite: 99 is not a signal number"),
+    ({"rewrite": [(SIGTERM, 1)]}, TypeError, "rewrite must be a mapping"),
+    ({"rewrite": {"TERM": 1}}, TypeError, "rewrite must be a signal number, not str"),
+    ({"pdeathsig": 0}, ValueError, "pdeathsig: 0 is not a signal number"),
+    ({"zero_status": [256]}, ValueError, r"zero_status: 256 is not an exit status \(0-255\)"),
+    ({"zero_status": ["3"]}, TypeError, r"zero_status must hold exit statuses \(int\)"),
+])
+def test_the_new_options_are_checked_before_anything_starts(options, error, message):
+    with pytest.raises(error, match="^supervise: " + message):
+        supervise(["true"], **options)
+
+
+# -- in a PID namespace of its own -------------------------------------------------------------
+
+root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CAP_SYS_ADMIN)")
+
+
+@pytest.fixture
+def run_forking(not_a_subreaper, files):
+    """``run`` without the watchdog: pidns forks this process, which should have one thread."""
+
+    def call(argv, **options):
+        options.setdefault("stdout", files.out)
+        options.setdefault("stderr", files.err)
+        options.setdefault("timeout", 10)
+        return supervise(argv, **options)
+
+    return call
+
+
+@root
+def test_pidns_runs_the_command_as_pid_2_of_a_namespace_with_its_own_proc(run_forking, files):
+    result = run_forking(["sh", "-c", 'echo $$ $PPID; ls /proc | grep -c "^[0-9]"; exec "$@"',
+                          "sh"] + LAUNCH + ["sleep", "6"], pidns=True)
+    assert (result.exit_status, result.pid, result.pidns, result.init) == (6, 2, True, True)
+    out = files.read()[0].split()
+    assert out[:2] == [b"2", b"1"] and int(out[2]) <= 4  # init, sh, ls, grep
+    command, orphan = result.processes
+    assert (command.pid, command.name) == (2, PYTHON_COMM)
+    assert (orphan.pid, orphan.name, orphan.signal) == (int(out[-1]), "sleep", SIGTERM)
+    # This process: back in its own namespace for its children, and with nothing left.
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert subprocess.run(["sh", "-c", "echo $$"], stdout=subprocess.PIPE).stdout.strip() \
+        != b"2"
+
+
+@root
+def test_pidns_keeps_the_timeout_and_the_errors(run_forking):
+    timed = run_forking(["sleep", "10"], pidns=True, timeout=0.1)
+    assert (timed.exit_status, timed.timed_out, timed.command.signal) == (124, True, SIGTERM)
+    missing = run_forking(["no-such-command-here"], pidns=True)
+    assert (missing.exit_status, missing.error) == (127, "no-such-command-here: command not "
+                                                         "found")
+
+
+def _pidns_without_cap_sys_admin():
+    drop(glibc.CAP_SYS_ADMIN)
+    return supervise(["true"], pidns=True)
+
+
+def test_pidns_not_permitted_is_125_with_the_reason():
+    result = in_child(_pidns_without_cap_sys_admin)
+    assert (result.exit_status, result.pid) == (125, None)
+    assert result.error == ("--pidns: cannot make a PID namespace: unshare: the caller lacks "
+                            "the privilege (CAP_SYS_ADMIN for most namespaces), or a new user "
+                            "namespace is refused to it")

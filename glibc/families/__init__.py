@@ -29,6 +29,7 @@ ORDER = (
     "fs",
     "poll",
     "inotify",
+    "mount",
 )
 
 

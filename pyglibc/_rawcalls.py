@@ -1,0 +1,141 @@
+"""The system calls the supervisor makes on every start, straight through the compiled module.
+
+The names of the ``glibc`` namespace are made from the binding tables, and
+the first one asked for reads all the tables: some 5 ms, half of a bare
+interpreter's start, which the supervisor's startup goal (issue 11:
+``python -m pyglibc run -- true`` within 1.5 times ``python -c pass``) has
+no room for.  So these few calls go to ``glibc._glibc.lib`` directly, with
+arguments the supervisor made itself; only a failure reads the tables, to
+raise the OSError, reason and all, that ``glibc.<name>`` would raise.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
+    from typing import Any, Iterable, List, Tuple
+
+# The compiled module itself, not glibc._namespace.compiled(), which would import
+# the glibc.families package too; that one only says how to build it if it is missing.
+_compiled: Any
+try:
+    _compiled = importlib.import_module("glibc._glibc")
+except ImportError:
+    import glibc._namespace
+
+    namespace: Any = glibc._namespace
+    namespace.compiled()
+    raise
+_ffi: Any = _compiled.ffi
+_lib: Any = _compiled.lib
+
+# si_code of a signal sent by kill(2) and tkill(2)/tgkill(2).
+SI_USER: int = _lib.SI_USER
+SI_TKILL: int = _lib.SI_TKILL
+
+# signalfd(2) reports at most this many signals per read; more wait for the next.
+_BATCH = 16
+
+
+def error(function: str) -> OSError:
+    """The OSError for ``function`` (a glibc name) failing now, errno read from C."""
+    import glibc._errors
+    import glibc._namespace
+
+    # The glibc package's own modules are not annotated: Any here.
+    errors: Any = glibc._errors
+    namespace: Any = glibc._namespace
+    number = _ffi.errno
+    entry = namespace.index()[function][2]
+    exc: OSError = errors.oserror(function, errors.reasons_by_number(entry.errors), number)
+    return exc
+
+
+def _sigset(signals: Iterable[int]) -> Any:
+    mask = _ffi.new("sigset_t *")
+    _lib.sigemptyset(mask)
+    for signum in signals:
+        if _lib.sigaddset(mask, signum) < 0:
+            raise error("sigaddset")
+    return mask
+
+
+def signalfd(signals: Iterable[int]) -> int:
+    """A new non-blocking, close-on-exec signalfd(2) for signals (block them first)."""
+    fd: int = _lib.signalfd(-1, _sigset(signals), _lib.SFD_NONBLOCK | _lib.SFD_CLOEXEC)
+    if fd < 0:
+        raise error("signalfd")
+    return fd
+
+
+class SignalReader:
+    """Reads a signalfd: ``(ssi_signo, ssi_code, ssi_pid)`` of each signal pending."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._records = _ffi.new("struct signalfd_siginfo[]", _BATCH)
+        self._bytes = _ffi.sizeof(self._records)
+        self._size = _ffi.sizeof("struct signalfd_siginfo")
+
+    def read(self) -> List[Tuple[int, int, int]]:
+        """The signals taken by one read(2); an empty list when none is pending."""
+        got: int = _lib.read(self.fd, self._records, self._bytes)
+        if got < 0:
+            if _ffi.errno == errno.EAGAIN:
+                return []
+            raise error("read")
+        records = self._records
+        return [(records[i].ssi_signo, records[i].ssi_code, records[i].ssi_pid)
+                for i in range(got // self._size)]
+
+
+def timerfd() -> int:
+    """A new non-blocking, close-on-exec timerfd(2) on CLOCK_MONOTONIC, disarmed."""
+    fd: int = _lib.timerfd_create(_lib.CLOCK_MONOTONIC, _lib.TFD_NONBLOCK | _lib.TFD_CLOEXEC)
+    if fd < 0:
+        raise error("timerfd_create")
+    return fd
+
+
+def timerfd_arm(fd: int, seconds: float) -> None:
+    """Make the timer fd expire once, seconds from now; 0 disarms it."""
+    when = _ffi.new("struct itimerspec *")
+    whole = int(seconds)
+    nanoseconds = int(round((seconds - whole) * 1e9))
+    if seconds > 0 and whole == 0 and nanoseconds == 0:
+        nanoseconds = 1  # a zero it_value would disarm a timer meant to expire
+    when.it_value.tv_sec, when.it_value.tv_nsec = whole, min(nanoseconds, 999999999)
+    if _lib.timerfd_settime(fd, 0, when, _ffi.NULL) < 0:
+        raise error("timerfd_settime")
+
+
+def _prctl(option: int, arg2: int) -> int:
+    result: int = _lib.glibc_prctl(option, arg2, 0, 0, 0)
+    if result < 0:
+        raise error("prctl")
+    return result
+
+
+def subreaper() -> bool:
+    """Whether this process is a child subreaper (PR_GET_CHILD_SUBREAPER)."""
+    value = _ffi.new("int *")
+    _prctl(_lib.PR_GET_CHILD_SUBREAPER, int(_ffi.cast("uintptr_t", value)))
+    return bool(value[0])
+
+
+def set_subreaper(on: bool) -> None:
+    _prctl(_lib.PR_SET_CHILD_SUBREAPER, int(on))
+
+
+def pdeathsig() -> int:
+    """The signal this process gets when its parent ends (PR_GET_PDEATHSIG), 0 for none."""
+    value = _ffi.new("int *")
+    _prctl(_lib.PR_GET_PDEATHSIG, int(_ffi.cast("uintptr_t", value)))
+    return int(value[0])
+
+
+def set_pdeathsig(signum: int) -> None:
+    _prctl(_lib.PR_SET_PDEATHSIG, signum)

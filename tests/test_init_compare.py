@@ -1,0 +1,598 @@
+"""The same scenarios against tini, dumb-init and ``python -m pyglibc run``: the comparison table.
+
+Each test runs once per init program (``[tini]``, ``[dumb-init]``,
+``[pyglibc]``), so ``pytest -v tests/test_init_compare.py`` prints the table
+row by row.  A program that is not installed is skipped with the reason
+(CI installs both from Debian's packages).  Where tini or dumb-init does
+not do what the scenario asks, because it lacks the option or behaves
+otherwise, the test still runs it and is marked ``xfail(strict=True)``
+with the reason: it must fail, so an expected difference that goes away
+shows up as XPASS and fails the run.  Our own rows never xfail.
+
+Every program runs as a black box: a child process with a command that
+tells the test what it saw on its stdout.  tini gets -s (a subreaper, as
+ours always is) except where the scenario is about PID 1; the PID 1 rows
+run each program under ``unshare --pid --fork --mount-proc``.  Signals are
+sent once the command has said it is ready, never after a sleep; the one
+bounded wait is the orphan's, which polls /proc until its new parent has
+reaped it (there is no event for that).  Whatever tini or dumb-init leave
+running is killed by pid at the end of the test.
+"""
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from supervise_kit import LAUNCH, child_env
+
+TIMEOUT = 20
+# The commands' own interpreter: stdlib only, so without site (a third of a start).
+PYTHON = [sys.executable, "-I", "-S"]
+SIGUSR1, SIGUSR2, SIGTERM = signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM
+
+
+class Init:
+    """One init program: how to run a command under it with the options of a scenario."""
+
+    def __init__(self, name, base, options, env=None):
+        self.name = name
+        self.base = base
+        self.options = options  # scenario option -> extra arguments (or an environment)
+        self.env = env or {}
+
+    def installed(self):
+        return shutil.which(self.base[0]) is not None
+
+    def lacks(self, option):
+        return option not in self.options
+
+    def argv(self, command, options=()):
+        """(argv, environment) for command under this init, with the options it has."""
+        argv, env = list(self.base), dict(child_env(), **self.env)
+        for option in options:
+            extra = self.options.get(option)
+            if isinstance(extra, dict):
+                env.update(extra)
+            elif extra is not None:
+                argv += extra
+        return argv + ["--"] + list(command), env
+
+
+INITS = {
+    "tini": Init("tini", ["tini", "-s"], {
+        "group": ["-g"], "single-child": [], "pdeathsig": ["-p", "SIGTERM"],
+        "zero-status": ["-e", "3"], "warn-orphans": ["-w"], "verbose": ["-v"],
+        "group-env": {"TINI_KILL_PROCESS_GROUP": "1"}, "verbose-env": {"TINI_VERBOSITY": "2"},
+        "quiet": {"TINI_VERBOSITY": "0"}}),
+    "dumb-init": Init("dumb-init", ["dumb-init"], {
+        "group": [], "group-env": {}, "setsid": [], "single-child": ["-c"],
+        "single-child-env": {"DUMB_INIT_SETSID": "0"}, "rewrite": ["-r", "15:12"],
+        "ignore": ["-r", "10:0"], "verbose": ["-v"], "verbose-env": {"DUMB_INIT_DEBUG": "1"},
+        "quiet": []}),
+    "pyglibc": Init("pyglibc", [sys.executable, "-m", "pyglibc", "run"], {
+        "group": ["--group"], "setsid": ["--setsid"], "single-child": [],
+        "single-child-env": ["--single-child"], "rewrite": ["--rewrite", "TERM:USR2"],
+        "ignore": ["--rewrite", "USR1:0"], "pdeathsig": ["--pdeathsig", "TERM"],
+        "zero-status": ["--zero-status", "3"], "warn-orphans": ["--warn-orphans"],
+        "verbose": ["-v"], "group-env": {"PYGLIBC_RUN_GROUP": "1"},
+        "verbose-env": {"PYGLIBC_RUN_VERBOSITY": "2"}, "quiet": ["-q"], "pidns": ["--pidns"]}),
+}
+
+# What tini and dumb-init do otherwise, scenario by scenario (besides the options they lack).
+DIFFERENCES = {
+    ("missing", "dumb-init"): "dumb-init exits 2 when the command cannot be executed",
+    ("orphans", "dumb-init"): "dumb-init is not a subreaper unless it is PID 1",
+    ("nothing-left", "tini"): "tini exits with the command and leaves its children running",
+    ("nothing-left-daemon", "tini"): "tini exits with the command and leaves its children "
+                                     "running",
+    ("nothing-left-daemon", "dumb-init"): "dumb-init signals the command's session only: a "
+                                          "daemon that left it keeps running",
+}
+
+OPTION_NAMES = {"rewrite": "signal rewriting", "ignore": "signal ignoring",
+                "pdeathsig": "parent-death signal", "zero-status": "exit status remapping",
+                "warn-orphans": "warning on each orphan reaped", "pidns": "PID namespace",
+                "setsid": "setsid mode (tini's -g makes a process group, not a session)",
+                "single-child-env": "single-child switch",
+                "quiet": "quiet switch"}
+
+
+def inits(scenario, *options):
+    """The parameters of one scenario: each init, xfail where it differs, skipped if missing."""
+    params = []
+    for name, init in INITS.items():
+        marks = []
+        if not init.installed():
+            marks.append(pytest.mark.skip(reason="%s is not installed (apt-get install %s)"
+                                                 % (name, name)))
+        lacking = [option for option in options if init.lacks(option)]
+        reason = DIFFERENCES.get((scenario, name))
+        if lacking:
+            reason = "%s has no %s" % (name, " nor ".join(OPTION_NAMES.get(option, option)
+                                                        for option in lacking))
+        if reason is not None:
+            assert name != "pyglibc", "ours must do it all"
+            marks.append(pytest.mark.xfail(strict=True, reason=reason))
+        params.append(pytest.param(init, id=name, marks=marks))
+    return pytest.mark.parametrize("init", params)
+
+
+@pytest.fixture
+def leftovers():
+    """``leftovers.append(pid)``: processes a test saw, SIGKILLed at its end if still there."""
+    pids = []
+    yield pids
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def run(init, command, *options, cwd=None, prefix=()):
+    """Run command under init to the end: a CompletedProcess with stdout and stderr as bytes.
+
+    The outputs go through files, not pipes: a process the init leaves running
+    would hold a pipe open, and reading it to its end would wait for that.
+    """
+    argv, env = init.argv(command, options)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        status = subprocess.run(list(prefix) + argv, env=env, cwd=cwd, stdout=out, stderr=err,
+                                timeout=TIMEOUT).returncode
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(argv, status, out.read(), err.read())
+
+
+class Lines:
+    """Lines read from a pipe as they come, each within a deadline (no buffering to fool select)."""
+
+    def __init__(self, pipe):
+        self.fd = pipe.fileno()
+        self.data = b""
+
+    def line(self, within=TIMEOUT):
+        """The next line, b"" at the end of the pipe or if none came within the deadline."""
+        while b"\n" not in self.data:
+            ready, _, _ = select.select([self.fd], [], [], within)
+            chunk = os.read(self.fd, 4096) if ready else b""
+            if not chunk:
+                return b""
+            self.data += chunk
+        line, _, self.data = self.data.partition(b"\n")
+        return line + b"\n"
+
+
+class Started:
+    """An init running a command: its stdout read line by line, signals sent to the init.
+
+    Its pipes are closed, not read to their end: what tini or dumb-init leave
+    running may hold them open.
+    """
+
+    def __init__(self, init, command, options=(), prefix=()):
+        argv, env = init.argv(command, options)
+        self.process = subprocess.Popen(list(prefix) + argv, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+        self.stdout = Lines(self.process.stdout)
+
+    def line(self, within=TIMEOUT):
+        return self.stdout.line(within)
+
+    def signal(self, signum):
+        self.process.send_signal(signum)
+
+    def wait(self):
+        return self.process.wait(timeout=TIMEOUT)
+
+    def end(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def started():
+    made = []
+
+    def start(*args, **kwargs):
+        made.append(Started(*args, **kwargs))
+        return made[-1]
+
+    yield start
+    for one in made:
+        one.end()
+
+
+def traps(**statuses):
+    """A Python command that exits with the status given for each signal (by name), or 0 after
+    writing "got NAME" if the status is None; it says "ready <pid>" once its handlers are in."""
+    return PYTHON + ["-c", TRAPS, repr(statuses)]
+
+
+TRAPS = r"""
+import ast, os, signal, sys
+def exit_on(name, status):
+    def handler(*args):
+        if status is None:
+            os.write(1, b"got %s\n" % name.encode())
+        os._exit(status or 0)
+    return handler
+for name, status in ast.literal_eval(sys.argv[1]).items():
+    signal.signal(getattr(signal, name), exit_on(name, status))
+os.write(1, b"ready %d\n" % os.getpid())
+while True:
+    signal.pause()
+"""
+
+
+# -- exit status -------------------------------------------------------------------------------
+
+
+@inits("exit")
+def test_exit_status_is_the_commands(init):
+    assert run(init, ["sh", "-c", "exit 3"]).returncode == 3
+
+
+@inits("signal")
+def test_death_by_signal_n_is_128_plus_n(init):
+    assert run(init, ["sh", "-c", "kill -KILL $$"]).returncode == 128 + signal.SIGKILL
+
+
+@inits("missing")
+def test_a_missing_command_is_127_and_one_line(init):
+    done = run(init, ["no-such-command-here"])
+    assert done.returncode == 127
+    assert done.stdout == b"" and done.stderr.count(b"\n") == 1
+    assert b"no-such-command-here" in done.stderr
+
+
+# -- signals -----------------------------------------------------------------------------------
+
+@inits("sigterm")
+def test_sigterm_is_forwarded_and_the_commands_status_returned(init, started):
+    process = started(init, traps(SIGTERM=42))
+    assert process.line().startswith(b"ready ")
+    process.signal(SIGTERM)
+    assert process.wait() == 42
+
+
+# The test sends the init SIGUSR1, then SIGUSR2.  The command ignores SIGUSR1, and
+# on SIGUSR2 asks its child (with a SIGUSR2 of its own) whether a SIGUSR1 reached it.
+# In group mode the init has sent the child its SIGUSR1 before it sends anyone the
+# SIGUSR2, and the lower signal is delivered first: the answer is decided by then.
+GROUP_PROBE = r"""
+import os, signal
+r, w = os.pipe()
+child = os.fork()
+if child == 0:
+    got = []
+    signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+    def answer(*a):
+        os.write(1, b"child got USR1\n" if got else b"child did not get USR1\n")
+        os._exit(0)
+    signal.signal(signal.SIGUSR2, answer)
+    os.write(w, b"x")
+    while True:
+        signal.pause()
+os.read(r, 1)
+def ask(*a):
+    os.kill(child, signal.SIGUSR2)  # a zombie already, if it answered the init's
+    os.waitpid(child, 0)
+    os._exit(0)
+signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+signal.signal(signal.SIGUSR2, ask)
+os.write(1, b"ready\n")
+while True:
+    signal.pause()
+"""
+
+
+def probe_group(init, started, *options):
+    process = started(init, PYTHON + ["-c", GROUP_PROBE], options)
+    assert process.line() == b"ready\n"
+    process.signal(SIGUSR1)
+    process.signal(SIGUSR2)
+    answer = process.line()
+    assert process.wait() == 0
+    return answer
+
+
+@inits("group", "group")
+def test_group_mode_signals_the_whole_process_group(init, started):
+    assert probe_group(init, started, "group") == b"child got USR1\n"
+
+
+@inits("group-env", "group-env")
+def test_group_mode_from_the_environment(init, started):
+    assert probe_group(init, started, "group-env") == b"child got USR1\n"
+
+
+@inits("setsid", "setsid")
+def test_setsid_mode_gives_the_command_a_session_and_signals_its_group(init, started):
+    done = run(init, PYTHON + ["-c", "import os; print(os.getsid(0) == os.getpid())"], "setsid")
+    assert done.stdout == b"True\n"
+    assert probe_group(init, started, "setsid") == b"child got USR1\n"
+
+
+@inits("single-child", "single-child")
+def test_single_child_mode_signals_the_command_alone(init, started):
+    assert probe_group(init, started, "single-child") == b"child did not get USR1\n"
+
+
+@inits("single-child-env", "single-child-env")
+def test_single_child_mode_overrides_group_from_the_environment(init, started):
+    # dumb-init: DUMB_INIT_SETSID=0; ours: --single-child over PYGLIBC_RUN_GROUP=1.
+    assert probe_group(init, started, "group-env", "single-child-env") == \
+        b"child did not get USR1\n"
+
+
+REWRITE = dict(SIGUSR2=12, SIGTERM=15, SIGUSR1=10)
+
+
+@inits("rewrite", "rewrite")
+def test_a_rewritten_signal_is_forwarded_as_the_other(init, started):
+    process = started(init, traps(**REWRITE), ("rewrite",))
+    assert process.line().startswith(b"ready ")
+    process.signal(SIGTERM)  # rewritten to SIGUSR2
+    assert process.wait() == 12
+
+
+@inits("ignore", "ignore")
+def test_a_signal_rewritten_to_0_is_not_forwarded(init, started):
+    process = started(init, traps(**REWRITE), ("ignore",))
+    assert process.line().startswith(b"ready ")
+    process.signal(SIGUSR1)  # dropped: the SIGTERM after it ends the command
+    process.signal(SIGTERM)
+    assert process.wait() == 15
+
+
+# The init runs under a parent that ends when its stdin closes, leaving the init behind.
+PARENT = r"""
+import os, subprocess, sys
+init = subprocess.Popen(sys.argv[1:])
+os.write(2, b"init %d\n" % init.pid)
+sys.stdin.read()
+os._exit(0)
+"""
+
+
+@inits("pdeathsig", "pdeathsig")
+def test_the_parent_death_signal_is_forwarded(init, leftovers):
+    argv, env = init.argv(traps(SIGTERM=None), ("pdeathsig",))
+    parent = subprocess.Popen(PYTHON + ["-c", PARENT] + argv, env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        leftovers.append(int(Lines(parent.stderr).line().split()[1]))
+        out = Lines(parent.stdout)
+        ready = out.line()
+        leftovers.append(int(ready.split()[1]))
+        parent.stdin.close()  # the parent ends: the init gets its parent-death signal
+        assert parent.wait(timeout=TIMEOUT) == 0
+        assert out.line(within=0.5) == b"got SIGTERM\n"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for pipe in (parent.stdin, parent.stdout, parent.stderr):
+            pipe.close()
+
+
+@inits("zero-status", "zero-status")
+def test_an_exit_status_remapped_to_0(init):
+    assert run(init, ["sh", "-c", "exit 3"], "zero-status").returncode == 0
+    assert run(init, ["sh", "-c", "exit 4"], "zero-status").returncode == 4
+
+
+# -- orphans -----------------------------------------------------------------------------------
+
+# A grandchild orphaned while the command runs: who adopts it (its parent must be
+# the command's parent, the init), and is it reaped once it exits?
+ORPHAN = r"""
+import os, sys, time
+hold_r, hold_w = os.pipe()
+pid_r, pid_w = os.pipe()
+middle = os.fork()
+if middle == 0:
+    orphan = os.fork()
+    if orphan == 0:
+        os.close(hold_w)
+        os.read(hold_r, 1)
+        os._exit(0)
+    os.write(pid_w, b"%d" % orphan)
+    os._exit(0)
+os.close(hold_r)
+os.close(pid_w)
+os.waitpid(middle, 0)
+orphan = int(os.read(pid_r, 32))
+with open("/proc/%d/stat" % orphan) as f:
+    adopter = int(f.read().rsplit(")", 1)[1].split()[1])
+if adopter != os.getppid():
+    print("adopted by %d, not by the init %d" % (adopter, os.getppid()))
+    sys.exit(0)
+os.close(hold_w)  # the orphan exits: a zombie until the init reaps it
+deadline = time.monotonic() + 5
+while os.path.exists("/proc/%d" % orphan) and time.monotonic() < deadline:
+    time.sleep(0.001)
+print("adopted and reaped" if not os.path.exists("/proc/%d" % orphan) else "left a zombie")
+"""
+
+UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc"]
+needs_unshare = pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,
+                                   reason="needs unshare(1) from util-linux, and root")
+
+
+@inits("orphans")
+def test_orphans_are_adopted_and_reaped_while_the_command_runs(init):
+    done = run(init, PYTHON + ["-c", ORPHAN])
+    assert (done.returncode, done.stdout) == (0, b"adopted and reaped\n")
+
+
+@needs_unshare
+@inits("orphans-pid1")
+def test_as_pid_1_of_a_namespace_orphans_are_adopted_and_reaped(init):
+    done = run(init, PYTHON + ["-c", ORPHAN], prefix=UNSHARE)
+    assert (done.returncode, done.stdout) == (0, b"adopted and reaped\n")
+
+
+@inits("warn-orphans", "warn-orphans")
+def test_each_orphan_reaped_is_reported(init):
+    # cat reads until the orphan has exited, so it is reaped before the command ends.
+    done = run(init, ["sh", "-c", "(sh -c 'echo $$' &) | cat"], "warn-orphans")
+    orphan = done.stdout.strip()
+    assert done.returncode == 0 and orphan.isdigit()
+    lines = [line for line in done.stderr.splitlines() if orphan in line]
+    assert len(lines) == 1, done.stderr
+
+
+# -- nothing left behind -----------------------------------------------------------------------
+
+
+def still_running(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def ended_within(pid, seconds):
+    """True if pid ends within seconds (a pidfd says when), False if it is still running."""
+    try:
+        fd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    except ProcessLookupError:
+        return True
+    if fd is None:  # PyPy 3.9: no os.pidfd_open
+        import glibc
+
+        try:
+            fd = glibc.pidfd_open(pid, 0)
+        except ProcessLookupError:
+            return True
+    try:
+        return bool(select.select([fd], [], [], seconds)[0])
+    finally:
+        os.close(fd)
+
+
+@inits("nothing-left")
+def test_nothing_is_left_running_after_the_command(init, leftovers):
+    done = run(init, ["sh", "-c", "sleep 30 & echo $!"])
+    pid = int(done.stdout)
+    leftovers.append(pid)
+    assert done.returncode == 0
+    assert ended_within(pid, 0.5)
+
+
+@inits("nothing-left-daemon")
+def test_not_even_a_daemon_is_left_running(init, leftovers):
+    done = run(init, LAUNCH + ["sleep", "0"])
+    pid = int(done.stdout.split()[1])
+    leftovers.append(pid)
+    assert done.returncode == 0
+    assert ended_within(pid, 0.5)
+
+
+def running_with_argv(argv):
+    """The pids of the processes, anywhere on the host, that run exactly argv."""
+    wanted = b"\0".join(os.fsencode(word) for word in argv) + b"\0"
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                if f.read() == wanted:
+                    found.append(int(entry))
+        except (OSError, ValueError):  # not a process, or gone
+            pass
+    return found
+
+
+@needs_unshare
+@inits("nothing-left-pid1")
+def test_as_pid_1_of_a_namespace_nothing_is_left(init, leftovers):
+    # The kernel kills what is left in a PID namespace whose init ends, and has
+    # reaped it all by the time that init's parent (unshare) sees it end.
+    daemon = ["sleep", "30.%06d" % os.getpid()]  # an argv no other test runs
+    done = run(init, ["sh", "-c", 'setsid "$@" & echo started', "sh"] + daemon,
+               prefix=UNSHARE)
+    left = running_with_argv(daemon)
+    leftovers.extend(left)
+    assert (done.returncode, done.stdout, left) == (0, b"started\n", [])
+
+
+@needs_unshare
+@inits("pidns", "pidns")
+def test_an_own_pid_namespace_leaves_nothing_even_when_the_init_is_killed(init, started,
+                                                                         leftovers):
+    process = started(init, ["sh", "-c", "sleep 30 & echo $!; echo ready; wait"], ("pidns",))
+    inner = int(process.line())
+    assert process.line() == b"ready\n"
+    # The sleep, by the pid the host sees: /proc/<pid>/status lists its pid in each namespace.
+    host = [pid for pid in descendants(process.process.pid) if ns_pids(pid)[-1:] == [inner]]
+    leftovers.extend(host)
+    assert len(host) == 1
+    process.process.kill()  # SIGKILL: no cleanup by the supervisor itself
+    process.wait()
+    assert ended_within(host[0], 0.5)
+
+
+def ns_pids(pid):
+    """The pids of pid from this PID namespace down to its own (NSpid, proc(5))."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return [int(n) for line in f if line.startswith("NSpid:") for n in line.split()[1:]]
+    except FileNotFoundError:
+        return []
+
+
+def descendants(pid):
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        for tid in os.listdir("/proc/%d/task" % parent):
+            try:
+                with open("/proc/%d/task/%s/children" % (parent, tid)) as f:
+                    children = [int(child) for child in f.read().split()]
+            except FileNotFoundError:
+                continue
+            found += children
+            queue += children
+    return found
+
+
+# -- what the init says ------------------------------------------------------------------------
+
+
+def command_pid_mentioned(done, tmp_path):
+    pid = (tmp_path / "pid").read_text().strip()
+    return pid.encode() in done.stdout + done.stderr
+
+
+PID_TO_FILE = ["sh", "-c", "echo $$ > pid"]
+
+
+@inits("verbose", "verbose")
+def test_verbose_mode_names_the_command_it_started(init, tmp_path):
+    done = run(init, PID_TO_FILE, "verbose", cwd=str(tmp_path))
+    assert done.returncode == 0 and command_pid_mentioned(done, tmp_path)
+
+
+@inits("verbose-env", "verbose-env")
+def test_verbosity_from_the_environment(init, tmp_path):
+    done = run(init, PID_TO_FILE, "verbose-env", cwd=str(tmp_path))
+    assert done.returncode == 0 and command_pid_mentioned(done, tmp_path)
+
+
+@inits("quiet", "quiet")
+def test_quiet_mode_says_nothing(init, tmp_path):
+    done = run(init, ["sh", "-c", "(sh -c 'exit 0' &) | cat; exit 1"], "quiet", "warn-orphans",
+               cwd=str(tmp_path))
+    assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
