@@ -2,13 +2,14 @@
 # build and test (it needs cffi, setuptools, pytest and hypothesis: see README).
 PYTHON ?= python3
 
-.PHONY: help build test test-all bench tables clean
+.PHONY: help build test test-all bench bench-quick tables clean
 
 help:
 	@echo "make build     build glibc/_glibc in place with $(PYTHON)"
 	@echo "make test      build, then pytest on $(PYTHON) against the in-place build"
 	@echo "make test-all  nox: install and test on every interpreter found (as CI does)"
-	@echo "make bench     build, then time pyglibc.select.epoll.poll() against select.epoll's"
+	@echo "make bench     benchmarks/run.py: every benchmark on $(PYTHON) and PyPy, to docs/benchmarks.md"
+	@echo "make bench-quick  the same with a few iterations: each benchmark's result checked"
 	@echo "make tables    regenerate README.md's coverage table and glibc/__init__.pyi"
 	@echo "make clean     remove build output, venvs and caches"
 
@@ -21,8 +22,12 @@ test: build
 test-all:
 	$(PYTHON) -m nox -s tests
 
-bench: build
-	$(PYTHON) benchmarks/select_epoll.py
+# run.py builds in place for each interpreter it runs.
+bench:
+	$(PYTHON) benchmarks/run.py
+
+bench-quick:
+	$(PYTHON) benchmarks/run.py --quick
 
 tables:
 	$(PYTHON) tools/tables.py
