@@ -5,11 +5,8 @@ compiled, and the runtime imports it to build wrappers, docstrings and error
 messages from the same entries.  Nothing in this module touches cffi.
 """
 
-import re
-
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_PROTO = re.compile(r"^\s*(?P<ret>.+?)\b(?P<name>%s)\s*\((?P<args>.*)\)\s*;\s*$" % _IDENT, re.S)
-_PARAM = re.compile(r"^(?P<type>.*?)\b(?P<name>%s)\s*(?P<dim>\[\s*\d*\s*\])?$" % _IDENT, re.S)
+# Parsers with the API of compiled patterns, without importing re: see there why.
+from glibc._cparse import PARAM as _PARAM, PROTO as _PROTO, TAG as _TAG, TYPEDEF_NAME as _TYPEDEF_NAME
 
 
 def names(text):
@@ -148,10 +145,6 @@ class Function:
 
     def __repr__(self):
         return "Function(%r)" % self.proto
-
-
-_TYPEDEF_NAME = re.compile(r"(%s)\s*;\s*$" % _IDENT)
-_TAG = re.compile(r"^\s*(struct|union)\s+(%s)" % _IDENT)
 
 
 class Type:
