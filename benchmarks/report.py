@@ -61,24 +61,27 @@ def speedup(run: Run, name: str) -> Optional[float]:
     return float(old["ratios"]["old/stdlib"]["median"] / mine["ratios"]["ours/stdlib"]["median"])
 
 
-def goal_value(run: Run, key: Any) -> Tuple[Optional[float], Optional[Tuple[float, float]]]:
-    """The measured value for a goal, and its quartiles when it has them."""
+def goal_value(run: Run, key: Any) -> Tuple[Optional[float], Optional[Tuple[float, float]], str]:
+    """The measured value for a goal, its quartiles when it has them, and a note."""
     if isinstance(key, tuple):
         c = find(run, key[0], key[1])
         if c is None:
-            return None, None
+            return None, None, ""
         r = c["ratios"][key[2]]
-        return r["median"], (r["q1"], r["q3"])
+        return r["median"], (r["q1"], r["q3"]), ""
     if key == "old":
-        ups = [speedup(run, n) for n in ("clock_gettime", "eventfd", "sigismember", "dup_close")]
-        if any(u is None for u in ups):
-            return None, None
-        return min(u for u in ups if u is not None), None
+        ups = {n: speedup(run, n) for n in ("clock_gettime", "eventfd", "sigismember", "dup_close")}
+        known = {n: u for n, u in ups.items() if u is not None}
+        if len(known) < len(ups):
+            return None, None, ""
+        least = min(known, key=lambda n: known[n])
+        return known[least], None, " (%s; the others: %s)" % (least, ", ".join(
+            "%s %.1f" % (n, u) for n, u in known.items() if n != least))
     statements = run.get("imports", {}).get("statements", {})
     if key in statements:
         s = statements[key]["ms"]
-        return s["median"], (s["q1"], s["q3"])
-    return None, None
+        return s["median"], (s["q1"], s["q3"]), ""
+    return None, None, ""
 
 
 def verdict(value: Optional[float], spread: Optional[Tuple[float, float]], goal: float, kind: str) -> str:
@@ -96,9 +99,9 @@ def goals(results: Results) -> List[Dict[str, Any]]:
     for label, key, cpython, pypy, kind in GOALS:
         for run in results["runs"]:
             goal = pypy if run["interpreter"]["implementation"] == PYPY else cpython
-            value, spread = goal_value(run, key)
+            value, spread, note = goal_value(run, key)
             rows.append(dict(goal=label, interpreter=name_of(run), limit=goal, kind=kind, value=value,
-                             spread=spread, verdict=verdict(value, spread, goal, kind)))
+                             spread=spread, note=note, verdict=verdict(value, spread, goal, kind)))
     return rows
 
 
@@ -147,7 +150,8 @@ def markdown(results: Results, plot: Optional[str] = None) -> str:
     if results.get("floor_skipped"):
         lines.append("- C floor: not run (%s)." % results["floor_skipped"])
     elif floor:
-        lines.append("- C floor: benchmarks/floor.c, `%s`." % results.get("floor_cc", "cc -O2"))
+        lines.append("- C floor: benchmarks/floor.c, `%s`, run before and after the rest; the "
+                     "fastest batch of either run." % results.get("floor_cc", "cc -O2"))
     if results.get("quick"):
         lines += ["", "**--quick: a smoke run; these numbers mean nothing.**"]
     lines += ["", "Times are medians of %s interleaved repeats (each a batch of about 15 ms); a ratio is "
@@ -164,7 +168,7 @@ def markdown(results: Results, plot: Optional[str] = None) -> str:
         elif g["spread"]:
             shown = "%s (%s–%s)" % (fmt(g["value"]), fmt(g["spread"][0]), fmt(g["spread"][1]))
         else:
-            shown = fmt(g["value"])
+            shown = fmt(g["value"]) + g["note"]
         rows.append([g["goal"], g["interpreter"], ("≤ " if g["kind"] == "max" else "≥ ") + fmt(g["limit"]),
                      shown, g["verdict"]])
     lines += table(["goal", "Python", "goal", "measured", ""], rows)
@@ -190,15 +194,23 @@ def markdown(results: Results, plot: Optional[str] = None) -> str:
                 "—" if up is None else "%.1fx" % up])
     lines += table(["call", "Python", "C", "stdlib", "ours", "lib", "ours/stdlib", "lib/stdlib",
                     "0.6.1", "ours is faster than 0.6.1"], rows)
-    labels = {}
+    labels: Dict[str, Dict[str, List[str]]] = {}  # title -> the stdlib's label -> interpreters
     for run in runs:
         for c in run.get("cases", []):
             if c["group"] == "percall" and c["name"] != "loop":
-                labels[c["title"]] = (c["contenders"]["stdlib"]["label"], c["contenders"]["ours"]["label"])
+                by_label = labels.setdefault(c["title"], {})
+                by_label.setdefault(c["contenders"]["stdlib"]["label"], []).append(name_of(run))
+
+    def stdlib_of(by_label: Dict[str, List[str]]) -> str:
+        if len(by_label) == 1:
+            return next(iter(by_label))
+        return " or ".join("%s (%s)" % (label, ", ".join(who)) for label, who in by_label.items())
+
     lines += ["", "ours: the `glibc` function (argument checks, errors raised); lib: the same C "
               "function through `glibc.lib`, cffi alone, unchecked; stdlib: "
-              + "; ".join("%s for %s" % (s, t) for t, (s, _) in labels.items()) + ".  The speed-up over "
-              "0.6.1 is (0.6.1/stdlib) / (ours/stdlib), each ratio measured in its own process."]
+              + "; ".join("%s for %s" % (stdlib_of(by_label), t) for t, by_label in labels.items())
+              + ".  The speed-up over 0.6.1 is (0.6.1/stdlib) / (ours/stdlib), each ratio measured "
+              "in its own process; C: benchmarks/floor.c, the fastest of its batches."]
 
     lines += ["", "## epoll.poll and EpollSelector.select, µs", ""]
     rows = []
@@ -212,9 +224,11 @@ def markdown(results: Results, plot: Optional[str] = None) -> str:
                 f = floor.get("poll_" + name) if group == "poll" else None
                 rows.append([c["title"], name_of(run), fmt(f / 1000 if f else None),
                              fmt(k["stdlib"]["median"]), fmt(k["ours"]["median"]),
-                             fmt_ratio(c["ratios"]["ours/stdlib"])])
-    lines += table(["benchmark", "Python", "C epoll_wait", "stdlib", "ours", "ours/stdlib"], rows)
-    lines += ["", "`poll(0, n)` on an epoll object watching n pipes, each with a byte to read; "
+                             fmt_ratio(c["ratios"]["ours/stdlib"]),
+                             "%.2f" % (f / 1000 / k["stdlib"]["median"]) if f else "—"])
+    lines += table(["benchmark", "Python", "C epoll_wait", "stdlib", "ours", "ours/stdlib", "C/stdlib"], rows)
+    lines += ["", "`poll(0, n)` on an epoll object watching n pipes, each with a byte to read (C/stdlib: "
+              "the ratio that a poll() with no cost of its own beyond the kernel's would reach); "
               "`select(0)` on a selector with 100 socketpair ends registered, all ready "
               "(EVENT_READ | EVENT_WRITE, a byte waiting) or none (EVENT_READ, nothing to read)."]
 
@@ -365,7 +379,7 @@ def draw_poll(ax: Any, runs: List[Run], floor: Dict[str, float]) -> None:
 
 def draw_imports(ax: Any, runs: List[Run]) -> None:
     """ms each statement takes in a fresh process, per interpreter."""
-    statements = ["import glibc", "from glibc import signalfd", "import pyglibc.selectors"]
+    statements = ["import glibc", "from glibc import signalfd", "import selectors", "import pyglibc.selectors"]
     width = 0.8 / max(1, len(runs))
     for i, (run, shift) in enumerate(zip(runs, offsets(len(runs), width))):
         found = run.get("imports", {}).get("statements", {})

@@ -134,7 +134,8 @@ def old_package(cache: str) -> Tuple[Optional[str], Optional[str]]:
 
 
 def floor(cache: str, quick: bool) -> Tuple[Dict[str, float], Optional[str], str]:
-    """(ns per iteration of each floor.c benchmark, why it did not run, the compile command)."""
+    """Compile floor.c and run it: (ns per iteration of each of its benchmarks, why it did
+    not run, the compile command)."""
     cc = os.environ.get("CC", "cc")
     command = "%s -O2 -o build/bench/floor benchmarks/floor.c" % cc
     if shutil.which(cc) is None:
@@ -147,7 +148,11 @@ def floor(cache: str, quick: bool) -> Tuple[Dict[str, float], Optional[str], str
     if done.returncode:
         raise Failed("compiling floor.c failed:\n%s" % done.stdout)
     os.replace(work, binary)
-    return run_json([binary] + (["0.0005"] if quick else [])), None, command
+    return floor_again(cache, quick), None, command
+
+
+def floor_again(cache: str, quick: bool) -> Dict[str, float]:
+    return run_json([os.path.join(cache, "floor")] + (["0.0005"] if quick else []))
 
 
 def machine(argv: List[str]) -> Dict[str, Any]:
@@ -230,6 +235,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             except RuntimeError as exc:
                 failures.append(str(exc))
         results["runs"].append(run)
+    if results["floor"] and not args.quick:  # the floor is the fastest it ever was
+        again = floor_again(args.cache, args.quick)
+        results["floor"] = {k: min(v, again.get(k, v)) for k, v in results["floor"].items()}
     results["machine"]["load_end"] = "%.2f" % os.getloadavg()[0]
     text = report.markdown(results, plot="benchmarks.png" if out else None)
     print(text)
