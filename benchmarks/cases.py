@@ -45,8 +45,8 @@ class Settings:
         self.repeats = 2 if quick else 21  # samples per contender
         self.target = 0.0002 if quick else 0.015  # seconds per batch
         self.warm_up = 1 if quick else timing.WARM_UP
-        self.echo_rounds = 20 if quick else 3000
-        self.echo_repeats = 1 if quick else 9
+        self.echo_rounds = 20 if quick else 2000
+        self.echo_repeats = 1 if quick else 15
 
 
 def fail(what: str, got: object, expected: object) -> None:
@@ -276,8 +276,8 @@ def asyncio_echo(settings: Settings) -> List[Case]:
     kinds: Dict[str, Callable[[], selectors.BaseSelector]] = {
         "stdlib": selectors.DefaultSelector, "ours": pyglibc.selectors.EpollSelector}
     samples: Dict[str, List[float]] = {k: [] for k in kinds}
-    for kind, make in kinds.items():  # warm-up, and the results checked (the client raises)
-        echo_rate(make, settings.echo_rounds // 10 or 1)
+    for kind, make in kinds.items():  # warm-up (PyPy's JIT), and the results checked (the client raises)
+        echo_rate(make, settings.echo_rounds)
     names = list(kinds)
     for r in range(settings.echo_repeats):
         for kind in names[r % 2:] + names[:r % 2]:

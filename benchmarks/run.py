@@ -78,7 +78,7 @@ def worker_env(path: str) -> Dict[str, str]:
 
 
 def find_pypy(args: argparse.Namespace) -> Optional[str]:
-    if args.no_pypy:
+    if args.no_pypy or (platform.python_implementation() == "PyPy" and not args.pypy):
         return None
     return args.pypy or os.environ.get("PYPY") or shutil.which("pypy3")
 
@@ -203,6 +203,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     results: Dict[str, Any] = dict(machine=machine(argv_shown), runs=[], quick=args.quick,
                                    repeats=2 if args.quick else 21)
     failures: List[str] = []
+    if out:
+        try:
+            import matplotlib  # noqa: F401  (report.draw needs it; say so before the runs)
+        except ImportError:
+            say("the plot needs matplotlib in %s: pip install matplotlib (or --quick)" % sys.executable)
+            return 1
     try:
         if not args.no_build and os.path.realpath(args.path) == os.path.realpath(ROOT):
             for python in pythons:
