@@ -495,8 +495,11 @@ class epoll(FdObject):
         if maxevents.__class__ is int and (maxevents == -1 or 0 < maxevents <= _KERNEL_MAXEVENTS):
             if timeout is None:
                 ms = ns = -1
-            elif timeout.__class__ is int and 0 <= timeout <= 2147483:
-                ms, ns = timeout * 1000, timeout * 1000000000  # whole seconds: exact
+            elif timeout.__class__ is int and -2147483 <= timeout <= 2147483:
+                if timeout < 0:  # selectors' select(None): as None, and as any negative timeout
+                    ms = ns = -1
+                else:
+                    ms, ns = timeout * 1000, timeout * 1000000000  # whole seconds: exact
             elif timeout.__class__ is float and 0.0 <= timeout <= 2147483.0:
                 if _PYPY:
                     ms, ns = int(timeout * 1000.0 + 0.999), int(timeout * 1e9)
