@@ -354,7 +354,7 @@ def draw_percall(ax: Any, runs: List[Run], floor: Dict[str, float]) -> None:
     ax.set_yscale("log")
     ax.set_ylabel("ns per call")
     ax.set_title("Per call (lib: cffi alone; 0.6.1: python-glibc, ctypes)")
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.07))
 
 
 def draw_poll(ax: Any, runs: List[Run], floor: Dict[str, float]) -> None:
@@ -387,7 +387,7 @@ def draw_imports(ax: Any, runs: List[Run]) -> None:
                [found[s]["ms"]["median"] for s in statements if s in found], width,
                color=COLOURS[i % 4], label=name_of(run))
     ax.set_xticks(range(len(statements)))
-    ax.set_xticklabels(statements)
+    ax.set_xticklabels(statements, rotation=12)
     ax.set_ylabel("ms over the bare start")
     ax.set_title("Import, in a fresh process")
     ax.legend(fontsize=8)
@@ -402,7 +402,7 @@ def draw(results: Results, path: str) -> None:
 
     runs = results["runs"]
     floor = results.get("floor") or {}
-    fig, axes = plt.subplots(2, 2, figsize=(14, 10))
+    fig, axes = plt.subplots(2, 2, figsize=(14, 11))
     fig.suptitle("glibc / pyglibc benchmarks: %s, %s" % (results["machine"]["cpu"], results["machine"]["date"]))
     draw_ratios(axes[0][0], runs)
     draw_percall(axes[0][1], runs, floor)
