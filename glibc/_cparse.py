@@ -12,11 +12,15 @@ that _spec uses: ``match(text)`` (or ``search``) is None or has
 ``group(key)``.
 """
 
+from typing import Callable, Dict, Optional, Union
+
+Groups = Dict[Union[str, int], Optional[str]]
+
 _WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DIGITS = frozenset("0123456789")
 
 
-def _identifier_before(text, end):
+def _identifier_before(text: str, end: int) -> int:
     """Where the run of word characters that ends at ``end`` begins."""
     start = end
     while start and text[start - 1] in _WORD:
@@ -24,14 +28,14 @@ def _identifier_before(text, end):
     return start
 
 
-def _strip_end(text, suffix):
+def _strip_end(text: str, suffix: str) -> Optional[str]:
     """text without trailing whitespace, ``suffix`` and the whitespace before it; None if
     it does not end so."""
     text = text.rstrip()
     return text[:-len(suffix)].rstrip() if text.endswith(suffix) else None
 
 
-def prototype(text):
+def prototype(text: str) -> Optional[Groups]:
     r"""``^\s*(?P<ret>.+?)\b(?P<name>IDENT)\s*\((?P<args>.*)\)\s*;\s*$`` (DOTALL)."""
     body = _strip_end(text, ";")
     if body is None or not body.endswith(")"):
@@ -51,7 +55,7 @@ def prototype(text):
     return None
 
 
-def parameter(text):
+def parameter(text: str) -> Optional[Groups]:
     r"""``^(?P<type>.*?)\b(?P<name>IDENT)\s*(?P<dim>\[\s*\d*\s*\])?$`` (DOTALL)."""
     # $ also matches before a last newline; with no dim, \s* takes any blanks
     body = text[:-1] if text.endswith("]\n") else text
@@ -69,7 +73,7 @@ def parameter(text):
     return {"type": body[:start], "name": body[start:], "dim": dim}
 
 
-def typedef_name(text):
+def typedef_name(text: str) -> Optional[Groups]:
     r"""``(IDENT)\s*;\s*$``, searched: the name a typedef declares."""
     body = _strip_end(text, ";")
     if body is None:
@@ -80,7 +84,7 @@ def typedef_name(text):
     return {1: body[start:]} if start < len(body) else None
 
 
-def tag(text):
+def tag(text: str) -> Optional[Groups]:
     r"""``^\s*(struct|union)\s+(IDENT)``: the struct or union a declaration names."""
     body = text.lstrip()
     for keyword in ("struct", "union"):
@@ -101,10 +105,10 @@ class Found:
 
     __slots__ = ("_groups",)
 
-    def __init__(self, groups):
+    def __init__(self, groups: Groups) -> None:
         self._groups = groups
 
-    def group(self, key):
+    def group(self, key: Union[str, int]) -> Optional[str]:
         return self._groups[key]
 
 
@@ -113,10 +117,10 @@ class Parser:
 
     __slots__ = ("_parse",)
 
-    def __init__(self, parse):
+    def __init__(self, parse: Callable[[str], Optional[Groups]]) -> None:
         self._parse = parse
 
-    def match(self, text):
+    def match(self, text: str) -> Optional[Found]:
         groups = self._parse(text)
         return None if groups is None else Found(groups)
 

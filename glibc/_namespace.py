@@ -9,13 +9,14 @@ not read 150 prototypes to make one wrapper.
 """
 
 import importlib
+from typing import Any, Dict, List, Optional, Tuple
 
-_where = None
-_entries = {}  # family -> {name: its Function or Type entry}
-_all = None
+_where: Optional[Dict[str, Tuple[str, str]]] = None
+_entries: Dict[str, Dict[str, Any]] = {}  # family -> {name: its Function or Type entry}
+_all: Optional[List[str]] = None
 
 
-def compiled():
+def compiled() -> Tuple[Any, Any]:
     try:
         from glibc._glibc import ffi, lib
     except ModuleNotFoundError as exc:
@@ -28,12 +29,12 @@ def compiled():
     return ffi, lib
 
 
-def where():
+def where() -> Dict[str, Tuple[str, str]]:
     """Every public name -> (kind, family): kind is type, constant, optional or function."""
     global _where
     if _where is None:
         ffi, lib = compiled()
-        table = {}
+        table: Dict[str, Tuple[str, str]] = {}
         for line in ffi.string(lib.glibc_names()).decode("ascii").splitlines():
             family, kind, *names = line.split()
             for name in names:
@@ -42,7 +43,7 @@ def where():
     return _where
 
 
-def entry(name):
+def entry(name: str) -> Any:
     """The table entry (Function or Type) of a public name, from its family's table alone."""
     kind, family = where()[name]
     entries = _entries.get(family)
@@ -59,7 +60,7 @@ def entry(name):
             "no longer does (build it again: python build_glibc.py)" % (name, family)) from None
 
 
-def available(name):
+def available(name: str) -> bool:
     """False for a name whose header or constant this build did not find."""
     kind, _ = where()[name]
     if kind != "optional":
@@ -67,14 +68,14 @@ def available(name):
     return bool(getattr(compiled()[1], "GLIBC_HAS_" + name))
 
 
-def public_names():
+def public_names() -> List[str]:
     global _all
     if _all is None:
         _all = sorted(name for name in where() if available(name))
     return _all
 
 
-def build(name):
+def build(name: str) -> Any:
     """The object that ``glibc.name`` stands for."""
     if name in ("ffi", "lib"):
         return dict(zip(("ffi", "lib"), compiled()))[name]
@@ -97,7 +98,7 @@ def build(name):
     return getattr(lib, name)
 
 
-def _c_name(name):
+def _c_name(name: str) -> bool:
     """``__WALL``, ``_LINUX_CAPABILITY_VERSION_3``: C names that begin with an underscore.
 
     A ``__dunder__`` is never one, so asking for it loads nothing; without
@@ -112,7 +113,7 @@ def _c_name(name):
         return False
 
 
-def resolve(name, namespace):
+def resolve(name: str, namespace: Dict[str, Any]) -> Any:
     """Build ``name``, keep it in the module's namespace, and return it."""
     if name == "__all__":
         value = list(public_names())
