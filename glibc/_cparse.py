@@ -12,9 +12,13 @@ that _spec uses: ``match(text)`` (or ``search``) is None or has
 ``group(key)``.
 """
 
-from typing import Callable, Dict, Optional, Union
+from __future__ import annotations
 
-Groups = Dict[Union[str, int], Optional[str]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # not at run time: typing imports re, the import this module saves
+    from typing import Callable, Dict, Optional, Union
+
+    Groups = Dict[Union[str, int], Optional[str]]
 
 _WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DIGITS = frozenset("0123456789")

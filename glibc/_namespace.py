@@ -8,8 +8,13 @@ table of its own family only: the first ``from glibc import signalfd`` does
 not read 150 prototypes to make one wrapper.
 """
 
+from __future__ import annotations
+
 import importlib
-from typing import Any, Dict, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # not at run time: typing imports re, a first use's largest cost on PyPy
+    from typing import Any, Dict, List, Optional, Tuple
 
 _where: Optional[Dict[str, Tuple[str, str]]] = None
 _entries: Dict[str, Dict[str, Any]] = {}  # family -> {name: its Function or Type entry}
