@@ -2,7 +2,7 @@
 # build and test (it needs cffi, setuptools, pytest and hypothesis: see README).
 PYTHON ?= python3
 
-.PHONY: help build test test-all lint packaging verify bench tables clean
+.PHONY: help build test test-all lint packaging verify bench bench-quick tables clean
 
 help:
 	@echo "make build     build glibc/_glibc in place with $(PYTHON)"
@@ -11,8 +11,8 @@ help:
 	@echo "make lint      nox -s lint: ruff, mypy --strict, clang-format"
 	@echo "make packaging nox -s packaging: build sdist and wheel, install each in fresh venvs"
 	@echo "make verify    build, then check the build against the headers (python -m glibc --verify)"
-	@echo "make bench     build, then time pyglibc.select.epoll.poll() against select.epoll's,"
-	@echo "               and python -m pyglibc run -- true against python -c pass"
+	@echo "make bench     benchmarks/run.py: every benchmark on $(PYTHON) and PyPy, to docs/benchmarks.md"
+	@echo "make bench-quick  the same with a few iterations: each benchmark's result checked"
 	@echo "make tables    regenerate README.md's coverage table and glibc/__init__.pyi"
 	@echo "make clean     remove build output, venvs and caches"
 
@@ -34,9 +34,13 @@ packaging:
 verify: build
 	$(PYTHON) -m glibc --verify
 
-bench: build
-	$(PYTHON) benchmarks/select_epoll.py
+# run.py builds in place for each interpreter it runs.
+bench:
+	$(PYTHON) benchmarks/run.py
 	$(PYTHON) benchmarks/run_startup.py
+
+bench-quick:
+	$(PYTHON) benchmarks/run.py --quick
 
 tables:
 	$(PYTHON) tools/tables.py

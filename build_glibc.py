@@ -30,8 +30,25 @@ def has_flag(name):
     return "GLIBC_HAS_" + name
 
 
+# What glibc/_namespace.py needs to know before it imports a table: every
+# public name, its kind and its family, compiled in as one string.
+INDEX_CDEF = "const char *glibc_names(void);"
+INDEX_KINDS = ("type", "constant", "optional", "function")
+
+
+def index_lines(fams):
+    """One line per family and kind: "family kind name name ..."."""
+    lines = []
+    for module, fam in zip(_families.ORDER, fams):
+        groups = ([t.name for t in fam.types], fam.constants, fam.optional,
+                  [f.name for f in fam.functions if f.public])
+        lines += [" ".join([module, kind] + list(names))
+                  for kind, names in zip(INDEX_KINDS, groups) if names]
+    return lines
+
+
 def cdef_text(fams):
-    out = []
+    out = [INDEX_CDEF]
     for fam in fams:
         out.append("/* %s */" % fam.name)
         out.extend(t.cdef for t in fam.types)
@@ -60,6 +77,8 @@ def source_text(fams):
             )
         if fam.source:
             out.append(fam.source)
+    out.append("static " + INDEX_CDEF[:-1] + "\n{\n    return\n"
+               + "".join('        "%s\\n"\n' % line for line in index_lines(fams)) + "        ;\n}")
     return "\n".join(out) + "\n"
 
 

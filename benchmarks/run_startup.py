@@ -58,10 +58,12 @@ def wall(argv: Sequence[str], env: Dict[str, str]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--repeat", type=int, default=40, help="runs of each (default 40)")
-    parser.add_argument("--python", default=sys.executable,
-                        help="the interpreter to time (default: this one)")
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the ratio is above %.1f" % GOAL)
+    parser.add_argument(
+        "--python", default=sys.executable, help="the interpreter to time (default: this one)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the ratio is above %.1f" % GOAL
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         modules = os.path.join(scratch, "modules")
@@ -70,8 +72,10 @@ def main() -> int:
             with open(os.path.join(modules, name + ".py"), "w") as f:
                 f.write(text)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env.update(PYTHONPATH=os.pathsep.join([ROOT, modules]),
-                   PYTHONPYCACHEPREFIX=os.path.join(scratch, "cache"))
+        env.update(
+            PYTHONPATH=os.pathsep.join([ROOT, modules]),
+            PYTHONPYCACHEPREFIX=os.path.join(scratch, "cache"),
+        )
         commands = {
             "python -c pass": [args.python, "-c", "pass"],
             "python -m <an empty module>": [args.python, "-m", "_bench_empty"],
@@ -85,17 +89,25 @@ def main() -> int:
         for _ in range(args.repeat):
             for label, argv in commands.items():
                 times[label].append(wall(argv, env))
-    version = subprocess.run([args.python, "-c", "import platform; print("
-                              "platform.python_implementation(), platform.python_version())"],
-                             stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    version = subprocess.run(
+        [
+            args.python,
+            "-c",
+            "import platform; print(platform.python_implementation(), platform.python_version())",
+        ],
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+    ).stdout.strip()
     medians = {label: statistics.median(runs) for label, runs in times.items()}
     bare = medians["python -c pass"]
     print("%s, %d runs each, medians:" % (version, args.repeat))
     for label, seconds in medians.items():
         print("  %-40s %7.1f ms  %5.2f" % (label, seconds * 1e3, seconds / bare))
     ratio = medians["python -m pyglibc run -- true"] / bare
-    print("goal: run -- true at most %.1f times python -c pass: %.2f, %s"
-          % (GOAL, ratio, "met" if ratio <= GOAL else "missed"))
+    print(
+        "goal: run -- true at most %.1f times python -c pass: %.2f, %s"
+        % (GOAL, ratio, "met" if ratio <= GOAL else "missed")
+    )
     return 1 if args.check and ratio > GOAL else 0
 
 

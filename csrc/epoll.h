@@ -1,12 +1,13 @@
 /* epoll helpers: epoll_pwait2 whatever glibc declares, and one C call that
- * waits and flattens the results, so that Python unpacks one array of
- * integers instead of reading struct after struct. */
+ * waits and flattens the results in place, so that Python unpacks one array
+ * of integers instead of reading struct after struct. */
 #ifndef GLIBC_EPOLL_H
 #define GLIBC_EPOLL_H
 
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -37,24 +38,31 @@ static int glibc_epoll_pwait2(int epfd, struct epoll_event *events, int maxevent
 #endif
 }
 
-/* epoll_wait(2) into events[0..maxevents), then out[2i] = data.fd and
- * out[2i + 1] = events of the i-th result.  out holds out_len integers; if
- * that is fewer than 2 * maxevents, nothing is waited for: -1/EINVAL.
- * data.fd is stored as its bits, so that reading it back as an int gives it
- * sign and all.  Returns the count, or -1 with errno as epoll_wait left it. */
-static int glibc_epoll_wait_packed(int epfd, struct epoll_event *events, int maxevents, int timeout,
-                                   unsigned int *out, size_t out_len)
+/* epoll_wait(2), then the results packed in place: the first 2n unsigned
+ * ints of the events array become data.fd and events of result 0, 1, ...
+ * n - 1, the layout struct.iter_unpack("iI") reads in one call.  data.fd
+ * is stored as its bits, so that reading it back as an int gives its sign.
+ * A struct epoll_event is at least 8 bytes (12 on x86_64, where it is
+ * packed; 16 elsewhere), so pair i ends before result i + 1 begins, and
+ * result i is read whole before pair i overwrites it.  The same arguments
+ * as epoll_wait: one pointer fewer for cffi to convert than a separate
+ * output array, which poll() with one result ready feels.  Returns the
+ * count, or -1 with errno as epoll_wait left it. */
+_Static_assert(sizeof(struct epoll_event) >= 2 * sizeof(unsigned int),
+               "a result must have room for its packed pair");
+
+static int glibc_epoll_wait_packed(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
+    unsigned char *out = (unsigned char *)events;
     int n, i;
 
-    if (maxevents > 0 && out_len / 2 < (size_t)maxevents) {
-        errno = EINVAL;
-        return -1;
-    }
     n = epoll_wait(epfd, events, maxevents, timeout);
     for (i = 0; i < n; i++) {
-        out[2 * i] = (unsigned int)events[i].data.fd;
-        out[2 * i + 1] = events[i].events;
+        unsigned int pair[2];
+
+        pair[0] = (unsigned int)events[i].data.fd;
+        pair[1] = events[i].events;
+        memcpy(out + i * sizeof pair, pair, sizeof pair);
     }
     return n;
 }

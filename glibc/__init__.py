@@ -2,7 +2,8 @@
 
 Every function, type and constant of the binding tables (glibc/families/)
 is an attribute of this module, made on first use: importing the package
-loads neither the compiled extension nor the tables.  ``glibc.ffi`` and
+loads neither the compiled extension nor the tables, and a name loads the
+extension and the table of its own family only.  ``glibc.ffi`` and
 ``glibc.lib`` are the raw cffi objects.
 """
 
@@ -22,4 +23,8 @@ def __getattr__(name):
 def __dir__():
     import glibc._namespace
 
-    return sorted(set(globals()) | set(glibc._namespace.index()) | {"ffi", "lib"})
+    try:
+        names = glibc._namespace.where()
+    except ImportError:  # no compiled module: nothing but what is already here
+        names = {}
+    return sorted(set(globals()) | set(names) | {"ffi", "lib"})

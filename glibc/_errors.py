@@ -4,10 +4,16 @@
 EAGAIN, ``FileNotFoundError`` for ENOENT, ...), so callers can catch either.
 """
 
+from __future__ import annotations
+
 import errno as _errno
 import os
-from typing import Mapping
 
+# typing imports re, which a first use of the namespace does not otherwise
+# need (glibc/_cparse.py says what that costs): only type checkers read it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Mapping
 
 def reasons_by_number(table: Mapping[str, str]) -> dict[int, str]:
     """errno name -> reason becomes errno number -> reason.

@@ -1,38 +1,24 @@
 """What ``glibc.NAME`` resolves to, built on first use and then cached.
 
-The index (name -> table entry) needs only the tables; the compiled
-extension is loaded when the first function, type or constant is asked for.
+The compiled extension carries the index of the namespace: every public
+name, its kind and the family that declares it (build_glibc.py writes it
+into ``glibc_names()``).  So a constant, an optional name's availability
+and ``__all__`` need no table at all, and a function or a type imports the
+table of its own family only: the first ``from glibc import signalfd`` does
+not read 150 prototypes to make one wrapper.
 """
 
-from typing import Any, Optional, Tuple, Union, cast
+from __future__ import annotations
 
-import glibc.families
-from glibc._spec import Family, Function, Type
+import importlib
 
-# kind ("type", "function", "constant" or "optional"), family, entry (a name for constants)
-Entry = Tuple[str, Family, Union[Type, Function, str]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # not at run time: typing imports re, a first use's largest cost on PyPy
+    from typing import Any, Dict, List, Optional, Tuple
 
-_index: Optional[dict[str, Entry]] = None
-_all: Optional[list[str]] = None
-
-
-def index() -> dict[str, Entry]:
-    """Every public name of the tables -> (kind, family, entry)."""
-    global _index
-    if _index is None:
-        table: dict[str, Entry] = {}
-        for fam in glibc.families.load():
-            for t in fam.types:
-                table[t.name] = ("type", fam, t)
-            for name in fam.constants:
-                table[name] = ("constant", fam, name)
-            for name in fam.optional:
-                table[name] = ("optional", fam, name)
-            for f in fam.functions:
-                if f.public:
-                    table[f.name] = ("function", fam, f)
-        _index = table
-    return _index
+_where: Optional[Dict[str, Tuple[str, str]]] = None
+_entries: Dict[str, Dict[str, Any]] = {}  # family -> {name: its Function or Type entry}
+_all: Optional[List[str]] = None
 
 
 def compiled() -> Tuple[Any, Any]:
@@ -48,18 +34,49 @@ def compiled() -> Tuple[Any, Any]:
     return ffi, lib
 
 
+def where() -> Dict[str, Tuple[str, str]]:
+    """Every public name -> (kind, family): kind is type, constant, optional or function."""
+    global _where
+    if _where is None:
+        ffi, lib = compiled()
+        table: Dict[str, Tuple[str, str]] = {}
+        for line in ffi.string(lib.glibc_names()).decode("ascii").splitlines():
+            family, kind, *names = line.split()
+            for name in names:
+                table[name] = (kind, family)
+        _where = table
+    return _where
+
+
+def entry(name: str) -> Any:
+    """The table entry (Function or Type) of a public name, from its family's table alone."""
+    kind, family = where()[name]
+    entries = _entries.get(family)
+    if entries is None:
+        fam = importlib.import_module("glibc.families." + family).FAMILY
+        entries = {t.name: t for t in fam.types}
+        entries.update((f.name, f) for f in fam.functions if f.public)
+        _entries[family] = entries
+    try:
+        return entries[name]
+    except KeyError:
+        raise AttributeError(
+            "module 'glibc' has no attribute %r: the compiled module has it, glibc/families/%s.py "
+            "no longer does (build it again: python build_glibc.py)" % (name, family)) from None
+
+
 def available(name: str) -> bool:
     """False for a name whose header or constant this build did not find."""
-    kind, _, _ = index()[name]
+    kind, _ = where()[name]
     if kind != "optional":
         return True
     return bool(getattr(compiled()[1], "GLIBC_HAS_" + name))
 
 
-def public_names() -> list[str]:
+def public_names() -> List[str]:
     global _all
     if _all is None:
-        _all = sorted(name for name in index() if available(name))
+        _all = sorted(name for name in where() if available(name))
     return _all
 
 
@@ -68,18 +85,18 @@ def build(name: str) -> Any:
     if name in ("ffi", "lib"):
         return dict(zip(("ffi", "lib"), compiled()))[name]
     try:
-        kind, fam, entry = index()[name]
+        kind, _ = where()[name]
     except KeyError:
         raise AttributeError("module 'glibc' has no attribute %r" % name) from None
     ffi, lib = compiled()
     if kind == "type":
         from glibc._types import CType
 
-        return CType(cast(Type, entry), ffi)
+        return CType(entry(name), ffi)
     if kind == "function":
         from glibc._functions import make_function
 
-        return make_function(cast(Function, entry), ffi, lib)
+        return make_function(entry(name), ffi, lib)
     if not available(name):
         raise AttributeError(
             "module 'glibc' has no attribute %r: this system's headers do not define it" % name)
@@ -89,12 +106,19 @@ def build(name: str) -> Any:
 def _c_name(name: str) -> bool:
     """``__WALL``, ``_LINUX_CAPABILITY_VERSION_3``: C names that begin with an underscore.
 
-    A ``__dunder__`` is never one, so asking for it loads nothing.
+    A ``__dunder__`` is never one, so asking for it loads nothing; without
+    the compiled module (the import system asking for a private submodule,
+    say) there is none.
     """
-    return not (name.startswith("__") and name.endswith("__")) and name in index()
+    if name.startswith("__") and name.endswith("__"):
+        return False
+    try:
+        return name in where()
+    except ImportError:
+        return False
 
 
-def resolve(name: str, namespace: dict[str, Any]) -> Any:
+def resolve(name: str, namespace: Dict[str, Any]) -> Any:
     """Build ``name``, keep it in the module's namespace, and return it."""
     if name == "__all__":
         value = list(public_names())

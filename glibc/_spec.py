@@ -5,17 +5,29 @@ compiled, and the runtime imports it to build wrappers, docstrings and error
 messages from the same entries.  Nothing in this module touches cffi.
 """
 
-import re
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple
+from __future__ import annotations
 
-# The hooks of an entry (convert, resume) take and return the call's arguments.
-Args = Tuple[Any, ...]
-Convert = Callable[[Any, Any, Args], Tuple[Args, Any]]
-Resume = Callable[[Any, Any, Args], Args]
+# Parsers with the API of compiled patterns, without importing re: see there why.
+from glibc._cparse import (
+    PARAM as _PARAM,
+    PROTO as _PROTO,
+    TAG as _TAG,
+    TYPEDEF_NAME as _TYPEDEF_NAME,
+)
 
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_PROTO = re.compile(r"^\s*(?P<ret>.+?)\b(?P<name>%s)\s*\((?P<args>.*)\)\s*;\s*$" % _IDENT, re.S)
-_PARAM = re.compile(r"^(?P<type>.*?)\b(?P<name>%s)\s*(?P<dim>\[\s*\d*\s*\])?$" % _IDENT, re.S)
+# typing imports re, which a first use of the namespace does not otherwise
+# need (glibc/_cparse.py says what that costs): only type checkers read it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple
+
+    # The hooks of an entry (convert, resume) take and return the call's arguments.
+    Args = Tuple[Any, ...]
+    Convert = Callable[[Any, Any, Args], Tuple[Args, Any]]
+    Resume = Callable[[Any, Any, Args], Args]
+else:
+    # Importable at run time by the families, whose annotations are not evaluated.
+    Args = Convert = Resume = object
 
 
 def names(text: str) -> Tuple[str, ...]:
@@ -171,10 +183,6 @@ class Function:
 
     def __repr__(self) -> str:
         return "Function(%r)" % self.proto
-
-
-_TYPEDEF_NAME = re.compile(r"(%s)\s*;\s*$" % _IDENT)
-_TAG = re.compile(r"^\s*(struct|union)\s+(%s)" % _IDENT)
 
 
 class Type:

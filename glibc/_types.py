@@ -5,9 +5,15 @@
 (``timespec().tv_sec``).  ``epoll_event.array(16)`` makes an array.
 """
 
-from typing import Any, Optional, Tuple
+from __future__ import annotations
 
 from glibc._spec import Type
+
+# typing imports re, which a first use of the namespace does not otherwise
+# need (glibc/_cparse.py says what that costs): only type checkers read it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple
 
 
 class CType:

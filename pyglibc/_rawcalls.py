@@ -42,14 +42,13 @@ _BATCH = 16
 
 def error(function: str) -> OSError:
     """The OSError for ``function`` (a glibc name) failing now, errno read from C."""
+    number = _ffi.errno  # first: importing what follows makes system calls of its own
     import glibc._errors
     import glibc._namespace
 
-    # The glibc package's own modules are not annotated: Any here.
     errors: Any = glibc._errors
     namespace: Any = glibc._namespace
-    number = _ffi.errno
-    entry = namespace.index()[function][2]
+    entry = namespace.entry(function)
     exc: OSError = errors.oserror(function, errors.reasons_by_number(entry.errors), number)
     return exc
 

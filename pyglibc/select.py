@@ -22,7 +22,7 @@ as in the standard library.
 Closing while another thread polls: the standard library reads the
 descriptor, then waits on it, so a descriptor closed and reused in between
 would be waited on (or, in ``register``, changed) by mistake.  Here every
-call that uses the descriptor is counted while it runs; ``close()`` marks
+call that uses the descriptor is known while it runs; ``close()`` marks
 the object closed at once (``closed`` is True, every new call raises
 ValueError) and the descriptor itself is closed by whichever of close() and
 the last call in flight comes last.  A poll already waiting keeps waiting,
@@ -56,7 +56,7 @@ FileDescriptorLike = Union[int, _HasFileno]
 _Epoll = TypeVar("_Epoll", bound="epoll")
 # The buffers of one poll: (maxevents, the struct array, and on CPython the flat
 # array, a memoryview of its bytes and its length).
-_Buffers = tuple[int, Any, Any, Any, int]
+_Buffers = tuple[int, Any, Any]
 
 error = OSError
 
@@ -316,27 +316,26 @@ def _closed_error() -> ValueError:
 
 
 def _buffers(maxevents: int) -> _Buffers:
-    """What one poll needs for up to maxevents results: the struct array, and on
-    CPython the flat array the C helper fills, a memoryview of its bytes and its length."""
+    """What one call needs: (maxevents, the struct epoll_event array, and on CPython
+    a memoryview of its bytes, where the C helper packs the results in place)."""
     events = _alloc("struct epoll_event[]", maxevents)
-    if _PYPY:
-        return maxevents, events, None, None, 0
-    flat = _alloc("unsigned int[]", 2 * maxevents)
-    return maxevents, events, flat, memoryview(_ffi.buffer(flat)), 2 * maxevents
+    return maxevents, events, None if _PYPY else memoryview(_ffi.buffer(events))
 
 
-# Measured (benchmarks/select_epoll.py): on CPython, the C helper that flattens
-# the results and one struct.iter_unpack() over them, which makes the
+# Measured (benchmarks/run.py poll): on CPython, the C helper that packs the
+# results in place and one struct.iter_unpack() over them, which makes the
 # (fd, events) tuples itself, beat reading the structs from Python and beat
-# zip() over a memoryview; on PyPy the JIT makes the plain loop over the
-# structs the fastest.  "iI": data.fd is signed, events unsigned, as the
-# standard library gives them.
+# zip() over a memoryview; one result ready (an event loop's usual case) is
+# unpacked alone, without the iterator and the slice of the memoryview.
+# On PyPy the JIT makes the plain loop over the structs the fastest.  "iI":
+# data.fd is signed, events unsigned, as the standard library gives them.
 _wait_packed = _lib.glibc_epoll_wait_packed
 _wait = _lib.epoll_wait
 _epoll_ctl = _lib.epoll_ctl
 _new = _ffi.new
 _EVENT = _ffi.typeof("struct epoll_event *")
 _pairs = struct.Struct("iI").iter_unpack
+_first = struct.Struct("iI").unpack_from
 
 
 class epoll(FdObject):
@@ -351,7 +350,7 @@ class epoll(FdObject):
     _kind = _KIND
     _held: list[int] = []  # [fd] until the descriptor is closed: see "in use" below
 
-    _users: list[None]
+    _made: list[None]
     _pool: list[_Buffers]
 
     def __new__(cls: type[_Epoll], sizehint: int = -1, flags: int = 0) -> _Epoll:
@@ -378,8 +377,8 @@ class epoll(FdObject):
         self = object.__new__(cls)
         FdObject.__init__(self, fd)
         self._held = [fd] if fd >= 0 else []
-        self._users = []  # one item per call using the descriptor right now
-        self._pool = []  # buffers of earlier polls, for the next ones
+        self._pool = []  # the buffers that no call holds right now
+        self._made = []  # one item per set of buffers made: in the pool, or held by a call
         return self
 
     if _PYPY:
@@ -405,18 +404,28 @@ class epoll(FdObject):
 
     # -- the descriptor in use ---------------------------------------------------------------
     #
-    # Each call that uses the descriptor (poll() and _ctl()) appends to
-    # _users, then reads _fd, and pops from _users when done; close() sets
-    # _fd to -1, then looks at _users.  list.append and list.pop are atomic,
-    # so whatever the interleaving (with another thread, or with a signal
-    # handler that closes the object), a call that read a descriptor >= 0 is
-    # in _users when close() looks, or it sees -1 itself.  The descriptor is
-    # closed by the last to see both "closed" and "nobody in _users", and
-    # _held.pop() lets exactly one of them close it.
+    # Each call that uses the descriptor (poll() and _ctl()) first takes a
+    # set of buffers out of _pool (or makes one, counted in _made), then
+    # reads _fd, and puts the buffers back when done; close() sets _fd to
+    # -1, then compares the two lengths.  list.pop and list.append are
+    # atomic, so whatever the interleaving (with another thread, or with a
+    # signal handler that closes the object), a call that read a descriptor
+    # >= 0 still holds its buffers when close() looks, or it sees -1 itself.
+    # The descriptor is closed by the last to see both "closed" and "every
+    # set of buffers back in the pool", and _held.pop() lets exactly one of
+    # them close it.  Each concurrent poll needs buffers of its own anyway:
+    # holding them marks the call in flight at no extra cost (measured: a
+    # list of users beside the pool cost poll() with one fd ready 10%).
+
+    def _more(self, maxevents: int) -> _Buffers:
+        """A new set of buffers, for a call that found the pool empty."""
+        self._made.append(None)
+        return _buffers(maxevents)
 
     def _release(self) -> None:
         """Close the descriptor of a closed object once no call uses it."""
-        if self._users:
+        # The pool first: a call that takes buffers after this read sees -1.
+        if len(self._pool) < len(self._made):
             return
         try:
             fd = self._held.pop()
@@ -455,8 +464,11 @@ class epoll(FdObject):
         event: Any = _new(_EVENT)
         event.events = eventmask
         event.data.fd = fd
-        users = self._users  # in use: see above
-        users.append(None)
+        pool = self._pool  # in use: see above
+        try:
+            buffers = pool.pop()
+        except IndexError:
+            buffers = self._more(1)
         try:
             epfd = self._fd
             if epfd < 0:
@@ -464,7 +476,7 @@ class epoll(FdObject):
             if _epoll_ctl(epfd, op, fd, event) < 0:
                 raise _oserror(_ffi.errno)
         finally:
-            users.pop()
+            pool.append(buffers)
             if self._fd < 0:
                 self._release()
 
@@ -529,8 +541,11 @@ class epoll(FdObject):
         if maxevents.__class__ is int and (maxevents == -1 or 0 < maxevents <= _KERNEL_MAXEVENTS):
             if timeout is None:
                 ms = ns = -1
-            elif timeout.__class__ is int and 0 <= timeout <= 2147483:
-                ms, ns = timeout * 1000, timeout * 1000000000  # whole seconds: exact
+            elif timeout.__class__ is int and -2147483 <= timeout <= 2147483:
+                if timeout < 0:  # selectors' select(None): as None, and as any negative timeout
+                    ms = ns = -1
+                else:
+                    ms, ns = timeout * 1000, timeout * 1000000000  # whole seconds: exact
             elif timeout.__class__ is float and 0.0 <= timeout <= 2147483.0:
                 if _PYPY:
                     ms, ns = int(timeout * 1000.0 + 0.999), int(timeout * 1e9)
@@ -544,36 +559,35 @@ class epoll(FdObject):
         else:
             ms, ns, maxevents = self._arguments(timeout, maxevents)
 
-        # In use (see above).  Each concurrent poll takes its own buffers out of the pool.
-        users, pool = self._users, self._pool
-        users.append(None)
+        # In use (see above): the buffers taken out of the pool say so.
+        pool = self._pool
+        try:
+            buffers = pool.pop()  # atomic, where "if pool: pool.pop()" would race
+        except IndexError:
+            buffers = self._more(maxevents)
+        else:
+            if buffers[0] < maxevents:
+                buffers = _buffers(min(max(maxevents, 2 * buffers[0]), _KERNEL_MAXEVENTS))
         try:
             epfd = self._fd
             if epfd < 0:
                 raise _closed_error()
-            try:
-                buffers = pool.pop()  # atomic, where "if pool: pool.pop()" would race
-            except IndexError:
-                buffers = _buffers(maxevents)
-            if buffers[0] < maxevents:
-                buffers = _buffers(min(max(maxevents, 2 * buffers[0]), _KERNEL_MAXEVENTS))
+            events = buffers[1]
             # The deadline of a retry after a signal counts from here (0 and -1 have none).
             start = _monotonic_ns() if ms > 0 else 0
             if _PYPY:
-                events = buffers[1]
                 n = _wait(epfd, events, maxevents, ms)
                 if n < 0:
-                    n = _retry(_wait, epfd, buffers, maxevents, ms, ns, start)
-                result = [(events[i].data.fd, events[i].events) for i in range(n)]
-            else:
-                n = _wait_packed(epfd, buffers[1], maxevents, ms, buffers[2], buffers[4])
-                if n < 0:
-                    n = _retry(_wait_packed, epfd, buffers, maxevents, ms, ns, start)
-                result = list(_pairs(buffers[3][:8 * n])) if n else []
-            pool.append(buffers)
-            return result
+                    n = _retry(_wait, epfd, events, maxevents, ms, ns, start)
+                return [(events[i].data.fd, events[i].events) for i in range(n)]
+            n = _wait_packed(epfd, events, maxevents, ms)
+            if n < 0:
+                n = _retry(_wait_packed, epfd, events, maxevents, ms, ns, start)
+            if n == 1:
+                return [_first(buffers[2])]
+            return list(_pairs(buffers[2][:8 * n])) if n else []
         finally:
-            users.pop()
+            pool.append(buffers)
             if self._fd < 0:
                 self._release()
 
@@ -601,7 +615,7 @@ class epoll(FdObject):
         return ms, ns, maxevents
 
 
-def _retry(wait: Callable[..., int], epfd: int, buffers: _Buffers, maxevents: int, ms: int,
+def _retry(wait: Callable[..., int], epfd: int, events: Any, maxevents: int, ms: int,
            ns: int, start: int) -> int:
     """epoll_wait failed: raise, or after EINTR wait again for what is left of the timeout.
 
@@ -623,9 +637,6 @@ def _retry(wait: Callable[..., int], epfd: int, buffers: _Buffers, maxevents: in
                 return 0
             else:
                 ms = -(-left // 1000000)
-        if _PYPY:
-            n = wait(epfd, buffers[1], maxevents, ms)
-        else:
-            n = wait(epfd, buffers[1], maxevents, ms, buffers[2], buffers[4])
+        n = wait(epfd, events, maxevents, ms)
         if n >= 0:
             return n

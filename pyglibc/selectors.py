@@ -65,7 +65,7 @@ class EpollSelector(_stdlib.EpollSelector):
         keeps its file in the epoll set) is dropped.  One list
         comprehension replaces the standard library's loop, which makes up
         for our poll() being a little slower than its C one: with 100 ready
-        fds (benchmarks/selectors_select.py) CPython 3.11 takes 22 us where
+        fds (``python3 benchmarks/run.py select``) CPython 3.11 takes 22 us where
         the standard library takes 27 (the inherited select() 27 too), 3.9
         29 us where it takes 40; 3.13, whose loop is as tight, and PyPy
         come out even.  The one difference: the private hook

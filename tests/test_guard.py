@@ -49,7 +49,7 @@ def test_the_guard_fails_each_careless_test_and_only_those(tmp_path):
     )
     errors = dict(re.findall(r"^ERROR test_careless.py::(\w+) - AssertionError: (.*)$",
                              run.stdout, re.M))
-    assert "6 passed, 5 errors" in run.stdout, run.stdout
+    assert "6 passed, 5 errors" in run.stdout, run.stdout + run.stderr
     assert sorted(errors) == sorted(
         name for name in re.findall(r"def (test_leaves_\w+)", CARELESS)), run.stdout
     assert "file descriptors open" in errors["test_leaves_an_fd_open"]

@@ -143,24 +143,44 @@ def test_unknown_name(name):
 
 # -- what importing loads -----------------------------------------------------
 
-# Run in a fresh interpreter that imports the same glibc package as this one.
-_LOADED = "import sys; print('glibc._glibc' in sys.modules, 'glibc.families' in sys.modules)"
+# Run in a fresh interpreter that imports the same glibc package as this one:
+# is the extension loaded, and which tables (None: not even glibc.families).
+_LOADED = """
+import sys
+print(repr(('glibc._glibc' in sys.modules, None if 'glibc.families' not in sys.modules else sorted(
+    m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('glibc.families.')))))
+"""
 
 
 def _loaded_after(code):
     where = os.path.dirname(os.path.dirname(os.path.abspath(glibc.__file__)))
-    out = subprocess.run([sys.executable, "-c", code + "; " + _LOADED], cwd=where,
+    out = subprocess.run([sys.executable, "-c", code + "\n" + _LOADED], cwd=where,
                          capture_output=True, text=True, check=True)
-    return out.stdout.split()
+    return eval(out.stdout)
 
 
 def test_import_loads_neither_extension_nor_tables():
-    assert _loaded_after("import glibc") == ["False", "False"]
+    assert _loaded_after("import glibc") == (False, None)
 
 
-def test_dir_reads_the_tables_only():
-    assert _loaded_after("import glibc; assert 'epoll_ctl' in dir(glibc)") == ["False", "True"]
+def test_dir_all_and_constants_need_the_extension_alone():
+    # The extension carries the index of names, kinds and families (build_glibc.py).
+    assert _loaded_after("import glibc; assert 'epoll_ctl' in dir(glibc)") == (True, None)
+    assert _loaded_after("import glibc; assert 'EPOLLIN' in glibc.__all__") == (True, None)
+    assert _loaded_after("from glibc import EPOLLIN") == (True, None)
 
 
-def test_first_name_loads_both():
-    assert _loaded_after("from glibc import EPOLLIN") == ["True", "True"]
+def test_a_function_or_a_type_loads_its_own_table_alone():
+    assert _loaded_after("from glibc import signalfd") == (True, ["_reasons", "signalfd"])
+    assert _loaded_after("from glibc import sigset_t") == (True, ["_reasons", "signal"])
+
+
+def test_pyglibc_selectors_loads_no_table():
+    assert _loaded_after("import pyglibc.selectors") == (True, None)
+
+
+def test_the_tables_are_parsed_without_re():
+    # Importing re would cost a first use more than all the rest (glibc/_cparse.py).
+    assert _loaded_after("import sys; sys.modules.pop('re', None); from glibc import signalfd; "
+                         "assert 're' not in sys.modules, 're imported'") \
+        == (True, ["_reasons", "signalfd"])

@@ -94,11 +94,10 @@ FAMILY = Family(
         # Shim helper (csrc/epoll.h): pyglibc.select.epoll.poll() reads the
         # results as one flat array of integers instead of struct by struct.
         _wait("int glibc_epoll_wait_packed(int epfd, struct epoll_event *events, int maxevents, "
-              "int timeout, unsigned int *out, size_t out_len);",
-              "epoll_wait(2)", public=False, stdlib=_SELECT_EPOLL, sizes={"out": "out_len"},
-              errors=dict(_WAIT, EINVAL=_WAIT["EINVAL"] + ", or out_len is below 2 * maxevents"),
-              doc="epoll_wait, then out[2i] = the data.fd (its bits) and out[2i+1] = the "
-                  "events of result i; out holds out_len integers, at least 2 * maxevents."),
+              "int timeout);",
+              "epoll_wait(2)", public=False, stdlib=_SELECT_EPOLL,
+              doc="epoll_wait, then the results packed in place: the first 2n unsigned ints "
+                  "of events hold the data.fd (its bits) and the events of result 0, 1, ..."),
     ],
     source='#include "epoll.h"',
 )
