@@ -398,7 +398,11 @@ def test_by_default_it_says_nothing_but_errors(main):
 def test_verbose_says_what_happens_and_very_verbose_every_reap(main):
     _, _, err = main("-v", "--", *ORPHAN_EXITS)
     lines = err.decode().splitlines()
-    assert len(lines) == 2
+    # The orphan closes its end of the pipe as it exits, before it is a zombie:
+    # under load the supervisor may still find it alive then, and says so.
+    assert len(lines) == 2 or (
+        len(lines) == 3
+        and re.match(r"python -m pyglibc run: sent SIGTERM to what is left: \d+$", lines[2]))
     assert re.match(r"python -m pyglibc run: started sh -c .* as pid \d+$", lines[0])
     assert re.match(r"python -m pyglibc run: pid \d+ ended: exit 2; exit status 2$", lines[1])
     _, _, err = main("-vv", "--", *ORPHAN_EXITS)
