@@ -280,6 +280,9 @@ def docstring(entry):
         notes.append("Retried when a signal interrupts it, after Python's handlers ran (PEP 475)%s."
                      % ("; the retry waits only for what is left of %s" % entry.timeout
                         if entry.timeout else ""))
+    beyond = sorted(entry.hazards - {"blocks"})
+    if beyond:
+        notes.append("Hazards (glibc._spec.HAZARDS): %s." % ", ".join(beyond))
     if notes:
         lines += [""] + notes
     if not entry.errors:

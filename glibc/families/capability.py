@@ -137,6 +137,7 @@ FAMILY = Family(
             doc="Set the calling thread's capability sets from datap (2 cap_user_data_t for "
                 "_LINUX_CAPABILITY_VERSION_3, checked); hdrp->pid must be 0 or the caller's "
                 "thread ID.",
+            hazard="process",
         ),
     ],
     source='#include "capability.h"',
