@@ -189,13 +189,17 @@ FAMILY = Family(
                 "returns None.",
         ),
         # glibc's sigwait(3) retries EINTR itself, so Python's handlers for other
-        # signals run only once a signal of set has come.
+        # signals would run only once a signal of set had come: csrc/sigset.h's
+        # version hands EINTR back, and the wrapper retries after the handlers.
         Function(
             "int sigwait(const sigset_t *set, int *sig);", man="sigwait(3)",
+            cdef="int glibc_sigwait(const sigset_t *set, int *sig);", symbol="glibc_sigwait",
             convention="errnum", blocking=True, stdlib="signal.sigwait (3.3)",
-            errors=dict(BAD_POINTER, EINVAL="set holds a signal number that is not valid"),
-            doc="Wait for a signal of set, take it and store its number in sig[0].  glibc "
-                "restarts the wait itself when another signal's handler interrupts it.",
+            errors=dict(BAD_POINTER, **INTERRUPTED,
+                        EINVAL="set holds a signal number that is not valid"),
+            doc="Wait for a signal of set, take it and store its number in sig[0].  A "
+                "Python handler of another signal that runs meanwhile does not end the "
+                "wait, and what it raises comes out.",
         ),
         Function("int kill(pid_t pid, int sig);", man="kill(2)", errors=_SEND,
                  stdlib="os.kill",
