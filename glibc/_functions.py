@@ -126,9 +126,10 @@ _FAST_POINTER = """\
 _FIRST_CALL = """\
     try:
         r = _c({args})
-    except (TypeError, OverflowError):
-        # cffi refused an argument, or a signal handler raised right after
-        # the call returned: only the first gets our context.
+    except (TypeError, OverflowError, KeyError):
+        # cffi refused an argument (KeyError: a dict for a struct or union
+        # passed by value names a field it lacks), or a signal handler raised
+        # right after the call returned: only the first gets our context.
         _bad_argument({argtuple})
         raise
 """
@@ -262,6 +263,9 @@ def argument_error(ffi, entry):
                 ffi.new(p.ctype + " *", values[i])
             except (TypeError, OverflowError) as own:
                 raise type(own)("%s: %s: %s" % (entry.name, p.name, own)) from None
+            except KeyError as own:
+                raise TypeError("%s: %s: '%s' has no field %s"
+                                % (entry.name, p.name, p.ctype, own)) from None
     return bad_argument
 
 
