@@ -6,6 +6,7 @@ as the standard library's file objects do.
 """
 
 import operator
+import os
 import threading
 
 import glibc
@@ -13,6 +14,16 @@ import glibc
 # Taking the descriptor out of an object must be atomic, or two threads
 # closing at once could both close it (the second perhaps someone else's).
 _closing = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    # Had another thread held the lock when the process forked, the child's
+    # copy would stay locked for ever, and every close() there would hang.
+    global _closing
+    _closing = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def int_arg(value, where, name):

@@ -37,6 +37,7 @@ import struct
 import sys
 import time
 import warnings
+import weakref
 
 import glibc
 from glibc._functions import run_signal_handlers as _run_handlers
@@ -336,6 +337,7 @@ class epoll(FdObject):
         self._held = [fd] if fd >= 0 else []
         self._users = []  # one item per call using the descriptor right now
         self._pool = []  # buffers of earlier polls, for the next ones
+        _objects.add(self)
         return self
 
     if _PYPY:
@@ -368,7 +370,11 @@ class epoll(FdObject):
     # handler that closes the object), a call that read a descriptor >= 0 is
     # in _users when close() looks, or it sees -1 itself.  The descriptor is
     # closed by the last to see both "closed" and "nobody in _users", and
-    # _held.pop() lets exactly one of them close it.
+    # _held.pop() lets exactly one of them close it.  In a forked child, the
+    # calls that other threads had in flight will never return: there,
+    # _forget_other_threads gives each object a new, empty _users (a call of
+    # the forking thread itself, if a signal handler forked, pops from the
+    # old list it holds, and no longer keeps close() in the child waiting).
 
     def _release(self):
         """Close the descriptor of a closed object once no call uses it."""
@@ -553,6 +559,27 @@ class epoll(FdObject):
         elif maxevents > _KERNEL_MAXEVENTS:
             raise _oserror(errno.EINVAL)  # as epoll_wait(2) would, without reserving the memory
         return ms, ns, maxevents
+
+
+_objects: "weakref.WeakSet[epoll]" = weakref.WeakSet()  # for _forget_other_threads
+
+
+def _forget_other_threads() -> None:
+    """After fork, in the child: no call in flight holds a descriptor any more.
+
+    Without this, an object that another thread of the parent was polling
+    when the fork came would never close its descriptor in the child (its
+    close() would wait for a poll that is not there).  Nothing is added to
+    the calls themselves: the hot path stays as measured.
+    """
+    for ep in list(_objects):
+        if ep._users:
+            ep._users = []
+            if ep._fd < 0:
+                ep._release()
+
+
+os.register_at_fork(after_in_child=_forget_other_threads)
 
 
 def _retry(wait, epfd, buffers, maxevents, ms, ns, start):
