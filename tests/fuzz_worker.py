@@ -50,7 +50,8 @@ import glibc.families
 
 ffi = glibc.ffi
 
-DEADLINE = 0.02  # seconds a "blocks" call may wait before the alarm ends it
+DEADLINE = 0.005  # seconds a "blocks" call may wait before the alarm ends it
+STOP_CHECK = 0.02  # seconds between two looks for a child that a signal stopped
 HARD_TIMEOUT = 5.0  # seconds before a throwaway child counts as hung
 ALLOWED = (TypeError, OverflowError, ValueError, OSError)
 
@@ -376,31 +377,38 @@ def call_in_child(name, descs, scratch, hazards, keep_out):
     chunks = []
     eof = False
     deadline = time.monotonic() + HARD_TIMEOUT
+    # The pidfd becomes readable when the child ends; a stop shows only to
+    # waitpid(WUNTRACED), asked every STOP_CHECK seconds.
+    pidfd = glibc.pidfd_open(pid, 0)
     poller = select.poll()
     poller.register(r, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
     try:
         while True:
-            if not eof and poller.poll(20):
+            ready = dict(poller.poll(STOP_CHECK * 1000))
+            if r in ready:
                 data = os.read(r, 65536)
                 if data:
                     chunks.append(data)
                     continue
                 eof = True  # the child exited, or closed the pipe and goes on
+                poller.unregister(r)
             done, status = os.waitpid(pid, os.WNOHANG | os.WUNTRACED)
             if done and os.WIFSTOPPED(status):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 return ("died", "stopped", os.WSTOPSIG(status))
             if done:
+                if not eof:  # what it wrote before it ended is still in the pipe
+                    chunks.append(_drain(r))
                 break
             if time.monotonic() > deadline:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 return ("hang",)
-            if eof:
-                time.sleep(0.001)
     finally:
         os.close(r)
+        os.close(pidfd)
     if chunks:
         try:
             return pickle.loads(b"".join(chunks))
@@ -418,6 +426,20 @@ def call_in_child(name, descs, scratch, hazards, keep_out):
 
 
 # -- the sandbox ---------------------------------------------------------------------------------
+
+
+def _drain(fd):
+    os.set_blocking(fd, False)
+    chunks = []
+    try:
+        while True:
+            data = os.read(fd, 65536)
+            if not data:
+                break
+            chunks.append(data)
+    except BlockingIOError:
+        pass  # the child left a descendant holding the pipe: what is there is all
+    return b"".join(chunks)
 
 
 def enter_sandbox():
