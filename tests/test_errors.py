@@ -192,3 +192,11 @@ def test_none_and_null_are_accepted_where_the_man_page_allows_null():
 def test_a_void_pointer_of_unknown_size_is_refused():
     with pytest.raises(TypeError, match="read: buf"):
         glibc.read(-1, ffi.cast("void *", 0x1000), 1)
+
+
+def test_a_type_filled_from_a_dict_naming_a_field_it_lacks_is_a_type_error():
+    # cffi says KeyError; every other wrong argument is a TypeError.
+    with pytest.raises(TypeError, match="^struct timespec has no field 'tv_msec'$"):
+        glibc.timespec({"tv_msec": 1})
+    with pytest.raises(TypeError, match="^struct timespec has no field 'tv_msec'$"):
+        glibc.timespec.array([{"tv_msec": 1}])
