@@ -200,7 +200,9 @@ def _has_pointers(ctype, seen=()):
 
 
 def _fill(cdata, item, fill):
-    size = ffi.sizeof(cdata)
+    ctype = ffi.typeof(cdata)
+    # sizeof of a pointer cdata is the pointer's, not what it points to.
+    size = ffi.sizeof(ctype.item) if ctype.kind == "pointer" else ffi.sizeof(cdata)
     if fill == "zero" or size == 0 or _has_pointers(ffi.typeof(item)):
         return  # ffi.new zeroes; random pointers C would follow are not an argument error
     if fill == "ones":
