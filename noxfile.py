@@ -163,12 +163,16 @@ def sanitizers(session):
 
 
 # The tests that go through the C shim and cffi's conversions the most, in
-# both layers; the whole suite would take half an hour under valgrind.
+# both layers (the whole suite would take half an hour under valgrind)...
 MEMCHECK_TESTS = """
-    test_eventfd.py test_epoll.py test_signal.py test_signal_wait.py test_siginfo.py
-    test_timer.py test_poll.py test_sched.py test_prctl.py test_capability.py test_errors.py
-    test_pyglibc_eventfd.py test_pyglibc_signalfd.py test_pyglibc_timerfd.py
+    test_eventfd.py test_epoll.py test_errors.py test_poll.py test_capability.py
+    test_timerfd.py test_timer.py test_splice.py test_memfd.py test_inotify.py test_fcntl.py
+    test_prctl.py test_misuse.py test_pyglibc_eventfd.py test_pyglibc_signalfd.py
+    test_pyglibc_timerfd.py
 """.split()
+# ...less what valgrind 3.19 cannot run: system calls it does not know
+# (epoll_pwait2), and limits and mappings it keeps for itself.
+MEMCHECK_SKIPS = "not pwait2 and not nfds_above_rlimit and not write_life_hint and not pr_set_mm"
 
 
 @nox.session(python=NEWEST, venv_backend="venv")
@@ -177,15 +181,23 @@ def memcheck(session):
 
     PYTHONMALLOC=malloc lets valgrind see every allocation of the
     interpreter too; leaks are not checked (the interpreter keeps memory
-    until exit by design).
+    until exit by design).  tests/valgrind.supp holds the one false report
+    that valgrind 3.19 makes about glibc itself.
     """
     install_and_chdir(session, run_env={"PYTHONMALLOC": "malloc"})
     python = session.run("python", "-c", "import sys; print(sys.executable)",
                          silent=True).strip()
-    tests = [str(TESTS / name) for name in MEMCHECK_TESTS]
-    session.run("valgrind", "--tool=memcheck", "--error-exitcode=99", "--leak-check=no",
-                "--num-callers=30", python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                *(session.posargs or tests), external=True)
+    tests = [str(TESTS / name) for name in MEMCHECK_TESTS] + ["-k", MEMCHECK_SKIPS]
+    out = session.run("valgrind", "--tool=memcheck", "--error-exitcode=99", "--leak-check=no",
+                      "--num-callers=30", "--suppressions=%s" % (TESTS / "valgrind.supp"),
+                      python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                      *(session.posargs or tests), external=True, silent=True)
+    print(out)
+    # A forked child (children.py's in_child) has its own report and exit status.
+    reports = re.findall(r"^==\d+== ERROR SUMMARY: (\d+) errors", out, re.M)
+    if not reports or any(int(n) for n in reports):
+        session.error("memcheck: %d of %d processes had errors" % (
+            sum(1 for n in reports if int(n)), len(reports)))
 
 
 @nox.session(python=NEWEST + (["pypy3"] if "pypy3" in PYTHONS else []), venv_backend="venv")
