@@ -24,6 +24,17 @@ import glibc.families as _families  # noqa: E402  (needs HERE on sys.path)
 CFLAGS = ["-Wall", "-Wextra", "-Wno-address-of-packed-member"]
 if os.environ.get("GLIBC_WERROR"):
     CFLAGS.append("-Werror")
+# GLIBC_SANITIZE=1: AddressSanitizer and UndefinedBehaviorSanitizer in the
+# shim and cffi's glue (nox -s sanitizers).  The interpreter is not built
+# with them, so the ASan runtime must come first: run with
+# LD_PRELOAD=$(gcc -print-file-name=libasan.so).  Any undefined behaviour
+# aborts, as an ASan report does.
+LDFLAGS = []
+if os.environ.get("GLIBC_SANITIZE"):
+    SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                "-fno-omit-frame-pointer"]
+    CFLAGS += SANITIZE
+    LDFLAGS += SANITIZE
 
 
 def has_flag(name):
@@ -91,6 +102,7 @@ def make_builder():
         source_text(fams),
         include_dirs=[CSRC],
         extra_compile_args=CFLAGS,
+        extra_link_args=LDFLAGS,
         depends=[os.path.join(CSRC, n) for n in sorted(os.listdir(CSRC))],
     )
     return builder

@@ -3,6 +3,9 @@
 ``nox -s lint``: ruff, mypy --strict and clang-format on the source tree;
 ``nox -s packaging``: sdist and wheel built, each installed in a fresh venv
 of every interpreter (the wheel with no compiler), then a smoke run.
+Also ``nox -s sanitizers`` (the suite with ASan and UBSan in the extension),
+``nox -s memcheck`` (part of it under valgrind) and ``nox -s soak`` (RSS
+after a million calls of each hot function); a bare ``nox`` runs them all.
 
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
 release of each minor version); PyPy is ``pypy3`` when it is on PATH.  Each
@@ -26,7 +29,7 @@ TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
-nox.options.sessions = ["tests", "lint", "packaging"]
+nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "memcheck", "soak"]
 # Only interpreters that were found are listed, so a missing one is a fault.
 nox.options.error_on_missing_interpreters = True
 if hasattr(nox.options, "download_python"):
@@ -72,6 +75,8 @@ def interpreters():
 PYTHONS = interpreters()
 if not PYTHONS:
     sys.stderr.write("noxfile: no CPython >= 3.9 in $PYENV_ROOT/versions, nor pypy3 on PATH\n")
+# The newest CPython: the one interpreter of the sanitizer and memory sessions.
+NEWEST = [p for p in PYTHONS if p != "pypy3"][-1:]
 
 REPORT = """\
 import os, platform, sys
@@ -108,16 +113,28 @@ def pytest_args(posargs):
 @nox.session(python=PYTHONS, venv_backend="venv")
 def tests(session):
     """pip install .[test] (warnings are errors), then pytest against the installed package."""
+    # tests/test_fuzz.py: 30 examples per function on the newest CPython and on
+    # PyPy (12 s and 25 s), 10 on the other CPythons (4 s each).
+    session.env.setdefault("GLIBC_FUZZ_EXAMPLES",
+                           "30" if [session.python] in (NEWEST, ["pypy3"]) else "10")
+    install_and_chdir(session)
+    session.run("python", "-m", "pytest", *pytest_args(session.posargs))
+
+
+def install_and_chdir(session, build_env=None, run_env=None):
+    """pip install .[test] into the session's venv (warnings are errors; ``build_env`` added
+    to the build's environment), then ``run_env`` for what follows, a scratch directory,
+    and a report of what was installed."""
     session.env["GLIBC_WERROR"] = "1"
     session.env["GLIBC_TEST_INSTALLED"] = "1"
     # pip builds in the source tree; an old build/ would let setuptools skip
     # the compile (and -Werror with it) or ship files since deleted.
     shutil.rmtree(ROOT / "build", ignore_errors=True)
-    session.install("%s[test]" % ROOT)
+    session.install("%s[test]" % ROOT, env=build_env or {})
+    session.env.update(run_env or {})
     scratch = session.create_tmp()
     session.chdir(scratch)
     session.run("python", "-c", REPORT)
-    session.run("python", "-m", "pytest", *pytest_args(session.posargs))
 
 
 # What lint installs: the checkers at versions known to pass, so that a new
@@ -217,3 +234,76 @@ def packaging(session):
     session.run(python, "-m", "pip", "install", "--quiet", str(sdist), external=True)
     session.run(python, str(smoke), examples, version, external=True)
     session.run(python, "-m", "glibc", "--verify", external=True)
+
+
+# Proof that the sanitizers are in: the extension pulls in libubsan, and the
+# ASan runtime (preloaded) is there.
+SANITIZED = """import sys
+import glibc._glibc
+maps = open("/proc/self/maps").read()
+missing = [lib for lib in ("libasan", "libubsan") if lib not in maps]
+sys.exit("not a sanitizer build: %s missing" % missing if missing else 0)
+"""
+
+
+@nox.session(python=NEWEST, venv_backend="venv")
+def sanitizers(session):
+    """The whole suite against an extension built with AddressSanitizer and UBSan.
+
+    GLIBC_SANITIZE=1 makes build_glibc.py add -fsanitize=address,undefined
+    (every report aborts).  The interpreter is not sanitized, so the ASan
+    runtime is preloaded; leak detection is off, since the interpreter
+    itself leaves memory allocated at exit.
+    """
+    libasan = session.run("gcc", "-print-file-name=libasan.so", external=True,
+                          silent=True).strip()
+    install_and_chdir(session, build_env={"GLIBC_SANITIZE": "1"}, run_env={
+        "LD_PRELOAD": libasan, "ASAN_OPTIONS": "detect_leaks=0",
+        "UBSAN_OPTIONS": "print_stacktrace=1"})
+    session.run("python", "-c", SANITIZED)
+    session.run("python", "-m", "pytest", "-q", *pytest_args(session.posargs))
+
+
+# The tests that go through the C shim and cffi's conversions the most, in
+# both layers (the whole suite would take half an hour under valgrind)...
+MEMCHECK_TESTS = """
+    test_eventfd.py test_epoll.py test_errors.py test_poll.py test_capability.py
+    test_timerfd.py test_timer.py test_splice.py test_memfd.py test_inotify.py test_fcntl.py
+    test_prctl.py test_misuse.py test_pyglibc_eventfd.py test_pyglibc_signalfd.py
+    test_pyglibc_timerfd.py
+""".split()
+# ...less what valgrind 3.19 cannot run: system calls it does not know
+# (epoll_pwait2), and limits and mappings it keeps for itself.
+MEMCHECK_SKIPS = "not pwait2 and not nfds_above_rlimit and not write_life_hint and not pr_set_mm"
+
+
+@nox.session(python=NEWEST, venv_backend="venv")
+def memcheck(session):
+    """A representative part of the suite under valgrind's memcheck: any error fails.
+
+    PYTHONMALLOC=malloc lets valgrind see every allocation of the
+    interpreter too; leaks are not checked (the interpreter keeps memory
+    until exit by design).  tests/valgrind.supp holds the one false report
+    that valgrind 3.19 makes about glibc itself.
+    """
+    install_and_chdir(session, run_env={"PYTHONMALLOC": "malloc"})
+    python = session.run("python", "-c", "import sys; print(sys.executable)",
+                         silent=True).strip()
+    tests = [str(TESTS / name) for name in MEMCHECK_TESTS] + ["-k", MEMCHECK_SKIPS]
+    out = session.run("valgrind", "--tool=memcheck", "--error-exitcode=99", "--leak-check=no",
+                      "--num-callers=30", "--suppressions=%s" % (TESTS / "valgrind.supp"),
+                      python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                      *(session.posargs or tests), external=True, silent=True)
+    print(out)
+    # A forked child (children.py's in_child) has its own report and exit status.
+    reports = re.findall(r"^==\d+== ERROR SUMMARY: (\d+) errors", out, re.M)
+    if not reports or any(int(n) for n in reports):
+        session.error("memcheck: %d of %d processes had errors" % (
+            sum(1 for n in reports if int(n)), len(reports)))
+
+
+@nox.session(python=NEWEST + (["pypy3"] if "pypy3" in PYTHONS else []), venv_backend="venv")
+def soak(session):
+    """tests/soak_rss.py: a million calls of each hot function leave the resident set flat."""
+    install_and_chdir(session)
+    session.run("python", "-m", "pytest", "-q", str(TESTS / "soak_rss.py"), *session.posargs)

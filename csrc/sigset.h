@@ -52,4 +52,18 @@ static int glibc_sigisemptyset(const sigset_t *set)
     return 1;
 }
 
+/* sigwait(3) that gives EINTR back.  glibc's own retries sigtimedwait
+ * after EINTR, so a Python handler for another signal would never run
+ * (nor could what it raises end the wait) until a signal of set came;
+ * the wrapper retries instead, after the handlers ran (PEP 475). */
+static int glibc_sigwait(const sigset_t *set, int *sig)
+{
+    int signo = sigtimedwait(set, NULL, NULL);
+
+    if (signo < 0)
+        return errno;
+    *sig = signo;
+    return 0;
+}
+
 #endif

@@ -140,9 +140,10 @@ _FAST_POINTER = """\
 _FIRST_CALL = """\
     try:
         r = _c({args})
-    except (TypeError, OverflowError):
-        # cffi refused an argument, or a signal handler raised right after
-        # the call returned: only the first gets our context.
+    except (TypeError, OverflowError, KeyError):
+        # cffi refused an argument (KeyError: a dict for a struct or union
+        # passed by value names a field it lacks), or a signal handler raised
+        # right after the call returned: only the first gets our context.
         _bad_argument({argtuple})
         raise
 """
@@ -276,6 +277,9 @@ def argument_error(ffi: Any, entry: Function) -> Callable[[tuple[Any, ...]], Non
                 ffi.new(p.ctype + " *", values[i])
             except (TypeError, OverflowError) as own:
                 raise type(own)("%s: %s: %s" % (entry.name, p.name, own)) from None
+            except KeyError as own:
+                raise TypeError("%s: %s: '%s' has no field %s"
+                                % (entry.name, p.name, p.ctype, own)) from None
     return bad_argument
 
 
@@ -294,6 +298,9 @@ def docstring(entry: Function) -> str:
         notes.append("Retried when a signal interrupts it, after Python's handlers ran (PEP 475)%s."
                      % ("; the retry waits only for what is left of %s" % entry.timeout
                         if entry.timeout else ""))
+    beyond = sorted(entry.hazards - {"blocks"})
+    if beyond:
+        notes.append("Hazards (glibc._spec.HAZARDS): %s." % ", ".join(beyond))
     if notes:
         lines += [""] + notes
     if not entry.errors:

@@ -88,6 +88,25 @@ class Param:
         return "Param(%r, %r)" % (self.ctype, self.name)
 
 
+# The words of Function(hazard=...): what a call may do that its
+# arguments do not show, so that a fuzzer (or a reader) knows what to fear.
+HAZARDS = {
+    "blocks": "may wait without limit: for data, a signal, a child, a lock or a time "
+              "(every blocking=True entry has it)",
+    "exits": "may end or stop the calling process, at once or later: a signal it sends "
+             "itself or that a timer it arms will send, seccomp's strict mode, a resource "
+             "limit",
+    "process": "leaves the calling process or thread changed in a way the caller cannot "
+               "simply undo: namespaces, capabilities, resource limits, scheduling and "
+               "affinity, personality, timers, memory the kernel keeps using after the call",
+    "others": "may act on processes other than the caller (signals, priorities, limits, "
+              "scheduling of any pid, process group or user) or on the whole system (its "
+              "clock)",
+    "fds": "may close or replace file descriptors that it was not given as new ones "
+           "(close, dup2's newfd, a whole range)",
+}
+
+
 class Function:
     """A C function as one table entry.
 
@@ -121,8 +140,15 @@ class Function:
     symbol      the name in ``lib`` when it differs from the function's.
     convert     callable(ffi, lib, args) -> (args, keepalive), for arguments
                 whose meaning depends on another argument (prctl's option).
-    blocking    the call may wait indefinitely; fuzzers give it safe
-                arguments only.
+    blocking    the call may wait indefinitely: its wrapper retries after
+                EINTR (PEP 475), and its hazards include "blocks".
+    hazard      what the call may do to the process that makes it, or to
+                others, besides what its arguments name: one word of
+                ``HAZARDS`` or an iterable of them (kept as the frozenset
+                ``hazards``).  A test must not make such a call with
+                arbitrary arguments in a process it needs afterwards
+                (tests/test_fuzz.py runs each in a throwaway child, with
+                arguments that cannot reach beyond it).
     public      exported from the ``glibc`` namespace (shim helpers are not).
     stdlib      the nearest standard-library equivalent (``"os.pipe2"``), or
                 ``None``; the README's coverage table shows it.
@@ -139,7 +165,8 @@ class Function:
                  symbol: Optional[str] = None, convert: Optional[Convert] = None,
                  blocking: bool = False, public: bool = True, stdlib: Optional[str] = None,
                  doc: str = "", resume: Optional[Resume] = None,
-                 accepts: Optional[Mapping[str, str]] = None) -> None:
+                 accepts: Optional[Mapping[str, str]] = None,
+                 hazard: Iterable[str] = ()) -> None:
         m = _PROTO.match(proto)
         if m is None:
             raise ValueError("cannot parse prototype %r" % proto)
@@ -161,6 +188,14 @@ class Function:
         self.convert = convert
         self.resume = resume
         self.blocking = blocking
+        words = {hazard} if isinstance(hazard, str) else set(hazard)
+        unknown = words - set(HAZARDS)
+        if unknown:
+            raise ValueError("%s: unknown hazards %s (known: %s)"
+                             % (self.name, sorted(unknown), ", ".join(sorted(HAZARDS))))
+        if blocking:
+            words.add("blocks")
+        self.hazards = frozenset(words)
         self.public = public
         self.stdlib = stdlib
         self.doc = doc

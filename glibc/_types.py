@@ -41,11 +41,17 @@ class CType:
 
     def __call__(self, init: Any = None) -> Any:
         """A new zeroed instance (``init``: a value, dict or sequence to fill it)."""
-        return self._ffi.new(self._pointer, init)
+        try:
+            return self._ffi.new(self._pointer, init)
+        except KeyError as exc:  # cffi's word for a field the type lacks: a wrong argument
+            raise TypeError("%s has no field %s" % (self.cname, exc)) from None
 
     def array(self, length_or_items: Any) -> Any:
         """A new C array: ``length`` zeroed instances, or one per item given."""
-        return self._ffi.new(self._array, length_or_items)
+        try:
+            return self._ffi.new(self._array, length_or_items)
+        except KeyError as exc:
+            raise TypeError("%s has no field %s" % (self.cname, exc)) from None
 
     @property
     def size(self) -> int:

@@ -7,6 +7,7 @@ as the standard library's file objects do.
 
 import _thread
 import operator
+import os
 from typing import Any, TypeVar
 
 import glibc
@@ -17,6 +18,16 @@ import glibc
 _closing = _thread.allocate_lock()
 
 _Self = TypeVar("_Self", bound="FdObject")
+
+
+def _new_lock_in_child() -> None:
+    # Had another thread held the lock when the process forked, the child's
+    # copy would stay locked for ever, and every close() there would hang.
+    global _closing
+    _closing = _thread.allocate_lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def int_arg(value: Any, where: str, name: str) -> int:

@@ -309,6 +309,12 @@ class signals:
         does not end the wait (PEP 475).
         """
         fd = self.fileno()
+        if maxsignals is not None:
+            # Checked now, not only once a signal comes: a wait that times out
+            # must not let a bad argument pass unseen.
+            count = _int_arg(maxsignals, "signals.wait", "maxsignals")
+            if count < 1:
+                raise ValueError("signals.wait: maxsignals must be at least 1, not %d" % count)
         ns = None if timeout is None else _nanoseconds(timeout, "signals.wait")
         deadline = None if ns is None else time.monotonic_ns() + ns
         poller = select.poll()

@@ -37,6 +37,7 @@ import struct
 import sys
 import time
 import warnings
+import weakref
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
 
@@ -379,6 +380,7 @@ class epoll(FdObject):
         self._held = [fd] if fd >= 0 else []
         self._pool = []  # the buffers that no call holds right now
         self._made = []  # one item per set of buffers made: in the pool, or held by a call
+        _objects.add(self)
         return self
 
     if _PYPY:
@@ -416,6 +418,10 @@ class epoll(FdObject):
     # them close it.  Each concurrent poll needs buffers of its own anyway:
     # holding them marks the call in flight at no extra cost (measured: a
     # list of users beside the pool cost poll() with one fd ready 10%).
+    # In a forked child, the calls that other threads had in flight will
+    # never return: there, _forget_other_threads counts only the buffers in
+    # the pool as made (a call of the forking thread itself, if a signal
+    # handler forked, puts its buffers back all the same).
 
     def _more(self, maxevents: int) -> _Buffers:
         """A new set of buffers, for a call that found the pool empty."""
@@ -613,6 +619,27 @@ class epoll(FdObject):
         elif maxevents > _KERNEL_MAXEVENTS:
             raise _oserror(errno.EINVAL)  # as epoll_wait(2) would, without reserving the memory
         return ms, ns, maxevents
+
+
+_objects: "weakref.WeakSet[epoll]" = weakref.WeakSet()  # for _forget_other_threads
+
+
+def _forget_other_threads() -> None:
+    """After fork, in the child: no call in flight holds a descriptor any more.
+
+    Without this, an object that another thread of the parent was polling
+    when the fork came would never close its descriptor in the child (its
+    close() would wait for a poll that is not there).  Nothing is added to
+    the calls themselves: the hot path stays as measured.
+    """
+    for ep in list(_objects):
+        if len(ep._pool) < len(ep._made):
+            ep._made = [None] * len(ep._pool)
+            if ep._fd < 0:
+                ep._release()
+
+
+os.register_at_fork(after_in_child=_forget_other_threads)
 
 
 def _retry(wait: Callable[..., int], epfd: int, events: Any, maxevents: int, ms: int,

@@ -110,6 +110,17 @@ def test_capget_checks_its_pointers():
         capget(header(), bytearray(24))
 
 
+@pytest.mark.parametrize("function", [capget, capset])
+def test_a_header_given_as_an_array_is_read_as_its_first_element(function):
+    # Found by tests/test_fuzz.py: an array has no .version, an empty one no element.
+    with pytest.raises(ValueError, match="hdrp must have room for 1 elements, not 0"):
+        function(cap_user_header_t.array(0), cap_user_data_t.array(2))
+    headers = cap_user_header_t.array(1)
+    headers[0].version = _LINUX_CAPABILITY_VERSION_3
+    with pytest.raises(ValueError, match="datap must have room for 2"):
+        function(headers, cap_user_data_t.array(1))
+
+
 def drop_net_raw():
     capkit.drop(CAP_NET_RAW)
     return capkit.proc_caps(), capkit.masks(capkit.read()[1])

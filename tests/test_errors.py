@@ -139,6 +139,9 @@ def test_a_wrong_type_is_a_type_error_naming_the_function(name, call):
     (lambda: glibc.close("0"), "fd"),
     (lambda: glibc.sigaddset(sigset_t(), 1.0), "signum"),
     (lambda: glibc.epoll_wait(-1, glibc.epoll_event.array(1), 1, "0"), "timeout"),
+    # A dict for a union passed by value, naming a field it lacks: cffi's KeyError
+    # (found by tests/test_fuzz.py) becomes a TypeError before C runs.
+    (lambda: glibc.sigqueue(os.getpid(), 0, {"no_such_field": 1}), "value"),
 ])
 def test_a_wrong_scalar_type_names_the_argument(call, argument):
     with pytest.raises(TypeError, match=": %s: " % argument):
@@ -189,3 +192,11 @@ def test_none_and_null_are_accepted_where_the_man_page_allows_null():
 def test_a_void_pointer_of_unknown_size_is_refused():
     with pytest.raises(TypeError, match="read: buf"):
         glibc.read(-1, ffi.cast("void *", 0x1000), 1)
+
+
+def test_a_type_filled_from_a_dict_naming_a_field_it_lacks_is_a_type_error():
+    # cffi says KeyError; every other wrong argument is a TypeError.
+    with pytest.raises(TypeError, match="^struct timespec has no field 'tv_msec'$"):
+        glibc.timespec({"tv_msec": 1})
+    with pytest.raises(TypeError, match="^struct timespec has no field 'tv_msec'$"):
+        glibc.timespec.array([{"tv_msec": 1}])

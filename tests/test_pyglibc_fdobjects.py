@@ -1,4 +1,5 @@
-"""What every pyglibc object that owns a descriptor promises: signalfd, eventfd, timerfd.
+"""What every pyglibc object that owns a descriptor promises: signalfd, eventfd, timerfd,
+pidfd, inotify (and signals, which owns a signalfd).
 
 Created close-on-exec whatever the flags, closed exactly once (close(),
 ``with``, the finalizer), ValueError once closed, a finalizer that never
@@ -7,12 +8,14 @@ raises, and argument errors that name the class.
 
 import gc
 import os
+import re
 import signal
 import sys
+import threading
 
 import pytest
 
-from pyglibc import eventfd, signalfd, timerfd
+from pyglibc import eventfd, inotify, pidfd, signalfd, signals, timerfd
 
 # name -> (make one with flags=0, calls that need the descriptor)
 OBJECTS = {
@@ -23,6 +26,13 @@ OBJECTS = {
                 [lambda o: o.read(), lambda o: o.write(1)]),
     "timerfd": (lambda: timerfd(flags=0),
                 [lambda o: o.read(), lambda o: o.settime(1), lambda o: o.gettime()]),
+    # This process's own: a pidfd needs no child to be opened.
+    "pidfd": (lambda: pidfd(os.getpid()),
+              [lambda o: o.send_signal(0), lambda o: o.poll(), lambda o: o.wait(),
+               lambda o: o.getfd(0)]),
+    "inotify": (lambda: inotify(0),
+                [lambda o: o.read(), lambda o: o.add_watch(".", inotify.Mask.CREATE),
+                 lambda o: o.rm_watch(1), lambda o: next(iter(o))]),
 }
 
 
@@ -98,15 +108,63 @@ def test_the_finalizer_never_raises(kind, monkeypatch):
 
 def test_repr_names_the_class_and_the_state(kind):
     obj = make(kind)
-    assert repr(obj).startswith("<pyglibc.%s fd=%d" % (kind, obj.fileno()))
+    fd = obj.fileno()
+    assert re.match(r"<pyglibc\.%s (pid=\d+ )?fd=%d\b" % (kind, fd), repr(obj)), repr(obj)
     obj.close()
-    assert repr(obj) == "<pyglibc.%s closed>" % kind
+    assert re.fullmatch(r"<pyglibc\.%s (pid=\d+ )?closed>" % kind, repr(obj)), repr(obj)
 
 
 @pytest.mark.parametrize("flags", ["1", 1.0, None])
 def test_flags_of_the_wrong_type_are_a_type_error_naming_the_class(kind, flags):
     make_with_flags = {"signalfd": lambda: signalfd([], flags),
                        "eventfd": lambda: eventfd(0, flags),
-                       "timerfd": lambda: timerfd(flags=flags)}[kind]
+                       "timerfd": lambda: timerfd(flags=flags),
+                       "pidfd": lambda: pidfd(os.getpid(), flags),
+                       "inotify": lambda: inotify(flags)}[kind]
     with pytest.raises(TypeError, match=r"^%s: flags must be an int" % kind):
         make_with_flags()
+
+
+def test_closing_from_many_threads_at_once_closes_the_descriptor_once(kind):
+    # A second close(2) of the number would raise EBADF, or close a newer descriptor.
+    for _ in range(20):
+        obj = make(kind)
+        start = threading.Barrier(4)
+        errors = []
+
+        def close():
+            start.wait()
+            try:
+                obj.close()
+            except Exception as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=close) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [] and obj.closed
+
+
+def test_signals_closes_once_and_its_finalizer_never_raises(signal_mask, monkeypatch):
+    signal_mask()  # a signals object dropped unclosed leaves its mask: put back at the end
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    sigs = signals(signal.SIGUSR1)
+    fd = sigs.fileno()
+    sigs.close()
+    sigs.close()
+    assert not fd_is_open(fd)
+    sigs = signals(signal.SIGUSR1)
+    os.close(sigs.fileno())  # behind its back
+    del sigs
+    gc.collect()
+    assert unraisable == []
+
+
+@pytest.mark.parametrize("read", [lambda o: o.read(0), lambda o: o.wait(0, maxsignals=0)])
+def test_signals_reading_no_signal_is_a_value_error_naming_the_minimum(read):
+    with signals(signal.SIGUSR1) as sigs:
+        with pytest.raises(ValueError, match="maxsignals must be at least 1, not 0"):
+            read(sigs)

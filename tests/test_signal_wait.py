@@ -272,6 +272,28 @@ def test_sigwait_stores_the_signal_number(signal_mask, sigset):
     assert SIGUSR2 not in signal.sigpending()
 
 
+def test_sigwait_goes_on_waiting_after_a_handler_returns(signal_mask, sigset, on_signal, helper):
+    # glibc's own sigwait(3) would not even let the handler run before SIGUSR2 came.
+    signal_mask(SIGUSR2)
+    handled = helper.interrupt_then("rt_sigtimedwait", lambda: helper.signal_main(SIGUSR2),
+                                    on_signal)
+    sig = ffi.new("int[1]")
+    assert sigwait(sigset(SIGUSR2), sig) == 0
+    assert handled.is_set()
+    assert sig[0] == SIGUSR2
+
+
+def test_what_the_handler_raises_ends_sigwait(signal_mask, sigset, on_signal, helper,
+                                              handler_raising):
+    handler, raised = handler_raising(Interrupted)
+    on_signal(SIGUSR1, handler)
+    signal_mask(SIGUSR2)
+    helper.interrupt("rt_sigtimedwait", SIGUSR1)
+    with pytest.raises(Interrupted) as info:
+        sigwait(sigset(SIGUSR2), ffi.new("int[1]"))
+    assert info.value is raised[0]
+
+
 def test_sigwait_returns_its_error_number_as_oserror(raises_errno):
     # sigwait(3) returns the error instead of setting errno; same OSError.
     with raises_errno("sigwait", "EFAULT") as info:

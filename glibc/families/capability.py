@@ -42,13 +42,13 @@ def _sized_data(name: str) -> Convert:
         for ctype, struct in ((header, _HEADER), (data, _DATA)):
             if ctype.kind not in ("pointer", "array") or ctype.item is not ffi.typeof(struct):
                 return args, ()
-        if hdrp == ffi.NULL or datap == ffi.NULL:
-            return args, ()
+        if hdrp == ffi.NULL or datap == ffi.NULL or (header.kind == "array" and not len(hdrp)):
+            return args, ()  # an empty header array too: the pointer check says it is short
         have = len(datap) if data.kind == "array" else 1
-        need = _data_count(lib, hdrp.version)
+        need = _data_count(lib, hdrp[0].version)
         if have < need:
             raise ValueError("%s: datap must have room for %d %s for version %#x, not %d"
-                             % (name, need, _DATA, hdrp.version, have))
+                             % (name, need, _DATA, hdrp[0].version, have))
         return args, ()
     return convert
 
@@ -140,6 +140,7 @@ FAMILY = Family(
             doc="Set the calling thread's capability sets from datap (2 cap_user_data_t for "
                 "_LINUX_CAPABILITY_VERSION_3, checked); hdrp->pid must be 0 or the caller's "
                 "thread ID.",
+            hazard="process",
         ),
     ],
     source='#include "capability.h"',

@@ -174,6 +174,7 @@ FAMILY = Family(
                 "before the call: a glibc.struct_flock() for F_GETLK, F_SETLK, F_SETLKW and the "
                 "F_OFD_* locks, a glibc.f_owner_ex() for F_GETOWN_EX/F_SETOWN_EX, a "
                 "'uint64_t *' for the read/write hints.",
+            hazard="others",
         ),
         Function(
             "int flock(int fd, int operation);",

@@ -20,8 +20,10 @@ def convert_openat2(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     if isinstance(how, dict):
         try:
             how = ffi.new("struct open_how *", how)
-        except (KeyError, TypeError, OverflowError) as exc:
+        except (TypeError, OverflowError) as exc:
             raise type(exc)("openat2: how: %s" % exc) from None
+        except KeyError as exc:  # cffi's word for a field the struct lacks: a wrong argument
+            raise TypeError("openat2: how: 'struct open_how' has no field %s" % exc) from None
         keep.append(how)
     if isinstance(how, ffi.CData) and how != ffi.NULL:
         ctype = ffi.typeof(how)

@@ -34,6 +34,7 @@ FAMILY = Family(
             doc="Set the execution domain to persona (a PER_* value, ORed with flags such as "
                 "ADDR_NO_RANDOMIZE) and return the previous one.  With no argument, or "
                 "0xffffffff, nothing changes: the current persona is returned.",
+            hazard="process",
         ),
     ],
 )

@@ -53,6 +53,7 @@ FAMILY = Family(
             },
             doc="Send sig to the process of pidfd, like kill(2) without the risk of a reused "
                 "pid; info (None: as kill(2) fills it) is the siginfo_t it receives.",
+            hazard=("others", "exits"),
         ),
         Function(
             "int pidfd_getfd(int pidfd, int targetfd, unsigned int flags);",

@@ -357,6 +357,7 @@ FAMILY = Family(
                 "PR_SET_VMA_ANON_NAME also take str or bytes.  A size argument that goes with "
                 "a buffer may be None (the whole buffer).  An option that this build's "
                 "headers do not define gets zeros only, since its pointers are unknown.",
+            hazard=("process", "exits", "others"),
         ),
     ],
     source='#include "prctl.h"',

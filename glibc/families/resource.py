@@ -64,7 +64,8 @@ FAMILY = Family(
                  doc="Store the soft and hard limits of resource in rlim."),
         Function("int setrlimit(int resource, const struct rlimit *rlim);", man="setrlimit(2)",
                  errors=_SET, stdlib="resource.setrlimit",
-                 doc="Set the soft and hard limits of resource from rlim."),
+                 doc="Set the soft and hard limits of resource from rlim.",
+                 hazard=("process", "exits")),
         Function(
             "int prlimit(pid_t pid, int resource, const struct rlimit *new_limit, "
             "struct rlimit *old_limit);",
@@ -72,6 +73,7 @@ FAMILY = Family(
             stdlib="resource.prlimit (3.4)",
             doc="Read (old_limit) and/or set (new_limit) a limit of process pid (0: this "
                 "process) in one call; None skips either.",
+            hazard=("process", "exits", "others"),
         ),
         # The explicitly 64-bit interfaces of large-file support: the same
         # calls as above wherever rlim_t is already 64 bits wide.
@@ -80,12 +82,14 @@ FAMILY = Family(
                  doc="getrlimit() with a struct rlimit64."),
         Function("int setrlimit64(int resource, const struct rlimit64 *rlim);",
                  man="setrlimit(2)", errors=_SET, stdlib="resource.setrlimit",
-                 doc="setrlimit() with a struct rlimit64."),
+                 doc="setrlimit() with a struct rlimit64.",
+                 hazard=("process", "exits")),
         Function(
             "int prlimit64(pid_t pid, int resource, const struct rlimit64 *new_limit, "
             "struct rlimit64 *old_limit);",
             man="prlimit(2)", nullable=("new_limit", "old_limit"), errors=_PRLIMIT,
             stdlib="resource.prlimit (3.4)", doc="prlimit() with struct rlimit64.",
+            hazard=("process", "exits", "others"),
         ),
         Function("int getrusage(int who, struct rusage *usage);", man="getrusage(2)",
                  errors=dict(BAD_POINTER,
@@ -109,12 +113,14 @@ FAMILY = Family(
             ),
             stdlib="os.setpriority (3.3)",
             doc="Set the nice value of the process, process group or user who (0: the caller's).",
+            hazard=("process", "others"),
         ),
         Function(
             "int nice(int inc);", man="nice(2)", convention="errno-set", stdlib="os.nice",
             errors={"EPERM": "a negative inc raises the priority, which needs CAP_SYS_NICE or "
                              "room under RLIMIT_NICE"},
             doc="Add inc to this process's nice value; return the new one (-1 included).",
+            hazard="process",
         ),
     ],
 )

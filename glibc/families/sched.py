@@ -1,6 +1,6 @@
 """<sched.h>: scheduling, CPU affinity and namespaces (sched(7), setns(2), CPU_SET(3))."""
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from glibc._spec import Args, Convert, Family, Function, Type, names
 from glibc.families._masks import int_masks
@@ -45,10 +45,10 @@ def set_room(function: str, size_name: str) -> Convert:
 
 
 def _affinity(proto: str, errors: Dict[str, str], stdlib: Optional[str],
-              doc: str) -> Function:
+              doc: str, hazard: Iterable[str] = ()) -> Function:
     name = proto.split("(")[0].split()[-1]
     return Function(proto, man="sched_setaffinity(2)", errors=errors, stdlib=stdlib,
-                    convert=set_room(name, "cpusetsize"), doc=doc)
+                    convert=set_room(name, "cpusetsize"), doc=doc, hazard=hazard)
 
 
 def _cpu_macro(proto: str, doc: str, sized: bool = True) -> Function:
@@ -101,6 +101,7 @@ FAMILY = Family(
                        "CAP_SYS_NICE)"),
             "os.sched_setaffinity",
             "Let the thread pid (0: the caller) run only on the CPUs in mask.",
+            hazard=("process", "others"),
         ),
         Function("int sched_getcpu(void);", man="sched_getcpu(3)",
                  errors={"ENOSYS": "the kernel has no getcpu(2)"},
@@ -126,6 +127,7 @@ FAMILY = Family(
             doc="Move the calling thread into the namespace of fd (a /proc/PID/ns/ file, "
                 "nstype 0 or its CLONE_NEW* type), or into those of the process of the pidfd "
                 "fd that nstype names (CLONE_NEW* bits).",
+            hazard="process",
         ),
         Function(
             "int unshare(int flags);", man="unshare(2)", stdlib="os.unshare (3.12)",
@@ -144,6 +146,7 @@ FAMILY = Family(
             doc="Give the calling process its own copy of what flags names (CLONE_NEW* "
                 "namespaces, CLONE_FILES, CLONE_FS, CLONE_SYSVSEM ...); CLONE_IO, bit 31, may "
                 "be given as a positive number.",
+            hazard="process",
         ),
         Function("int sched_getscheduler(pid_t pid);", man="sched_setscheduler(2)",
                  stdlib="os.sched_getscheduler",
@@ -160,6 +163,7 @@ FAMILY = Family(
             },
             doc="Set the policy (SCHED_*, may be ORed with SCHED_RESET_ON_FORK) and priority "
                 "of the thread pid (0: the caller).",
+            hazard=("process", "others"),
         ),
         Function("int sched_getparam(pid_t pid, struct sched_param *param);",
                  man="sched_setparam(2)", stdlib="os.sched_getparam",
@@ -174,6 +178,7 @@ FAMILY = Family(
                 "ESRCH": _NO_THREAD,
             },
             doc="Set the scheduling priority of the thread pid (0: the caller).",
+            hazard=("process", "others"),
         ),
         Function("int sched_get_priority_max(int policy);", man="sched_get_priority_max(2)",
                  stdlib="os.sched_get_priority_max",

@@ -192,24 +192,30 @@ FAMILY = Family(
                 "returns None.",
         ),
         # glibc's sigwait(3) retries EINTR itself, so Python's handlers for other
-        # signals run only once a signal of set has come.
+        # signals would run only once a signal of set had come: csrc/sigset.h's
+        # version hands EINTR back, and the wrapper retries after the handlers.
         Function(
             "int sigwait(const sigset_t *set, int *sig);", man="sigwait(3)",
+            cdef="int glibc_sigwait(const sigset_t *set, int *sig);", symbol="glibc_sigwait",
             convention="errnum", blocking=True, stdlib="signal.sigwait (3.3)",
-            errors=dict(BAD_POINTER, EINVAL="set holds a signal number that is not valid"),
-            doc="Wait for a signal of set, take it and store its number in sig[0].  glibc "
-                "restarts the wait itself when another signal's handler interrupts it.",
+            errors=dict(BAD_POINTER, **INTERRUPTED,
+                        EINVAL="set holds a signal number that is not valid"),
+            doc="Wait for a signal of set, take it and store its number in sig[0].  A "
+                "Python handler of another signal that runs meanwhile does not end the "
+                "wait, and what it raises comes out.",
         ),
         Function("int kill(pid_t pid, int sig);", man="kill(2)", errors=_SEND,
                  stdlib="os.kill",
                  doc="Send sig to process pid; pid 0: to the caller's process group, -1: to "
                      "every process it may signal, < -1: to process group -pid.  sig 0 only "
-                     "checks that the target exists and may be signalled."),
+                     "checks that the target exists and may be signalled.",
+                     hazard=("others", "exits")),
         Function("int killpg(int pgrp, int sig);", man="killpg(3)", stdlib="os.killpg",
                  errors=dict(_SEND, EINVAL="sig is not a valid signal number, or pgrp is "
                                            "negative",
                              ESRCH="no process is in process group pgrp (0: the caller's)"),
-                 doc="Send sig to every process of process group pgrp (0: the caller's)."),
+                 doc="Send sig to every process of process group pgrp (0: the caller's).",
+                 hazard=("others", "exits")),
         Function(
             "int sigqueue(pid_t pid, int sig, const union sigval value);", man="sigqueue(3)",
             stdlib=None, errors=dict(_SEND, **_QUEUE_FULL),
@@ -217,6 +223,7 @@ FAMILY = Family(
                 "si_code is SI_QUEUE.  value is a union sigval: glibc.sigval()[0] after "
                 "setting one field, or a dict such as {'sival_int': 7}, which leaves the "
                 "rest of the union undefined, as in C.",
+            hazard=("others", "exits"),
         ),
         Function(
             "int tgkill(pid_t tgid, pid_t tid, int sig);", man="tgkill(2)",
@@ -226,6 +233,7 @@ FAMILY = Family(
                         EPERM=_SEND["EPERM"],
                         ESRCH="no thread tid belongs to process tgid"),
             doc="Send sig to thread tid (a gettid() value) of process tgid only.",
+            hazard=("others", "exits"),
         ),
         Function(
             "int rt_sigqueueinfo(pid_t tgid, int sig, siginfo_t *info);",
@@ -234,6 +242,7 @@ FAMILY = Family(
             symbol="glibc_rt_sigqueueinfo",
             doc="Send sig to process tgid with the siginfo_t info as the receiver will see "
                 "it (the kernel sets si_signo to sig).  No glibc wrapper: syscall(2).",
+            hazard=("others", "exits"),
         ),
         Function(
             "int rt_tgsigqueueinfo(pid_t tgid, pid_t tid, int sig, siginfo_t *info);",
@@ -242,6 +251,7 @@ FAMILY = Family(
             symbol="glibc_rt_tgsigqueueinfo",
             doc="rt_sigqueueinfo() to thread tid of process tgid only.  No glibc wrapper: "
                 "syscall(2).",
+            hazard=("others", "exits"),
         ),
         Function(
             "int sigaltstack(const stack_t *ss, stack_t *old_ss);", man="sigaltstack(2)",
@@ -256,6 +266,7 @@ FAMILY = Family(
             doc="Store the thread's alternate signal stack in old_ss (ss_flags SS_DISABLE: "
                 "none; SS_ONSTACK: in use now), and, with ss, disable it.  Installing a "
                 "stack is refused (ValueError): its memory must outlive the call.",
+            hazard="process",
         ),
         _never("pid_t getpid(void);", "getpid(2)", "Return the caller's process id.",
                stdlib="os.getpid"),

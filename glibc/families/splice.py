@@ -114,6 +114,7 @@ FAMILY = Family(
                 "kernel references the pages rather than copying them: the reader sees the "
                 "memory as it is when it reads, so keep the buffers alive and unchanged until "
                 "then (bytes you hold on to are safe).",
+            hazard="process",
         ),
         Function(
             "ssize_t copy_file_range(int fd_in, off64_t *off_in, int fd_out, off64_t *off_out, "

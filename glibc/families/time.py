@@ -98,6 +98,7 @@ FAMILY = Family(
                 EACCES="the caller may not write to the dynamic clock device",
             ),
             doc="Set clockid to tp.",
+            hazard="others",
         ),
         Function(
             "int clock_getcpuclockid(pid_t pid, clockid_t *clockid);",
@@ -154,6 +155,7 @@ FAMILY = Family(
                                "tv_usec of new_value is outside 0..999999"),
             doc="Arm (a zero it_value: disarm) the interval timer which; old_value gets the "
                 "previous setting.  It signals SIGALRM, SIGVTALRM or SIGPROF.",
+            hazard=("exits", "process"),
         ),
         # The timer_* calls go through csrc/timer.h: glibc would run a NULL
         # function for SIGEV_THREAD (no way to give one here) and read memory
@@ -178,6 +180,7 @@ FAMILY = Family(
             ),
             doc="Create a disarmed timer on clockid and store its id in timerid; sevp "
                 "says how it notifies (None: SIGALRM, with the timer id as the value).",
+            hazard="process",
         ),
         Function(
             "int timer_settime(timer_t timerid, int flags, const struct itimerspec *new_value, "
@@ -193,6 +196,7 @@ FAMILY = Family(
             ),
             doc="Arm (a zero it_value: disarm) the timer, relative or with TIMER_ABSTIME "
                 "absolute; old_value gets the previous setting.",
+            hazard=("exits", "process"),
         ),
         Function(
             "int timer_gettime(timer_t timerid, struct itimerspec *curr_value);",

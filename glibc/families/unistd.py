@@ -78,12 +78,14 @@ FAMILY = Family(
                  doc="Return a new descriptor, the lowest free one, for the file of oldfd."),
         Function("int dup2(int oldfd, int newfd);", man="dup2(2)", errors=_DUP2, eintr="retry",
                  stdlib="os.dup2",
-                 doc="Make newfd refer to the file of oldfd, closing newfd first if open."),
+                 doc="Make newfd refer to the file of oldfd, closing newfd first if open.",
+                 hazard="fds"),
         Function("int dup3(int oldfd, int newfd, int flags);", man="dup3(2)",
                  stdlib="os.dup2 (inheritable=False)",
                  errors=dict(_DUP2, EINVAL="oldfd equals newfd, or flags holds a bit other "
                                            "than O_CLOEXEC"),
-                 eintr="retry", doc="dup2() with flags (O_CLOEXEC)."),
+                 eintr="retry", doc="dup2() with flags (O_CLOEXEC).",
+                 hazard="fds"),
         Function(
             "ssize_t read(int fd, void *buf, size_t count);",
             man="read(2)", sizes={"buf": "count"}, blocking=True, stdlib="os.readv",
@@ -110,6 +112,7 @@ FAMILY = Family(
                 "EDQUOT": "a disk quota was exceeded while flushing (on NFS, say)",
             },
             doc="Close fd.  EINTR is success: Linux has closed fd by then, so it is never retried.",
+            hazard="fds",
         ),
         Function(
             "ssize_t write(int fd, const void *buf, size_t count);",
@@ -189,6 +192,7 @@ FAMILY = Family(
             doc="Close every open fd from first to last (both included; last may be "
                 "0xFFFFFFFF, ~0U in C).  CLOSE_RANGE_CLOEXEC marks them close-on-exec instead; "
                 "CLOSE_RANGE_UNSHARE first gives this thread its own fd table.",
+            hazard=("fds", "process"),
         ),
         Function("int pause(void);", man="pause(2)", eintr="return", blocking=True,
                  stdlib="signal.pause",
