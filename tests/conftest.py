@@ -121,6 +121,14 @@ def fds():
 # -- signals --------------------------------------------------------------------------
 
 
+def _sigset(*signals):
+    new = glibc.sigset_t()
+    glibc.sigemptyset(new)
+    for signum in signals:
+        glibc.sigaddset(new, signum)
+    return new
+
+
 @pytest.fixture
 def signal_mask():
     """The calling thread's mask is restored at the end; ``signal_mask(SIGUSR1, ...)`` blocks.
@@ -137,8 +145,12 @@ def signal_mask():
     for signum in (_mask() - before) & signal.sigpending():
         # Not sigwait: since Linux 6.13 the pending signal of a POSIX timer
         # deleted meanwhile still shows in sigpending, but is dropped when
-        # taken, and sigwait would wait for the next one for ever.
-        signal.sigtimedwait([signum], 0)
+        # taken, and sigwait would wait for the next one for ever.  (PyPy
+        # has no signal.sigtimedwait: ours, with no time.)
+        try:
+            glibc.sigtimedwait(_sigset(signum), None, glibc.timespec())
+        except BlockingIOError:
+            pass  # that dropped timer signal
     signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
@@ -160,14 +172,7 @@ def on_signal():
 def sigset():
     """``sigset(SIGUSR1, SIGUSR2)``: a new sigset_t holding exactly those signals."""
 
-    def make(*signals):
-        new = glibc.sigset_t()
-        glibc.sigemptyset(new)
-        for signum in signals:
-            glibc.sigaddset(new, signum)
-        return new
-
-    return make
+    return _sigset
 
 
 # -- blocking calls -----------------------------------------------------------------------
