@@ -123,6 +123,14 @@ def fds():
 # -- signals --------------------------------------------------------------------------
 
 
+def _sigset(*signals):
+    new = glibc.sigset_t()
+    glibc.sigemptyset(new)
+    for signum in signals:
+        glibc.sigaddset(new, signum)
+    return new
+
+
 @pytest.fixture
 def signal_mask():
     """The calling thread's mask is restored at the end; ``signal_mask(SIGUSR1, ...)`` blocks.
@@ -148,8 +156,7 @@ def _drain(signum):
     drops the queued signal of a POSIX timer deleted meanwhile, when it is
     dequeued), and sigwait would then wait for ever.
     """
-    wanted = glibc.sigset_t()
-    glibc.sigaddset(wanted, signum)
+    wanted = _sigset(signum)
     now = glibc.timespec()
     while True:
         try:
@@ -176,14 +183,7 @@ def on_signal():
 def sigset():
     """``sigset(SIGUSR1, SIGUSR2)``: a new sigset_t holding exactly those signals."""
 
-    def make(*signals):
-        new = glibc.sigset_t()
-        glibc.sigemptyset(new)
-        for signum in signals:
-            glibc.sigaddset(new, signum)
-        return new
-
-    return make
+    return _sigset
 
 
 # -- blocking calls -----------------------------------------------------------------------
