@@ -3,7 +3,6 @@
 /proc/<pid>/status is the witness; changes happen in forked children.
 """
 
-import os
 import socket
 
 import pytest
@@ -12,6 +11,8 @@ import capkit
 import glibc
 from children import in_child
 from pyglibc import Capability, capabilities, set_capabilities
+
+pytest_plugins = ["children"]  # the sleeper fixture
 
 
 def as_mask(caps):
@@ -34,19 +35,8 @@ def test_capabilities_are_what_proc_shows():
     assert all(isinstance(cap, Capability) for cap in caps.effective)
 
 
-def test_capabilities_of_another_process():
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(w)
-        os.read(r, 1)
-        os._exit(0)
-    os.close(r)
-    try:
-        assert as_mask(capabilities(pid).effective) == capkit.proc_caps(pid)["CapEff"]
-    finally:
-        os.close(w)
-        os.waitpid(pid, 0)
+def test_capabilities_of_another_process(sleeper):
+    assert as_mask(capabilities(sleeper).effective) == capkit.proc_caps(sleeper)["CapEff"]
 
 
 def test_capabilities_of_no_thread_is_process_lookup_error():
