@@ -269,18 +269,17 @@ def sanitizers(session):
 # both layers (the whole suite would take half an hour under valgrind)...
 MEMCHECK_TESTS = """
     test_eventfd.py test_epoll.py test_errors.py test_poll.py test_capability.py
-    test_timerfd.py test_timer.py test_splice.py test_memfd.py test_inotify.py test_fcntl.py
-    test_prctl.py test_misuse.py test_pyglibc_eventfd.py test_pyglibc_signalfd.py
-    test_pyglibc_timerfd.py
+    test_timerfd.py test_timer.py test_splice.py test_memfd.py test_inotify.py
+    test_pyglibc_eventfd.py test_pyglibc_signalfd.py test_pyglibc_timerfd.py
 """.split()
-# ...less what valgrind 3.19 cannot run: system calls it does not know
-# (epoll_pwait2), and limits and mappings it keeps for itself.
-MEMCHECK_SKIPS = "not pwait2 and not nfds_above_rlimit and not write_life_hint and not pr_set_mm"
+# ...less what valgrind 3.19 cannot run: a system call it does not know
+# (epoll_pwait2), and a limit it keeps for itself (RLIMIT_NOFILE).
+MEMCHECK_SKIPS = "not pwait2 and not nfds_above_rlimit"
 
 
 @nox.session(python=NEWEST, venv_backend="venv")
 def memcheck(session):
-    """A representative part of the suite under valgrind's memcheck: any error fails.
+    """The C-heaviest part of the suite under valgrind's memcheck: any error fails.
 
     PYTHONMALLOC=malloc lets valgrind see every allocation of the
     interpreter too; leaks are not checked (the interpreter keeps memory

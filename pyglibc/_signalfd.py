@@ -11,6 +11,7 @@ from pyglibc._sigset import sigset
 _SFD_CLOEXEC = glibc.SFD_CLOEXEC
 _siginfo = glibc.signalfd_siginfo
 _SIZE = _siginfo.size
+_MOST = 4096  # records one read() takes at most (512 KiB of buffer)
 _read = glibc.read
 
 # Its fields are the table's (glibc/families/signalfd.py): Any to a type checker.
@@ -76,7 +77,8 @@ class signalfd(FdObject):
     def read(self, maxsignals: Optional[int] = None) -> list[Any]:
         """Take up to ``maxsignals`` pending signals with one read(2) and return their records.
 
-        ``maxsignals`` defaults to the number of signals watched (at least 1).
+        ``maxsignals`` defaults to the number of signals watched (at least 1);
+        one read takes 4096 at most.
         The records are ``signalfd_siginfo`` named tuples, copies that later
         reads leave alone.  A blocking descriptor waits for a signal (and a
         Python handler that runs meanwhile does not end the wait, PEP 475); a
@@ -91,6 +93,10 @@ class signalfd(FdObject):
             count = _int_arg(maxsignals, "signalfd.read", "maxsignals")
             if count < 1:
                 raise ValueError("signalfd.read: maxsignals must be at least 1, not %d" % count)
+            # The buffer has room for maxsignals records, but never more than
+            # _MOST: maxsignals=2**31 would ask for 256 GiB (MemoryError), where
+            # a read returns "up to" that many anyway; read again for the rest.
+            count = min(count, _MOST)
         buf = _siginfo.array(count)
         try:
             got = _read(fd, buf)

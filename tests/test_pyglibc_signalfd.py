@@ -82,6 +82,13 @@ def test_maxsignals_below_one_is_a_value_error(sfd, maxsignals):
         sfd.read(maxsignals)
 
 
+@pytest.mark.parametrize("maxsignals", [2**31 - 1, 2**62])
+def test_a_huge_maxsignals_reads_what_is_pending_without_a_huge_buffer(sfd, maxsignals):
+    # Found by tests/test_misuse.py: the buffer was maxsignals records (MemoryError).
+    kill_process(SIGUSR1)
+    assert [i.ssi_signo for i in sfd.read(maxsignals)] == [SIGUSR1]
+
+
 def test_maxsignals_of_the_wrong_type_is_a_type_error(sfd):
     with pytest.raises(TypeError, match=r"^signalfd.read: maxsignals must be an int, not str"):
         sfd.read("2")
