@@ -100,6 +100,15 @@ def build(python: str) -> None:
         raise Failed("build_glibc.py with %s failed:\n%s" % (python, done.stdout[-3000:]))
 
 
+def _pip(command: List[str], env: Dict[str, str], what: str) -> Optional[str]:
+    """Run one pip command; None if it worked, else why not (its last line of output)."""
+    done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=300)
+    if done.returncode:
+        return "%s failed: %s" % (what, (done.stdout.strip().splitlines() or ["?"])[-1])
+    return None
+
+
 def old_package(cache: str) -> Tuple[Optional[str], Optional[str]]:
     """(the --target directory holding python-glibc 0.6.1, None) or (None, why it is not there)."""
     target = os.path.join(cache, "python-glibc-" + OLD_VERSION)
@@ -113,58 +122,17 @@ def old_package(cache: str) -> Tuple[Optional[str], Optional[str]]:
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
     try:
         say("fetching python-glibc %s from the package index" % OLD_VERSION)
-        steps = [
-            pip
-            + [
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "--timeout",
-                "20",
-                "--retries",
-                "1",
-                "-d",
-                work,
-                "glibc==" + OLD_VERSION,
-            ]
-        ]
-        for step in steps:
-            done = subprocess.run(
-                step,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                universal_newlines=True,
-                timeout=300,
-            )
-            if done.returncode:
-                return None, "pip download glibc==%s failed: %s" % (
-                    OLD_VERSION,
-                    (done.stdout.strip().splitlines() or ["?"])[-1],
-                )
+        download = ["download", "--no-deps", "--no-binary", ":all:", "--timeout", "20",
+                    "--retries", "1", "-d", work, "glibc==" + OLD_VERSION]
+        failed = _pip(pip + download, env, "pip download glibc==%s" % OLD_VERSION)
+        if failed:
+            return None, failed
         (sdist,) = [os.path.join(work, f) for f in os.listdir(work)]
-        done = subprocess.run(
-            pip
-            + [
-                "install",
-                "--no-deps",
-                "--no-compile",
-                "--target",
-                os.path.join(work, "target"),
-                sdist,
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            universal_newlines=True,
-            timeout=300,
-        )
-        if done.returncode:
-            return None, "pip install --target of glibc %s failed: %s" % (
-                OLD_VERSION,
-                (done.stdout.strip().splitlines() or ["?"])[-1],
-            )
+        install = ["install", "--no-deps", "--no-compile", "--target",
+                   os.path.join(work, "target"), sdist]
+        failed = _pip(pip + install, env, "pip install --target of glibc %s" % OLD_VERSION)
+        if failed:
+            return None, failed
         try:
             os.replace(os.path.join(work, "target"), target)
         except OSError:
