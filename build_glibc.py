@@ -58,8 +58,28 @@ def index_lines(fams):
     return lines
 
 
+# Read by the Python side of the wrappers of errno_wrapper() below.
+ERRNO_CDEF = "#define GLIBC_ERRNO_BASE ...\n#define GLIBC_ERRNO_END ..."
+
+
+def errno_prototype(entry):
+    params = ", ".join("%s %s" % (p.ctype, p.name) for p in entry.params) or "void"
+    return "long long %s(%s)" % (entry.errno_symbol, params)
+
+
+def errno_wrapper(entry):
+    """The C function that calls entry and returns errno with the result (glibc_shim.h)."""
+    lines = ["static " + errno_prototype(entry), "{", "    %s r;" % entry.restype]
+    if entry.convention == "errno-set":
+        lines.append("    errno = 0;")
+    lines.append("    r = %s(%s);" % (entry.symbol, ", ".join(p.name for p in entry.params)))
+    failed = "r == -1 && errno" if entry.convention == "errno-set" else "r == -1"
+    lines += ["    return %s ? GLIBC_FAILED(errno) : r;" % failed, "}"]
+    return "\n".join(lines)
+
+
 def cdef_text(fams):
-    out = [INDEX_CDEF]
+    out = [INDEX_CDEF, ERRNO_CDEF]
     for fam in fams:
         out.append("/* %s */" % fam.name)
         out.extend(t.cdef for t in fam.types)
@@ -68,6 +88,7 @@ def cdef_text(fams):
             out.append("#define %s ..." % name)
             out.append("#define %s ..." % has_flag(name))
         out.extend(f.cdef for f in fam.functions)
+        out.extend(errno_prototype(f) + ";" for f in fam.functions if f.errno_symbol)
     return "\n".join(out) + "\n"
 
 
@@ -88,6 +109,7 @@ def source_text(fams):
             )
         if fam.source:
             out.append(fam.source)
+        out.extend(errno_wrapper(f) for f in fam.functions if f.errno_symbol)
     out.append("static " + INDEX_CDEF[:-1] + "\n{\n    return\n"
                + "".join('        "%s\\n"\n' % line for line in index_lines(fams)) + "        ;\n}")
     return "\n".join(out) + "\n"

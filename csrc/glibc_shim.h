@@ -9,4 +9,18 @@
 #define _GNU_SOURCE 1
 #endif
 
+#include <errno.h>
+#include <limits.h>
+
+/* The interpreter may run a Python signal handler between a C call's return
+ * and the caller's next line, and a handler that makes a failing call of its
+ * own changes errno.  So each function that fails with -1 and errno is also
+ * reached through a wrapper that build_glibc.py writes, which reads errno in
+ * the same C call and returns GLIBC_ERRNO_BASE + errno instead of -1.  No
+ * success can be that low: those functions return an int, or a size or
+ * offset that is not negative, and Linux's error numbers are below 4096. */
+#define GLIBC_ERRNO_BASE LLONG_MIN
+#define GLIBC_ERRNO_END (LLONG_MIN + 4096)
+#define GLIBC_FAILED(e) (GLIBC_ERRNO_BASE + (e))
+
 #endif

@@ -148,9 +148,13 @@ _FIRST_CALL = """\
         raise
 """
 
+# The functions that report through errno are called through the shim's
+# wrapper that returns errno with the result (csrc/glibc_shim.h): a result
+# below _ERRNO_END is _ERRNO_BASE + errno.  errno itself is never read here,
+# since a signal handler may have changed it by the time this line runs.
 _RETRY = """\
-    while r == -1:
-        e = _ffi.errno
+    while r < _ERRNO_END:
+        e = r - _ERRNO_BASE
         if e != _EINTR:
             raise _error(e)
         _run_signal_handlers()
@@ -174,8 +178,8 @@ _RESUME = "        ({args},) = _resume(_ffi, _lib, ({args},))\n"
 # PEP 475: a retried wait must not start its timeout over.
 _RETRY_TIMEOUT = """\
     deadline = None
-    while r == -1:
-        e = _ffi.errno
+    while r < _ERRNO_END:
+        e = r - _ERRNO_BASE
         if e != _EINTR:
             raise _error(e)
         _run_signal_handlers()
@@ -191,8 +195,8 @@ _RETRY_TIMEOUT = """\
 # CLOCK_MONOTONIC; the caller's struct is const and stays as it was.
 _RETRY_TIMESPEC = """\
     deadline = None
-    while r == -1:
-        e = _ffi.errno
+    while r < _ERRNO_END:
+        e = r - _ERRNO_BASE
         if e != _EINTR:
             raise _error(e)
         _run_signal_handlers()
@@ -204,30 +208,22 @@ _RETRY_TIMESPEC = """\
     return r
 """
 
+# Also getpriority(2) and nice(2), where -1 is a result too: their wrapper
+# in C clears errno before the call and fails only with errno set.
 _ONCE = """\
-    if r == -1:
-        raise _error(_ffi.errno)
+    if r < _ERRNO_END:
+        raise _error(r - _ERRNO_BASE)
     return r
 """
 
 # close(2) (EINTR: the fd is closed all the same, success) and pause(2)
-# (EINTR: the normal way out, returned as C returns it).
+# (EINTR: the normal way out, returned as -1 as C returns it).
 _EINTR_ENDS = """\
-    if r == -1:
-        e = _ffi.errno
+    if r < _ERRNO_END:
+        e = r - _ERRNO_BASE
         if e != _EINTR:
             raise _error(e)
         return {on_eintr}
-    return r
-"""
-
-# getpriority(2), nice(2): -1 is a nice value too; errno, cleared before
-# the call (cffi hands ffi.errno to the next C call), tells them apart.
-_ERRNO_SET = """\
-    if r == -1:
-        e = _ffi.errno
-        if e:
-            raise _error(e)
     return r
 """
 
@@ -254,8 +250,6 @@ def _body(entry: Function) -> str:
         return _ERRNUM
     if entry.convention == "never":
         return _NEVER
-    if entry.convention == "errno-set":
-        return _ERRNO_SET
     if entry.eintr == "retry":
         if entry.timeout:
             return _RETRY_TIMESPEC if _timeout_is_timespec(entry) else _RETRY_TIMEOUT
@@ -263,7 +257,7 @@ def _body(entry: Function) -> str:
     if entry.eintr == "ignore":
         return _EINTR_ENDS.replace("{on_eintr}", "0")
     if entry.eintr == "return":
-        return _EINTR_ENDS.replace("{on_eintr}", "r")
+        return _EINTR_ENDS.replace("{on_eintr}", "-1")
     return _ONCE
 
 
@@ -327,7 +321,9 @@ def make_function(entry: Function, ffi: Any, lib: Any) -> Callable[..., Any]:
     # clock_gettime takes 27 ns instead of 50, as long as the bare C call).
     env: dict[str, Any] = types.ModuleType("glibc").__dict__
     env.update({
-        "_c": getattr(lib, entry.symbol),
+        "_c": getattr(lib, entry.errno_symbol or entry.symbol),
+        "_ERRNO_BASE": lib.GLIBC_ERRNO_BASE,
+        "_ERRNO_END": lib.GLIBC_ERRNO_END,
         "_ffi": ffi,
         "_typeof": ffi.typeof,
         "_CData": ffi.CData,
@@ -382,8 +378,6 @@ def make_function(entry: Function, ffi: Any, lib: Any) -> Callable[..., Any]:
         lines.append("    start = _monotonic_ns()")
     elif entry.timeout:
         lines.append("    start = _monotonic()")
-    if entry.convention == "errno-set":
-        lines.append("    _ffi.errno = 0")
     argtuple = "(%s,)" % ", ".join(names) if names else "()"
     lines.append(_FIRST_CALL.format(args=", ".join(names), argtuple=argtuple))
     lines.append(_body(entry).format(args=", ".join(names), t=entry.timeout))

@@ -138,6 +138,10 @@ class Function:
     cdef        the declaration cffi sees when it differs from ``proto``
                 (a variadic C function reached through a fixed-arity shim).
     symbol      the name in ``lib`` when it differs from the function's.
+    errno_symbol  for the conventions that report through errno, the name in
+                ``lib`` of the shim's wrapper that reads errno in the same C
+                call and returns it with the result (csrc/glibc_shim.h says
+                why); the Python function calls that one.  None otherwise.
     convert     callable(ffi, lib, args) -> (args, keepalive), for arguments
                 whose meaning depends on another argument (prctl's option).
     blocking    the call may wait indefinitely: its wrapper retries after
@@ -185,6 +189,8 @@ class Function:
         self.defaults = dict(defaults or {})
         self.cdef = " ".join((cdef or proto).split())
         self.symbol = symbol or self.name
+        self.errno_symbol = ("glibc_errno_" + self.name
+                             if convention in ("errno", "errno-set") else None)
         self.convert = convert
         self.resume = resume
         self.blocking = blocking

@@ -40,9 +40,15 @@ SI_TKILL: int = _lib.SI_TKILL
 _BATCH = 16
 
 
-def error(function: str) -> OSError:
-    """The OSError for ``function`` (a glibc name) failing now, errno read from C."""
-    number = _ffi.errno  # first: importing what follows makes system calls of its own
+# The wrappers of the shim that return errno with a failure: a result below 0
+# is _ERRNO_BASE + errno.  errno read after the call could be a signal
+# handler's (csrc/glibc_shim.h).
+_ERRNO_BASE: int = _lib.GLIBC_ERRNO_BASE
+
+
+def error(function: str, failed: int) -> OSError:
+    """The OSError for ``function`` (a glibc name) that returned ``failed``."""
+    number = failed - _ERRNO_BASE
     import glibc._errors
     import glibc._namespace
 
@@ -57,16 +63,17 @@ def _sigset(signals: Iterable[int]) -> Any:
     mask = _ffi.new("sigset_t *")
     _lib.sigemptyset(mask)
     for signum in signals:
-        if _lib.sigaddset(mask, signum) < 0:
-            raise error("sigaddset")
+        failed = _lib.glibc_errno_sigaddset(mask, signum)
+        if failed < 0:
+            raise error("sigaddset", failed)
     return mask
 
 
 def signalfd(signals: Iterable[int]) -> int:
     """A new non-blocking, close-on-exec signalfd(2) for signals (block them first)."""
-    fd: int = _lib.signalfd(-1, _sigset(signals), _lib.SFD_NONBLOCK | _lib.SFD_CLOEXEC)
+    fd: int = _lib.glibc_errno_signalfd(-1, _sigset(signals), _lib.SFD_NONBLOCK | _lib.SFD_CLOEXEC)
     if fd < 0:
-        raise error("signalfd")
+        raise error("signalfd", fd)
     return fd
 
 
@@ -81,11 +88,11 @@ class SignalReader:
 
     def read(self) -> List[Tuple[int, int, int]]:
         """The signals taken by one read(2); an empty list when none is pending."""
-        got: int = _lib.read(self.fd, self._records, self._bytes)
+        got: int = _lib.glibc_errno_read(self.fd, self._records, self._bytes)
         if got < 0:
-            if _ffi.errno == errno.EAGAIN:
+            if got - _ERRNO_BASE == errno.EAGAIN:
                 return []
-            raise error("read")
+            raise error("read", got)
         records = self._records
         return [(records[i].ssi_signo, records[i].ssi_code, records[i].ssi_pid)
                 for i in range(got // self._size)]
@@ -93,9 +100,10 @@ class SignalReader:
 
 def timerfd() -> int:
     """A new non-blocking, close-on-exec timerfd(2) on CLOCK_MONOTONIC, disarmed."""
-    fd: int = _lib.timerfd_create(_lib.CLOCK_MONOTONIC, _lib.TFD_NONBLOCK | _lib.TFD_CLOEXEC)
+    fd: int = _lib.glibc_errno_timerfd_create(_lib.CLOCK_MONOTONIC,
+                                              _lib.TFD_NONBLOCK | _lib.TFD_CLOEXEC)
     if fd < 0:
-        raise error("timerfd_create")
+        raise error("timerfd_create", fd)
     return fd
 
 
@@ -107,14 +115,15 @@ def timerfd_arm(fd: int, seconds: float) -> None:
     if seconds > 0 and whole == 0 and nanoseconds == 0:
         nanoseconds = 1  # a zero it_value would disarm a timer meant to expire
     when.it_value.tv_sec, when.it_value.tv_nsec = whole, min(nanoseconds, 999999999)
-    if _lib.timerfd_settime(fd, 0, when, _ffi.NULL) < 0:
-        raise error("timerfd_settime")
+    failed = _lib.glibc_errno_timerfd_settime(fd, 0, when, _ffi.NULL)
+    if failed < 0:
+        raise error("timerfd_settime", failed)
 
 
 def _prctl(option: int, arg2: int) -> int:
-    result: int = _lib.glibc_prctl(option, arg2, 0, 0, 0)
+    result: int = _lib.glibc_errno_prctl(option, arg2, 0, 0, 0)
     if result < 0:
-        raise error("prctl")
+        raise error("prctl", result)
     return result
 
 

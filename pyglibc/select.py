@@ -330,9 +330,12 @@ def _buffers(maxevents: int) -> _Buffers:
 # unpacked alone, without the iterator and the slice of the memoryview.
 # On PyPy the JIT makes the plain loop over the structs the fastest.  "iI":
 # data.fd is signed, events unsigned, as the standard library gives them.
-_wait_packed = _lib.glibc_epoll_wait_packed
-_wait = _lib.epoll_wait
-_epoll_ctl = _lib.epoll_ctl
+# The wrappers that return errno with a failure (below 0, as _ERRNO_BASE +
+# errno): errno read after the call could be a signal handler's by then.
+_wait_packed = _lib.glibc_errno_glibc_epoll_wait_packed
+_wait = _lib.glibc_errno_epoll_wait
+_epoll_ctl = _lib.glibc_errno_epoll_ctl
+_ERRNO_BASE = _lib.GLIBC_ERRNO_BASE
 _new = _ffi.new
 _EVENT = _ffi.typeof("struct epoll_event *")
 _pairs = struct.Struct("iI").iter_unpack
@@ -365,9 +368,9 @@ class epoll(FdObject):
             raise OSError("invalid flags")  # the standard library's: no errno
         else:
             flags = _CLOEXEC
-        fd = _lib.epoll_create1(flags)
+        fd = _lib.glibc_errno_epoll_create1(flags)
         if fd < 0:
-            raise _oserror(_ffi.errno)
+            raise _oserror(fd - _ERRNO_BASE)
         return cls._own(fd)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -479,8 +482,9 @@ class epoll(FdObject):
             epfd = self._fd
             if epfd < 0:
                 raise _closed_error()
-            if _epoll_ctl(epfd, op, fd, event) < 0:
-                raise _oserror(_ffi.errno)
+            failed = _epoll_ctl(epfd, op, fd, event)
+            if failed < 0:
+                raise _oserror(failed - _ERRNO_BASE)
         finally:
             pool.append(buffers)
             if self._fd < 0:
@@ -584,11 +588,11 @@ class epoll(FdObject):
             if _PYPY:
                 n = _wait(epfd, events, maxevents, ms)
                 if n < 0:
-                    n = _retry(_wait, epfd, events, maxevents, ms, ns, start)
+                    n = _retry(n, _wait, epfd, events, maxevents, ms, ns, start)
                 return [(events[i].data.fd, events[i].events) for i in range(n)]
             n = _wait_packed(epfd, events, maxevents, ms)
             if n < 0:
-                n = _retry(_wait_packed, epfd, events, maxevents, ms, ns, start)
+                n = _retry(n, _wait_packed, epfd, events, maxevents, ms, ns, start)
             if n == 1:
                 return [_first(buffers[2])]
             return list(_pairs(buffers[2][:8 * n])) if n else []
@@ -642,9 +646,9 @@ def _forget_other_threads() -> None:
 os.register_at_fork(after_in_child=_forget_other_threads)
 
 
-def _retry(wait: Callable[..., int], epfd: int, events: Any, maxevents: int, ms: int,
-           ns: int, start: int) -> int:
-    """epoll_wait failed: raise, or after EINTR wait again for what is left of the timeout.
+def _retry(failed: int, wait: Callable[..., int], epfd: int, events: Any, maxevents: int,
+           ms: int, ns: int, start: int) -> int:
+    """epoll_wait returned failed: raise, or after EINTR wait for what is left of the timeout.
 
     PEP 475, as the interpreter's select.epoll does it: its signal handlers
     run first (an exception from one ends poll() with that exception); on
@@ -652,7 +656,7 @@ def _retry(wait: Callable[..., int], epfd: int, events: Any, maxevents: int, ms:
     then waits 0 ms.
     """
     while True:
-        number = _ffi.errno
+        number = failed - _ERRNO_BASE
         if number != _EINTR:
             raise _oserror(number)
         _run_handlers()
@@ -664,6 +668,6 @@ def _retry(wait: Callable[..., int], epfd: int, events: Any, maxevents: int, ms:
                 return 0
             else:
                 ms = -(-left // 1000000)
-        n = wait(epfd, events, maxevents, ms)
-        if n >= 0:
-            return n
+        failed = wait(epfd, events, maxevents, ms)
+        if failed >= 0:
+            return failed
