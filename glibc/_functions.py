@@ -15,6 +15,7 @@ import math
 import time
 import types
 
+from glibc._arguments import index_of, never_views, read_only_owner
 from glibc._errors import oserror, reasons_by_number
 from glibc._spec import Function, Param
 
@@ -56,17 +57,18 @@ def _describe(obj: object) -> str:
     return type(obj).__name__
 
 
-def pointer_check(ffi: Any, function: str, param: Param, nullable: bool,
-                  counted: bool) -> Callable[..., Any]:
-    """A converter for one pointer parameter.
+def pointer_check(ffi: Any, entry: Function, param: Param) -> Callable[..., Any]:
+    """A converter for one pointer parameter of entry.
 
-    It returns the cdata to pass, or, when the parameter is ``counted``,
-    the cdata and the count (filled in when the caller gave None).  It
-    refuses what could make C write or read past the object the caller
-    owns: None or NULL where C dereferences, an array shorter than the
-    prototype asks for, a count larger than the buffer, a read-only
-    buffer where C writes.
+    It returns the cdata to pass, or, when the parameter has a count
+    (``entry.sizes``), the cdata and the count (filled in when the caller
+    gave None).  It refuses what could make C write or read past the
+    object the caller owns: None or NULL where C dereferences, an array
+    shorter than the prototype asks for, a count larger than the buffer, a
+    read-only buffer where C writes.
     """
+    function = entry.name
+    nullable = param.name in entry.nullable
     where = "%s: %s" % (function, param.name)
     null = ffi.NULL
     typeof = ffi.typeof
@@ -78,9 +80,16 @@ def pointer_check(ffi: Any, function: str, param: Param, nullable: bool,
         item = typeof(param.pointee)
         wanted = "a '%s *' cdata" % param.pointee
     need = param.min_count
+    writes = not param.const
+    view_of = read_only_owner(ffi)
+    count_name = entry.sizes.get(param.name)
+    # What the count counts: elements of the pointee (bytes of a buffer), or
+    # bytes or bits of the memory whatever the pointee (entry.units).
+    unit = entry.units.get(count_name or "", "bytes" if item is None else "elements")
+    scale = 8 if unit == "bits" else 1
 
     def length(arg: Any) -> tuple[Any, int]:
-        """The cdata to pass and how many elements (bytes for buffers) it has."""
+        """The cdata to pass and how much it has, in the unit of its count."""
         if arg is None:
             if nullable:
                 return null, 0
@@ -100,6 +109,11 @@ def pointer_check(ffi: Any, function: str, param: Param, nullable: bool,
             if nullable:
                 return null, 0
             raise ValueError("%s must not be NULL" % where)
+        if writes:
+            owner = view_of(arg)
+            if owner is not None:
+                raise TypeError("%s must be %s, not a cdata of read-only memory (%s): C writes "
+                                "there" % (where, wanted, _describe(owner)))
         if item is None:
             if ctype.kind == "array":
                 return arg, ffi.sizeof(arg)
@@ -109,17 +123,42 @@ def pointer_check(ffi: Any, function: str, param: Param, nullable: bool,
             return arg, ffi.sizeof(ctype.item)
         if ctype.item is not item:
             raise TypeError("%s must be %s, not %s" % (where, wanted, ctype.cname))
-        return arg, (len(arg) if ctype.kind == "array" else 1)
+        if unit == "elements":
+            return arg, (len(arg) if ctype.kind == "array" else 1)
+        return arg, scale * (ffi.sizeof(arg) if ctype.kind == "array" else ffi.sizeof(item))
 
-    if counted:
+    if count_name is not None:
+        # None is the whole buffer where the signature offers it as a default.
+        whole = count_name == entry.params[-1].name or (
+            count_name in entry.defaults and entry.defaults[count_name] is None)
+        ctype = next(p.ctype for p in entry.params if p.name == count_name)
+        bits = 8 * ffi.sizeof(ctype)
+        low = -(1 << (bits - 1)) if int(ffi.cast(ctype, -1)) < 0 else 0
+        high = (1 << (bits - 1 if low else bits)) - 1
+
+        def refuse(data: Any, have: int, count: int) -> None:
+            """Raise for a count outside 0..have, unless it is a count C may have with NULL."""
+            if not low <= count <= high:
+                try:
+                    ffi.new(ctype + " *", count)
+                except OverflowError as own:  # cffi's own words, as for any int argument
+                    raise OverflowError("%s: %s: %s" % (function, count_name, own)) from None
+            if count < 0:
+                raise ValueError("%s: %s must not be negative, not %d"
+                                 % (function, count_name, count))
+            if data != null:
+                raise ValueError("%s has %d %s, fewer than %s %d"
+                                 % (where, have, unit, count_name, count))
+
         def check_counted(arg: Any, count: Any) -> tuple[Any, Any]:
             data, have = length(arg)
-            if count is None:
-                return data, have
-            if data != null and isinstance(count, int) and count > have:
-                unit = "bytes" if item is None else "elements"
-                raise ValueError("%s has %d %s, fewer than the count %r"
-                                 % (where, have, unit, count))
+            if type(count) is not int:
+                if count is None and whole:
+                    return data, have
+                # What C gets, not what cffi would make of __int__ (Decimal, Fraction).
+                count = index_of(function, count_name, count)
+            if not 0 <= count <= have:
+                refuse(data, have, count)
             return data, count
         return check_counted
 
@@ -133,6 +172,19 @@ def pointer_check(ffi: Any, function: str, param: Param, nullable: bool,
 
 _FAST_POINTER = """\
     if not (isinstance({0}, _CData) and _typeof({0}) is _T_{0} and {0}):
+        {0} = _check_{0}({0})"""
+
+# Where C writes, a cdata of the declared type may still be a view of a bytes
+# object (ffi.from_buffer("T *", b"...")): on CPython only a type that cannot
+# be one passes; PyPy gives every cdata one type, and only a view's repr ends
+# "from 'bytes' object>": read inline, it costs 4 ns there (clock_gettime 43 ns
+# -> 47), through the full check 35.
+_FAST_WRITTEN = """\
+    if not (type({0}) in _NEVER_VIEWS and _typeof({0}) is _T_{0} and {0}):
+        {0} = _check_{0}({0})"""
+_FAST_WRITTEN_PYPY = """\
+    if not (isinstance({0}, _CData) and _typeof({0}) is _T_{0} and {0}
+            and not repr({0}).endswith(" object>")):
         {0} = _check_{0}({0})"""
 
 # Every body starts with the first call; only it can meet a bad argument, so
@@ -285,9 +337,15 @@ def docstring(entry: Function) -> str:
     notes = []
     if entry.nullable:
         notes.append("None passes NULL for %s." % ", ".join(sorted(entry.nullable)))
+    counted: dict[str, list[str]] = {}
     for buf, count in sorted(entry.sizes.items()):
-        notes.append("%s is checked against the size of %s%s." % (
-            count, buf, "; None means all of it" if entry.params[-1].name == count else ""))
+        counted.setdefault(count, []).append(buf)
+    for count, bufs in sorted(counted.items()):
+        notes.append("%s (an int, numpy int or __index__ object) is checked against the size of "
+                     "%s%s, before C runs%s." % (
+                         count, ", ".join(bufs),
+                         " in %s" % entry.units[count] if count in entry.units else "",
+                         "; None means all of it" if entry.params[-1].name == count else ""))
     if entry.eintr == "retry":
         notes.append("Retried when a signal interrupts it, after Python's handlers ran (PEP 475)%s."
                      % ("; the retry waits only for what is left of %s" % entry.timeout
@@ -327,6 +385,7 @@ def make_function(entry: Function, ffi: Any, lib: Any) -> Callable[..., Any]:
         "_ffi": ffi,
         "_typeof": ffi.typeof,
         "_CData": ffi.CData,
+        "_NEVER_VIEWS": never_views(ffi),
         "_EINTR": errno.EINTR,
         "_monotonic": time.monotonic,
         "_monotonic_ns": time.monotonic_ns,
@@ -361,13 +420,16 @@ def make_function(entry: Function, ffi: Any, lib: Any) -> Callable[..., Any]:
         if not p.is_pointer:
             continue
         count = entry.sizes.get(p.name)
-        env["_check_" + p.name] = pointer_check(
-            ffi, entry.name, p, p.name in entry.nullable, count is not None)
+        env["_check_" + p.name] = pointer_check(ffi, entry, p)
         if count is None and p.min_count == 1 and not p.is_buffer:
             # Fast path: a non-NULL pointer of exactly the declared type
             # (what glibc.<type>() returns) needs no further check.
             env["_T_" + p.name] = ffi.typeof("%s *" % p.pointee)
-            lines.append(_FAST_POINTER.format(p.name))
+            if p.const:
+                lines.append(_FAST_POINTER.format(p.name))
+            else:
+                lines.append((_FAST_WRITTEN if env["_NEVER_VIEWS"] else _FAST_WRITTEN_PYPY)
+                             .format(p.name))
         elif count is None:
             lines.append("    {0} = _check_{0}({0})".format(p.name))
         else:

@@ -107,6 +107,10 @@ HAZARDS = {
 }
 
 
+# What a count of Function(sizes=...) may count besides elements (Function(units=...)).
+UNITS = ("bytes", "bits")
+
+
 class Function:
     """A C function as one table entry.
 
@@ -134,6 +138,12 @@ class Function:
     sizes       pointer parameter -> the parameter that counts its elements
                 (bytes for ``void *``); the count is checked against the
                 buffer and may be omitted when it is the last parameter.
+                Several pointers may share one count (CPU_AND_S's setsize):
+                each is checked.
+    units       count parameter -> ``"bytes"`` or ``"bits"`` when it counts
+                the memory its pointers point at in those, not in elements
+                (cpusetsize: bytes of cpu_set_t; pselect's nfds: bits of
+                fd_set; openat2's size: bytes of struct open_how).
     defaults    parameter -> default value on the Python side.
     cdef        the declaration cffi sees when it differs from ``proto``
                 (a variadic C function reached through a fixed-arity shim).
@@ -165,6 +175,7 @@ class Function:
                  convention: str = "errno", eintr: Optional[str] = None,
                  timeout: Optional[str] = None, nullable: Iterable[str] = (),
                  sizes: Optional[Mapping[str, str]] = None,
+                 units: Optional[Mapping[str, str]] = None,
                  defaults: Optional[Mapping[str, Any]] = None, cdef: Optional[str] = None,
                  symbol: Optional[str] = None, convert: Optional[Convert] = None,
                  blocking: bool = False, public: bool = True, stdlib: Optional[str] = None,
@@ -186,6 +197,14 @@ class Function:
         self.timeout = timeout
         self.nullable = frozenset(nullable)
         self.sizes = dict(sizes or {})
+        self.units = dict(units or {})
+        if set(self.units) - set(self.sizes.values()):
+            raise ValueError("%s: units for parameters that count nothing: %s"
+                             % (self.name, sorted(set(self.units) - set(self.sizes.values()))))
+        if set(self.units.values()) - set(UNITS):
+            raise ValueError("%s: unknown units %s (known: %s)"
+                             % (self.name, sorted(set(self.units.values()) - set(UNITS)),
+                                ", ".join(UNITS)))
         self.defaults = dict(defaults or {})
         self.cdef = " ".join((cdef or proto).split())
         self.symbol = symbol or self.name

@@ -7,6 +7,7 @@ negative number while Python would refuse it as out of range.
 
 from typing import Any, Tuple
 
+from glibc._arguments import index
 from glibc._spec import Args, Convert
 
 
@@ -17,9 +18,13 @@ def int_masks(*positions: int) -> Convert:
         bits = 8 * ffi.sizeof("int")
         out = list(args)
         for i in positions:
-            value = out[i]
-            if isinstance(value, int) and 1 << (bits - 1) <= value < 1 << bits:
-                out[i] = value - (1 << bits)
+            try:
+                value = index(out[i])
+            except TypeError:
+                continue  # the C call's own check names the argument
+            if 1 << (bits - 1) <= value < 1 << bits:
+                value -= 1 << bits
+            out[i] = value
         return tuple(out), None
 
     return convert

@@ -3,6 +3,7 @@ allocation."""
 
 from typing import Any, Dict, Optional, Tuple
 
+from glibc._arguments import index_of, read_only_view
 from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._cstring import c_strings
 from glibc.families._reasons import (
@@ -34,16 +35,16 @@ POINTER_COMMANDS = {
     "F_SET_FILE_RW_HINT": ("uint64_t", False),
 }
 
-_pointers: Optional[Dict[int, Tuple[str, Any]]] = None
+_pointers: Optional[Dict[int, Tuple[str, Any, bool]]] = None
 
 
-def _pointer_map(ffi: Any, lib: Any) -> Dict[int, Tuple[str, Any]]:
+def _pointer_map(ffi: Any, lib: Any) -> Dict[int, Tuple[str, Any, bool]]:
     global _pointers
     if _pointers is None:
         # F_GETLK64 is F_GETLK where off_t is 64 bits: keyed by value, first name kept.
         _pointers = {}
-        for name, (ctype, _) in POINTER_COMMANDS.items():
-            _pointers.setdefault(getattr(lib, name), (name, ffi.typeof(ctype)))
+        for name, (ctype, writes) in POINTER_COMMANDS.items():
+            _pointers.setdefault(getattr(lib, name), (name, ffi.typeof(ctype), writes))
     return _pointers
 
 
@@ -53,22 +54,30 @@ def convert_fcntl(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     Returns the arguments for C and the cdata that must outlive the call.
     """
     fd, cmd, arg = args
-    spec = _pointer_map(ffi, lib).get(cmd) if isinstance(cmd, int) else None
+    # The command C gets decides what arg is: read it as C will.
+    cmd = index_of("fcntl", "cmd", cmd)
+    spec = _pointer_map(ffi, lib).get(cmd)
     if spec is None:
-        if not isinstance(arg, int):
+        try:
+            arg = index_of("fcntl", "arg", arg)
+        except TypeError:
             raise TypeError("fcntl: arg must be an int for command %r, not %s"
-                            % (cmd, type(arg).__name__))
+                            % (cmd, type(arg).__name__)) from None
         # An int or an unsigned int in C (DN_MULTISHOT is 0x80000000).
         if not -2**31 <= arg < 2**32:
             raise OverflowError("fcntl: arg: %d does not fit in a C int" % arg)
         return (fd, cmd, arg), ()
-    name, item = spec
+    name, item, writes = spec
     ctype = ffi.typeof(arg) if isinstance(arg, ffi.CData) else None
     if ctype is None or ctype.kind not in ("pointer", "array") or ctype.item is not item:
         raise TypeError("fcntl: arg of %s must be a '%s *' cdata, not %s"
                         % (name, item.cname, ctype.cname if ctype else type(arg).__name__))
     if arg == ffi.NULL:
         raise ValueError("fcntl: arg of %s must not be NULL" % name)
+    owner = read_only_view(ffi, arg) if writes else None
+    if owner is not None:
+        raise TypeError("fcntl: arg of %s must not be a cdata of read-only memory (%s): the "
+                        "kernel writes there" % (name, type(owner).__name__))
     return (fd, cmd, int(ffi.cast("intptr_t", arg))), (arg,)
 
 

@@ -11,10 +11,10 @@ _openat2_path = c_strings("openat2", pathname=1)
 
 
 def convert_openat2(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
-    """pathname as a C string; how as a cdata, or a dict of its fields; size checked.
+    """pathname as a C string; how as a cdata, or a dict of its fields.
 
-    size (None: the size of what how points at) must not make the kernel
-    read past the struct the caller passed.
+    The wrapper then checks size (None: the size of how) against how:
+    the kernel reads size bytes of it.
     """
     (dirfd, pathname, how, size), keep = _openat2_path(ffi, lib, args)
     if isinstance(how, dict):
@@ -25,19 +25,6 @@ def convert_openat2(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
         except KeyError as exc:  # cffi's word for a field the struct lacks: a wrong argument
             raise TypeError("openat2: how: 'struct open_how' has no field %s" % exc) from None
         keep.append(how)
-    if isinstance(how, ffi.CData) and how != ffi.NULL:
-        ctype = ffi.typeof(how)
-        if ctype.kind == "array":
-            have = ffi.sizeof(how)
-        elif ctype.kind == "pointer" and ctype.item.kind == "struct":
-            have = ffi.sizeof(ctype.item)
-        else:
-            have = None  # the wrapper refuses it with its own message
-        if have is not None:
-            if size is None:
-                size = have
-            elif isinstance(size, int) and size > have:
-                raise ValueError("openat2: how has %d bytes, fewer than size %d" % (have, size))
     return (dirfd, pathname, how, size), keep
 
 
@@ -88,6 +75,8 @@ FAMILY = Family(
                  "const struct open_how *how, size_t size);",
             symbol="glibc_openat2",
             defaults={"size": None},
+            sizes={"how": "size"},
+            units={"size": "bytes"},
             convert=convert_openat2,
             accepts={"how": "Union[_Pointer, dict[str, int]]"},
             blocking=True,  # opening a FIFO waits for the other end

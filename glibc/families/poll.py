@@ -2,6 +2,7 @@
 
 from typing import Any, Tuple
 
+from glibc._arguments import index_of
 from glibc._spec import Args, Convert, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED
 
@@ -19,32 +20,12 @@ def _fd_in_set(name: str) -> Convert:
     """FD_SET and its kin reach the bit of fd in a fixed-size fd_set: an fd
     outside 0..FD_SETSIZE-1 would be past it (and an abort in glibc's checks)."""
     def check(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
-        fd = args[0]
-        if isinstance(fd, int) and not 0 <= fd < lib.FD_SETSIZE:
+        fd = index_of(name, "fd", args[0])
+        if not 0 <= fd < lib.FD_SETSIZE:
             raise ValueError("%s: fd must be in 0..FD_SETSIZE-1 (%d), not %d: an fd_set has "
                              "no bit for it" % (name, lib.FD_SETSIZE - 1, fd))
-        return args, None
+        return (fd,) + tuple(args[1:]), None
     return check
-
-
-def _nfds_within_the_sets(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
-    """pselect reads nfds bits from each set and writes them back: each set
-    given must have that many."""
-    nfds = args[0]
-    if not isinstance(nfds, int):
-        return args, None
-    fd_set = ffi.typeof("fd_set")
-    for name, fds in zip(("readfds", "writefds", "exceptfds"), args[1:4]):
-        if not isinstance(fds, ffi.CData) or fds == ffi.NULL:
-            continue  # None, or something the pointer check refuses
-        ctype = ffi.typeof(fds)
-        if ctype.kind not in ("pointer", "array") or ctype.item is not fd_set:
-            continue
-        bits = 8 * (ffi.sizeof(fds) if ctype.kind == "array" else ffi.sizeof(fd_set))
-        if nfds > bits:
-            raise ValueError("pselect: nfds is %d, but %s has room for %d fds only"
-                             % (nfds, name, bits))
-    return args, None
 
 
 def _fd_macro(proto: str, doc: str) -> Function:
@@ -95,7 +76,10 @@ FAMILY = Family(
             "int pselect(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, "
             "const struct timespec *timeout, const sigset_t *sigmask);",
             man="pselect(2)", nullable=("readfds", "writefds", "exceptfds", "timeout", "sigmask"),
-            timeout="timeout", blocking=True, convert=_nfds_within_the_sets,
+            timeout="timeout", blocking=True,
+            # pselect reads nfds bits of each set and writes them back.
+            sizes=dict.fromkeys(("readfds", "writefds", "exceptfds"), "nfds"),
+            units={"nfds": "bits"},
             stdlib="select.select",
             errors=dict(
                 BAD_POINTER,

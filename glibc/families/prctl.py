@@ -15,6 +15,7 @@ since nothing says which of its arguments would be pointers.
 
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from glibc._arguments import index, index_of, read_only_view
 from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER
 
@@ -162,6 +163,10 @@ def _pointer(ffi: Any, spec: Pointer, size: int, arg: Any) -> Tuple[Any, int]:
             raise TypeError("prctl: arg%d must point to %d bytes, not %r" % (position, size, arg))
         if arg == ffi.NULL:
             raise ValueError("prctl: arg%d must not be NULL" % position)
+        owner = read_only_view(ffi, arg) if spec.writes else None
+        if owner is not None:
+            raise TypeError("prctl: arg%d must not be a cdata of read-only memory (%s): the "
+                            "kernel writes there" % (position, type(owner).__name__))
         if ctype.kind == "array":
             have = ffi.sizeof(arg)
         elif ctype.item.kind == "void":
@@ -187,10 +192,11 @@ def _pointer(ffi: Any, spec: Pointer, size: int, arg: Any) -> Tuple[Any, int]:
 def _number(option: int, position: int, arg: Any) -> int:
     if arg is None:
         return 0
-    if not isinstance(arg, int):
+    try:
+        return index(arg)
+    except TypeError:
         raise TypeError("prctl: arg%d must be an int for option %r, not %s"
-                        % (position, option, type(arg).__name__))
-    return arg
+                        % (position, option, type(arg).__name__)) from None
 
 
 def _fill_pointer(ffi: Any, option: int, spec: Pointer, size: int,
@@ -228,17 +234,20 @@ def convert_arguments(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     arguments for C and the buffers that must outlive the call.
     """
     known, pointers, unmodelled = _load(ffi, lib)
-    option, arg2 = args[0], args[1]
-    if not isinstance(option, int):
-        return args, ()  # the C call's own check names the argument
+    # The option C gets decides which arguments are pointers: read it as C will.
+    option, arg2 = index_of("prctl", "option", args[0]), args[1]
     if option not in known:
         if any(arg not in (0, None) for arg in args[1:]):
             raise ValueError("prctl: option %d is not defined by the headers this module was "
                              "built with, so which of its arguments are pointers is unknown: "
                              "only zeros may be passed" % option)
         return (option, 0, 0, 0, 0), ()
+    try:
+        sub = index(arg2)  # a sub-option, for the options whose pointer it selects
+    except TypeError:
+        sub = None
     spec, size = pointers.get(option) or (
-        isinstance(arg2, int) and pointers.get((option, arg2))) or (None, 0)
+        sub is not None and pointers.get((option, sub))) or (None, 0)
     out = [option]
     for position, arg in enumerate(args[1:], start=2):
         if spec is not None and position in (spec.position, spec.size_at):

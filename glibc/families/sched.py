@@ -1,63 +1,30 @@
 """<sched.h>: scheduling, CPU affinity and namespaces (sched(7), setns(2), CPU_SET(3))."""
 
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Dict, Iterable, Optional
 
-from glibc._spec import Args, Convert, Family, Function, Type, names
+from glibc._spec import Family, Function, Param, Type, names
 from glibc.families._masks import int_masks
 from glibc.families._reasons import BAD_POINTER
-
-# -- CPU sets whose size in bytes is an argument ---------------------------------------------
-
-
-def set_room(function: str, size_name: str) -> Convert:
-    """A ``convert`` that refuses a byte count larger than any cpu_set_t argument holds.
-
-    The CPU set calls take their set's size in bytes (``cpusetsize``,
-    ``setsize``), not in elements, so ``sizes=`` cannot check it: C would
-    read or write past a set shorter than the count says.
-    """
-    entry: Dict[str, Any] = {}
-
-    def convert(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
-        if not entry:
-            params = FUNCTIONS[function].params
-            entry["size"] = [p.name for p in params].index(size_name)
-            entry["sets"] = [i for i, p in enumerate(params) if p.pointee == "cpu_set_t"]
-            entry["type"] = ffi.typeof("cpu_set_t")
-        size = args[entry["size"]]
-        if not isinstance(size, int):
-            return args, None  # cffi's own TypeError names it
-        for i in entry["sets"]:
-            cpus = args[i]
-            if not isinstance(cpus, ffi.CData) or cpus == ffi.NULL:
-                continue  # the pointer check refuses it
-            ctype = ffi.typeof(cpus)
-            if ctype.kind not in ("pointer", "array") or ctype.item is not entry["type"]:
-                continue
-            have = ffi.sizeof(cpus) if ctype.kind == "array" else ffi.sizeof(ctype.item)
-            if size > have:
-                raise ValueError("%s: %s is %d bytes, more than the %d of %s"
-                                 % (function, size_name, size, have,
-                                    FUNCTIONS[function].params[i].name))
-        return args, None
-
-    return convert
 
 
 def _affinity(proto: str, errors: Dict[str, str], stdlib: Optional[str],
               doc: str, hazard: Iterable[str] = ()) -> Function:
-    name = proto.split("(")[0].split()[-1]
+    """The CPU set calls take their set's size in bytes: the wrapper checks the set has them."""
     return Function(proto, man="sched_setaffinity(2)", errors=errors, stdlib=stdlib,
-                    convert=set_room(name, "cpusetsize"), doc=doc, hazard=hazard)
+                    sizes={"mask": "cpusetsize"}, units={"cpusetsize": "bytes"}, doc=doc,
+                    hazard=hazard)
 
 
 def _cpu_macro(proto: str, doc: str, sized: bool = True) -> Function:
     """CPU_SET(3) is macros: each is a shim function glibc_<name> in csrc/sched.h."""
     name = proto.split("(")[0].split()[-1]
     symbol = "glibc_" + name
+    sets = [Param(a).name for a in proto[proto.index("(") + 1:proto.rindex(")")].split(",")
+            if "cpu_set_t" in a] if sized else []
     return Function(
         proto, man="CPU_SET(3)", convention="never", cdef=proto.replace(name + "(", symbol + "("),
-        symbol=symbol, convert=set_room(name, "setsize") if sized else None, doc=doc,
+        symbol=symbol, sizes=dict.fromkeys(sets, "setsize"),
+        units={"setsize": "bytes"} if sized else None, doc=doc,
     )
 
 
@@ -240,5 +207,3 @@ FAMILY = Family(
     ],
     source='#include "cpuset.h"',
 )
-
-FUNCTIONS = {f.name: f for f in FAMILY.functions}

@@ -2,6 +2,7 @@
 
 from typing import Any, List, Tuple
 
+from glibc._arguments import index_of
 from glibc._spec import Args, Family, Function, Type, names
 from glibc.families._reasons import BAD_POINTER, INTERRUPTED, WRITEBACK
 
@@ -30,7 +31,9 @@ def convert_vmsplice(ffi: Any, lib: Any, args: Args) -> Tuple[Args, Any]:
     if iov is None or isinstance(iov, ffi.CData):
         return args, ()
     segments = _segments(iov)
-    mode = lib.glibc_fcntl(fd, lib.F_GETFL, 0) if isinstance(fd, int) else -1
+    # The fd C gets decides whether the kernel writes into the buffers.
+    fd = index_of("vmsplice", "fd", fd)
+    mode = lib.glibc_fcntl(fd, lib.F_GETFL, 0)
     writes = mode != -1 and (mode & lib.O_ACCMODE) != lib.O_WRONLY
     array = ffi.new("struct iovec[]", len(segments))
     keep = [array]
