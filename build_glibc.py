@@ -92,15 +92,41 @@ def cdef_text(fams):
     return "\n".join(out) + "\n"
 
 
+def syscall_wrapper(entry):
+    """The C function that makes entry's system call through syscall(2)."""
+    params = ", ".join("%s %s" % (p.ctype, p.name) for p in entry.params) or "void"
+    args = "".join(", " + p.name for p in entry.params)
+    return "static %s %s(%s)\n{\n    return (%s)syscall(SYS_%s%s);\n}" % (
+        entry.restype, entry.symbol, params, entry.restype, entry.name, args)
+
+
+def kernel_abi_lines(name, value, present):
+    """Define name where the headers lack it; where they have it, check it is value."""
+    return [
+        "#if %s" % present,
+        '_Static_assert((%s) == (%s), "%s: the headers and the kernel ABI disagree");'
+        % (name, value, name),
+        "#elif !defined %s" % name,
+        "#define %s %s" % (name, value),
+        "#endif",
+    ]
+
+
 def source_text(fams):
     out = ['#include "glibc_shim.h"']
     seen = set()
     for fam in fams:
-        for header in fam.headers:
-            if header not in seen:
-                seen.add(header)
+        for header in fam.headers + fam.optional_headers:
+            if header in seen:
+                continue
+            seen.add(header)
+            if header in fam.optional_headers:
+                out += ["#if __has_include(%s)" % header, "#include %s" % header, "#endif"]
+            else:
                 out.append("#include %s" % header)
     for fam in fams:
+        for name, (value, present) in fam.kernel_abi.items():
+            out += kernel_abi_lines(name, value, present)
         for name in fam.optional:
             out.append(
                 "#ifdef {n}\n#define {f} 1\n#else\n#define {f} 0\n#define {n} 0\n#endif".format(
@@ -109,6 +135,7 @@ def source_text(fams):
             )
         if fam.source:
             out.append(fam.source)
+        out.extend(syscall_wrapper(f) for f in fam.functions if f.syscall)
         out.extend(errno_wrapper(f) for f in fam.functions if f.errno_symbol)
     out.append("static " + INDEX_CDEF[:-1] + "\n{\n    return\n"
                + "".join('        "%s\\n"\n' % line for line in index_lines(fams)) + "        ;\n}")

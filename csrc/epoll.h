@@ -9,27 +9,19 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "syscalls.h"
 
 /* epoll_pwait2(2), straight to the kernel, so that the build needs no
  * declaration from glibc (2.35 added one).  The kernel reads a timespec with
  * a 64-bit time_t; where glibc's time_t is narrower, only glibc's wrapper
- * converts it, so that is called there.  Headers without the system call
- * number: ENOSYS, as a kernel before 5.11 answers. */
+ * converts it, so that is called there. */
 static int glibc_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
                               const struct timespec *timeout, const sigset_t *sigmask)
 {
-#if !defined SYS_epoll_pwait2
-    (void)epfd;
-    (void)events;
-    (void)maxevents;
-    (void)timeout;
-    (void)sigmask;
-    errno = ENOSYS;
-    return -1;
-#elif !defined __TIMESIZE || __TIMESIZE == 64
+#if !defined __TIMESIZE || __TIMESIZE == 64
     /* The last argument is the size of the kernel's sigset_t: _NSIG - 1 bits. */
     return (int)syscall(SYS_epoll_pwait2, epfd, events, maxevents, timeout, sigmask,
                         (size_t)(_NSIG / 8));

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <limits.h>
 
+#include "syscalls.h"
+
 /* The interpreter may run a Python signal handler between a C call's return
  * and the caller's next line, and a handler that makes a failing call of its
  * own changes errno.  So each function that fails with -1 and errno is also

@@ -6,6 +6,15 @@
 #include <signal.h>
 #include <stddef.h>
 
+/* pthread_sigmask(3) made with sigprocmask(2), which on Linux changes the
+ * mask of the calling thread alone too: glibc 2.32 moved pthread_sigmask
+ * into libc under a new symbol version, which a build on newer headers
+ * would then need.  The error number is returned, as pthread_sigmask does. */
+static int glibc_pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
+{
+    return sigprocmask(how, set, oldset) == -1 ? errno : 0;
+}
+
 /* Make *set hold exactly signals[0..count). -1/EINVAL on a bad signal. */
 static int glibc_sigset_fill(sigset_t *set, const int *signals, size_t count)
 {

@@ -32,9 +32,19 @@ def _absent(lib: Any, name: str) -> bool:
     return not getattr(lib, "GLIBC_HAS_" + name, True)
 
 
+def needs(f: Function) -> str:
+    """What f needs beyond the oldest glibc and Linux supported, in words ("" for nothing)."""
+    words = []
+    if f.linux:
+        words.append("needs Linux %s" % f.linux)
+    if f.glibc:
+        words.append("glibc has it since %s, not needed here" % f.glibc)
+    return "; ".join(words)
+
+
 def _function_line(f: Function) -> str:
-    stdlib = "; stdlib: %s" % f.stdlib if f.stdlib else ""
-    return "  %s  [%s%s]" % (f.proto, f.man, stdlib)
+    extra = "".join("; %s" % w for w in (needs(f), f.stdlib and "stdlib: %s" % f.stdlib) if w)
+    return "  %s  [%s%s]" % (f.proto, f.man, extra)
 
 
 def _type_line(t: Type, ffi: Any) -> str:
@@ -52,6 +62,10 @@ def _constant_line(name: str, optional: bool, lib: Any) -> str:
     return "  %s%s%s" % (name, value, "  [optional]" if optional and lib is None else "")
 
 
+def header_list(fam: Family) -> str:
+    return " ".join(list(fam.headers) + ["%s (if present)" % h for h in fam.optional_headers])
+
+
 def summary(fams: Sequence[Family], out: TextIO) -> None:
     """One line per family, then the totals."""
     total = [0, 0, 0]
@@ -61,7 +75,7 @@ def summary(fams: Sequence[Family], out: TextIO) -> None:
                   len(fam.constants) + len(fam.optional)]
         total = [a + b for a, b in zip(total, counts)]
         out.write("%-12s %9d %6d %9d  %s\n"
-                  % (fam.name, counts[0], counts[1], counts[2], " ".join(fam.headers)))
+                  % (fam.name, counts[0], counts[1], counts[2], header_list(fam)))
     out.write("%-12s %9d %6d %9d\n" % ("total", total[0], total[1], total[2]))
     out.write("\npython -m glibc --family NAME lists one; --search TEXT finds names; "
               "--verify checks this build.\n")
@@ -71,7 +85,7 @@ def family(fam: Family, out: TextIO) -> None:
     """Everything one family declares, with values and sizes when the module is built."""
     built = _compiled()
     ffi, lib = built if built is not None else (None, None)
-    out.write("%s: %s\nheaders: %s\n" % (fam.name, fam.doc, " ".join(fam.headers)))
+    out.write("%s: %s\nheaders: %s\n" % (fam.name, fam.doc, header_list(fam)))
     functions = [f for f in fam.functions if f.public]
     out.write("\nfunctions (%d):\n" % len(functions))
     out.writelines(_function_line(f) + "\n" for f in functions)

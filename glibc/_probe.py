@@ -62,21 +62,36 @@ def headers(fams: Sequence[Family]) -> list[str]:
     """Every family's headers, first appearance first (build_glibc's order)."""
     seen: list[str] = []
     for fam in fams:
-        seen.extend(h for h in fam.headers if h not in seen)
+        seen.extend(h for h in fam.headers + fam.optional_headers if h not in seen)
     return seen
+
+
+def _include(header: str, fams: Sequence[Family]) -> str:
+    if any(header in fam.optional_headers for fam in fams):
+        return "#if __has_include(%s)\n#include %s\n#endif" % (header, header)
+    return "#include %s" % header
 
 
 def source(fams: Optional[Sequence[Family]] = None) -> str:
     """The C program, generated from the binding tables."""
     fams = glibc.families.load() if fams is None else fams
     top = ["#define _GNU_SOURCE 1"]
-    top += ["#include %s" % h for h in headers(fams)]
+    top += [_include(h, fams) for h in headers(fams)]
     top += ["#include <stddef.h>", "#include <stdio.h>", "", "int main(void)", "{"]
     body = []
     for fam in fams:
         body.append("    /* %s */" % fam.name)
         for name in fam.constants:
-            body.append(_value("value\\t" + name, name))
+            if name in fam.kernel_abi:
+                # Where the headers lack it, the value the kernel's ABI gives.
+                value, present = fam.kernel_abi[name]
+                body.append("#if %s" % present)
+                body.append(_value("value\\t" + name, name))
+                body.append("#else")
+                body.append(_value("value\\t" + name, value))
+                body.append("#endif")
+            else:
+                body.append(_value("value\\t" + name, name))
         for name in fam.optional:
             body.append("#ifdef %s" % name)
             body.append('    printf("defined\\t%s\\t1\\n");' % name)

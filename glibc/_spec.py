@@ -19,7 +19,7 @@ from glibc._cparse import (
 # need (glibc/_cparse.py says what that costs): only type checkers read it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
     # The hooks of an entry (convert, resume) take and return the call's arguments.
     Args = Tuple[Any, ...]
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 else:
     # Importable at run time by the families, whose annotations are not evaluated.
     Args = Convert = Resume = object
+
+
+# What the package supports at the oldest: RHEL 8's glibc and kernel.
+OLDEST_GLIBC = "2.28"
+OLDEST_LINUX = "4.18"
 
 
 def names(text: str) -> Tuple[str, ...]:
@@ -169,6 +174,17 @@ class Function:
     accepts     parameter -> what the wrapper takes there, as a type
                 annotation of the stubs, when ``convert`` takes more than the
                 C type says (prctl's ``unsigned long arg2`` takes a buffer).
+    syscall     call the kernel through syscall(2) (the build writes the
+                function ``glibc_sys_<name>``) instead of glibc's wrapper:
+                for system calls whose wrapper glibc added after the oldest
+                glibc supported (``OLDEST_GLIBC``), so that no build needs
+                or references a newer glibc.  glibc's wrapper of each of
+                these makes the same system call with the same arguments.
+    glibc       the glibc version that declares the function, when it is
+                newer than ``OLDEST_GLIBC`` (shown by ``python -m glibc``).
+    linux       the Linux version that added the system call, when it is
+                newer than ``OLDEST_LINUX``: an older kernel's ENOSYS is then
+                raised as ``OSError(ENOSYS, "<name>: needs Linux <linux>")``.
     """
 
     def __init__(self, proto: str, man: str, errors: Optional[Mapping[str, str]] = None,
@@ -181,7 +197,8 @@ class Function:
                  blocking: bool = False, public: bool = True, stdlib: Optional[str] = None,
                  doc: str = "", resume: Optional[Resume] = None,
                  accepts: Optional[Mapping[str, str]] = None,
-                 hazard: Iterable[str] = ()) -> None:
+                 hazard: Iterable[str] = (), syscall: bool = False,
+                 glibc: Optional[str] = None, linux: Optional[str] = None) -> None:
         m = _PROTO.match(proto)
         if m is None:
             raise ValueError("cannot parse prototype %r" % proto)
@@ -208,6 +225,18 @@ class Function:
         self.defaults = dict(defaults or {})
         self.cdef = " ".join((cdef or proto).split())
         self.symbol = symbol or self.name
+        self.syscall = syscall
+        if syscall:
+            if cdef is not None or symbol is not None:
+                raise ValueError("%s: syscall=True makes its own cdef and symbol" % self.name)
+            self.symbol = "glibc_sys_" + self.name
+            self.cdef = self.cdef.replace(self.name + "(", self.symbol + "(", 1)
+        self.glibc = glibc
+        self.linux = linux
+        if linux is not None:
+            if "ENOSYS" in self.errors:
+                raise ValueError("%s: linux= gives the ENOSYS reason; errors must not" % self.name)
+            self.errors["ENOSYS"] = "needs Linux %s" % linux
         self.errno_symbol = ("glibc_errno_" + self.name
                              if convention in ("errno", "errno-set") else None)
         self.convert = convert
@@ -278,20 +307,40 @@ class Type:
 class Family:
     """One header family: what it includes and what it declares.
 
-    ``constants`` must exist in every supported set of headers; each of
-    ``optional`` is looked for at build time and is simply absent from the
-    namespace when the headers lack it.  ``source`` is C that the family
-    adds to the shim (usually an ``#include`` of its helpers in csrc/).
+    ``constants`` must exist in every supported set of headers, or have
+    their value in ``kernel_abi``; each of ``optional`` is looked for at
+    build time and is simply absent from the namespace when the headers lack
+    it.  ``source`` is C that the family adds to the shim (usually an
+    ``#include`` of its helpers in csrc/).
+
+    ``kernel_abi`` maps a constant to the C expression of its value, for
+    constants that the kernel's ABI fixes alike on every architecture and
+    that older headers lack: the build defines it where the headers do not,
+    and where they do, the compiler checks that the two agree.  A value may
+    be a pair (expression, condition): the condition says, in the
+    preprocessor's terms, when the headers have it, for a constant that is
+    an enum member (no ``#ifdef`` sees those).  ``optional_headers`` are
+    included where they exist.
     """
 
     def __init__(self, name: str, headers: Sequence[str], doc: str, types: Iterable[Type] = (),
                  constants: Iterable[str] = (), optional: Iterable[str] = (),
-                 functions: Iterable[Function] = (), source: str = "") -> None:
+                 functions: Iterable[Function] = (), source: str = "",
+                 kernel_abi: Optional[Mapping[str, Union[str, Tuple[str, str]]]] = None,
+                 optional_headers: Sequence[str] = ()) -> None:
         self.name = name
         self.headers = tuple(headers)
+        self.optional_headers = tuple(optional_headers)
+        self.kernel_abi: Dict[str, Tuple[str, str]] = {
+            constant: (value, "defined " + constant) if isinstance(value, str) else value
+            for constant, value in (kernel_abi or {}).items()}
         self.doc = doc
         self.types = tuple(types)
         self.constants = tuple(constants)
+        unknown = set(self.kernel_abi) - set(self.constants)
+        if unknown:
+            raise ValueError("%s: kernel_abi names what constants lacks: %s"
+                             % (name, sorted(unknown)))
         self.optional = tuple(optional)
         self.functions = tuple(functions)
         self.source = source

@@ -1,5 +1,6 @@
 """Signal sets, the signal mask and signalfd (sigsetops(3), sigprocmask(2), signalfd(2))."""
 
+import ctypes
 import errno
 import faulthandler
 import os
@@ -290,6 +291,26 @@ def test_real_time_signals_and_numbers_that_are_no_signal_have_no_name(signum):
     # glibc names the standard signals only; strsignal(3) numbers the others.
     assert sigabbrev_np(signum) == glibc.ffi.NULL
     assert sigdescr_np(signum) == glibc.ffi.NULL
+
+
+def _c_library_own(name):
+    """glibc's own function (ctypes), or skip where it is older than 2.32."""
+    function = getattr(ctypes.CDLL(None), name, None)
+    if function is None:
+        pytest.skip("this C library has no %s (glibc before 2.32)" % name)
+    function.restype = ctypes.c_char_p
+    function.argtypes = [ctypes.c_int]
+    return function
+
+
+@pytest.mark.parametrize("name", ["sigabbrev_np", "sigdescr_np"])
+def test_the_names_are_the_c_librarys_own_for_every_number(name):
+    # Ours come from a table (csrc/signame.h), so that no build needs glibc 2.32.
+    own = _c_library_own(name)
+    ours = getattr(glibc, name)
+    for signum in range(-2, NSIG + 3):
+        got = ours(signum)
+        assert (None if got == glibc.ffi.NULL else glibc.ffi.string(got)) == own(signum), signum
 
 
 def test_sigisemptyset_sees_a_set_of_real_time_signals_only(sigset):

@@ -46,19 +46,20 @@ def coverage(fams):
     ]
     for fam in fams:
         lines.append("| %s | %s | %d | %d | %d | %d |" % (
-            fam.name, " ".join("`%s`" % h for h in fam.headers),
+            fam.name, " ".join(["`%s`" % h for h in fam.headers]
+                               + ["`%s` (if present)" % h for h in fam.optional_headers]),
             sum(1 for f in fam.functions if f.public), len(fam.types),
             len(fam.constants) + len(fam.optional), len(fam.optional)))
     lines += [
         "",
-        "| function | family | man page | nearest in the standard library |",
-        "|---|---|---|---|",
+        "| function | family | man page | needs Linux | nearest in the standard library |",
+        "|---|---|---|---|---|",
     ]
     rows = sorted(
-        (f.name, fam.name, f.man, f.stdlib or "—")
+        (f.name, fam.name, f.man, f.linux or "—", f.stdlib or "—")
         for fam in fams for f in fam.functions if f.public
     )
-    lines += ["| `%s` | %s | %s | %s |" % row for row in rows]
+    lines += ["| `%s` | %s | %s | %s | %s |" % row for row in rows]
     lines += ["", END]
     return "\n".join(lines)
 

@@ -110,6 +110,8 @@ FAMILY = Family(
         # type is an enum __pid_type (F_OWNER_TID, ...), an int as far as C's layout goes.
         Type("f_owner_ex", "struct f_owner_ex { int type; pid_t pid; ...; };", man="fcntl(2)"),
     ],
+    # glibc's headers before 2.32 name only RWF_WRITE_LIFE_NOT_SET.
+    kernel_abi={"RWH_WRITE_LIFE_NOT_SET": "0"},
     constants=names("""
         O_ACCMODE O_RDONLY O_WRONLY O_RDWR O_CREAT O_EXCL O_NOCTTY O_TRUNC O_APPEND
         O_NONBLOCK O_NDELAY O_SYNC O_FSYNC O_ASYNC O_LARGEFILE O_DIRECTORY O_NOFOLLOW

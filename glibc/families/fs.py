@@ -49,6 +49,8 @@ FAMILY = Family(
             uint32_t stx_dev_major; uint32_t stx_dev_minor; uint64_t stx_mnt_id; ...; };""",
              man="statx(2)"),
     ],
+    # Linux 6.1; glibc's headers have it from Linux's own <linux/stat.h>.
+    kernel_abi={"STATX_DIOALIGN": "0x00002000U"},
     constants=names("""
         RESOLVE_NO_XDEV RESOLVE_NO_MAGICLINKS RESOLVE_NO_SYMLINKS RESOLVE_BENEATH
         RESOLVE_IN_ROOT RESOLVE_CACHED
@@ -69,7 +71,7 @@ FAMILY = Family(
         Function(
             "int openat2(int dirfd, const char *pathname, const struct open_how *how, "
             "size_t size);",
-            man="openat2(2)",
+            man="openat2(2)", linux="5.6",
             # No glibc wrapper before 2.42: the shim makes the system call.
             cdef="int glibc_openat2(int dirfd, const char *pathname, "
                  "const struct open_how *how, size_t size);",
@@ -96,7 +98,6 @@ FAMILY = Family(
                       "RESOLVE_NO_MAGICLINKS, or too many links",
                 EMFILE=NEW_FD["EMFILE"],
                 ENFILE=NEW_FD["ENFILE"],
-                ENOSYS="this kernel has no openat2 (it came in Linux 5.6)",
                 EXDEV="the path escapes dirfd under RESOLVE_BENEATH/RESOLVE_IN_ROOT, or "
                       "crosses a mount under RESOLVE_NO_XDEV",
             ),

@@ -46,6 +46,8 @@ FAMILY = Family(
     "mount",
     headers=["<sys/mount.h>"],
     doc="mount, umount, umount2 and their MS_* and MNT_* flags",
+    # Linux 5.10; glibc's headers name it since 2.33.
+    kernel_abi={"MS_NOSYMFOLLOW": "256"},
     constants=names("""
         MS_RDONLY MS_NOSUID MS_NODEV MS_NOEXEC MS_SYNCHRONOUS MS_REMOUNT MS_MANDLOCK
         MS_DIRSYNC MS_NOSYMFOLLOW MS_NOATIME MS_NODIRATIME MS_BIND MS_MOVE MS_REC MS_SILENT

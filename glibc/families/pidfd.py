@@ -1,7 +1,8 @@
 """<sys/pidfd.h>: processes as file descriptors (pidfd_open(2), pidfd_send_signal(2)).
 
 glibc has the three wrappers and the header since 2.36 (the man pages
-still say it has none); older versions are not supported here.  A pidfd
+still say it has none); the calls here go through syscall(2), so any
+glibc will do, and a kernel older than each call answers ENOSYS.  A pidfd
 becomes readable when its process ends, so a selector can wait for that,
 and waitid(2) takes it with P_PIDFD.
 """
@@ -13,9 +14,13 @@ _GONE = "the process has ended and been waited for"
 
 FAMILY = Family(
     "pidfd",
-    headers=["<sys/pidfd.h>"],
+    headers=["<fcntl.h>", "<signal.h>", "<sys/syscall.h>", "<unistd.h>"],
+    # The PIDFD_* names of glibc 2.40 and later (below); the calls themselves
+    # go through syscall(2), as glibc's wrappers since 2.36 do.
+    optional_headers=["<sys/pidfd.h>"],
     doc="process file descriptors",
     constants=names("PIDFD_NONBLOCK"),
+    kernel_abi={"PIDFD_NONBLOCK": "O_NONBLOCK"},
     # <sys/pidfd.h> of glibc 2.40 and later; Linux 6.9 (thread pidfds) and
     # 6.11 (the ioctls that open a process's namespaces).
     optional=names("""
@@ -28,6 +33,7 @@ FAMILY = Family(
     functions=[
         Function(
             "int pidfd_open(pid_t pid, unsigned int flags);", man="pidfd_open(2)",
+            syscall=True, glibc="2.36", linux="5.3",
             defaults={"flags": 0}, stdlib="os.pidfd_open (3.9)",
             errors=dict(
                 NEW_FD,
@@ -41,7 +47,8 @@ FAMILY = Family(
         ),
         Function(
             "int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags);",
-            man="pidfd_send_signal(2)", nullable=("info",), defaults={"info": None, "flags": 0},
+            man="pidfd_send_signal(2)", nullable=("info",),
+            syscall=True, glibc="2.36", linux="5.1", defaults={"info": None, "flags": 0},
             stdlib="signal.pidfd_send_signal (3.9)",
             errors={
                 "EBADF": "pidfd is not a pidfd",
@@ -58,6 +65,7 @@ FAMILY = Family(
         Function(
             "int pidfd_getfd(int pidfd, int targetfd, unsigned int flags);",
             man="pidfd_getfd(2)", defaults={"flags": 0},
+            syscall=True, glibc="2.36", linux="5.6",
             errors=dict(
                 NEW_FD,
                 EBADF="pidfd is not a pidfd, or targetfd is not open in its process",

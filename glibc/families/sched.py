@@ -40,6 +40,8 @@ FAMILY = Family(
         Type("sched_param", "struct sched_param { int sched_priority; ...; };",
              man="sched_setparam(2)"),
     ],
+    # Linux 5.6; glibc's headers name it since 2.32.
+    kernel_abi={"CLONE_NEWTIME": "0x00000080"},
     constants=names("""
         SCHED_OTHER SCHED_FIFO SCHED_RR SCHED_BATCH SCHED_IDLE SCHED_DEADLINE
         SCHED_RESET_ON_FORK CPU_SETSIZE
@@ -74,6 +76,7 @@ FAMILY = Family(
                  errors={"ENOSYS": "the kernel has no getcpu(2)"},
                  doc="Return the CPU the calling thread was running on during the call."),
         Function("int getcpu(unsigned int *cpu, unsigned int *node);", man="getcpu(2)",
+                 syscall=True, glibc="2.29",
                  nullable=("cpu", "node"), errors=BAD_POINTER,
                  doc="Store the CPU and NUMA node the calling thread runs on (None: not wanted)."),
         Function("int sched_yield(void);", man="sched_yield(2)", convention="never",

@@ -59,8 +59,9 @@ def _setop(proto: str, doc: str) -> Function:
     return Function(proto, man="sigsetops(3)", errors=_BAD_SIGNAL, stdlib=None, doc=doc)
 
 
-def _never(proto: str, man: str, doc: str, stdlib: Optional[str] = None) -> Function:
-    return Function(proto, man=man, convention="never", stdlib=stdlib, doc=doc)
+def _never(proto: str, man: str, doc: str, stdlib: Optional[str] = None,
+           **extra: Any) -> Function:
+    return Function(proto, man=man, convention="never", stdlib=stdlib, doc=doc, **extra)
 
 
 FAMILY = Family(
@@ -92,6 +93,8 @@ FAMILY = Family(
                 ...;
             } siginfo_t;""", man="sigaction(2)"),
     ],
+    # Linux 5.10 (arm64's memory tagging); glibc's headers name them since 2.32.
+    kernel_abi={"SEGV_MTEAERR": "8", "SEGV_MTESERR": "9"},
     constants=names("""
         NSIG SIG_BLOCK SIG_UNBLOCK SIG_SETMASK
         SIGHUP SIGINT SIGQUIT SIGILL SIGTRAP SIGABRT SIGIOT SIGBUS SIGFPE SIGKILL
@@ -155,6 +158,9 @@ FAMILY = Family(
             "int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset);",
             man="pthread_sigmask(3)", convention="errnum", nullable=("set", "oldset"),
             errors=_BAD_HOW, stdlib="signal.pthread_sigmask (3.3)",
+            # csrc/sigset.h: through sigprocmask(2), for the symbol version.
+            cdef="int glibc_pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset);",
+            symbol="glibc_pthread_sigmask",
             doc="Change the calling thread's signal mask.",
         ),
         Function("int sigpending(sigset_t *set);", man="sigpending(2)", errors=BAD_POINTER,
@@ -227,6 +233,7 @@ FAMILY = Family(
         ),
         Function(
             "int tgkill(pid_t tgid, pid_t tid, int sig);", man="tgkill(2)",
+            syscall=True, glibc="2.30",
             stdlib="signal.pthread_kill (3.3)",
             errors=dict(_QUEUE_FULL, EINVAL="tgid or tid is not positive, or sig is not a "
                                             "valid signal number",
@@ -275,15 +282,18 @@ FAMILY = Family(
                "has gone).", stdlib="os.getppid"),
         _never("pid_t gettid(void);", "gettid(2)",
                "Return the caller's thread id, the tid tgkill() and /proc/self/task take.",
-               stdlib="threading.get_native_id (3.8)"),
+               stdlib="threading.get_native_id (3.8)", syscall=True, glibc="2.30"),
         # NULL for a number that is no signal: the wrapper returns it as is.
         _never("const char *sigabbrev_np(int sig);", "sigabbrev_np(3)",
                "Return the signal's name without SIG (b'USR1' through ffi.string), or NULL "
                "for a real-time signal or a number that is no signal.",
-               stdlib="signal.Signals(sig).name"),
+               stdlib="signal.Signals(sig).name", glibc="2.32",
+               # csrc/signame.h: from a table, so that no build needs glibc 2.32.
+               cdef="const char *glibc_sigabbrev_np(int sig);", symbol="glibc_sigabbrev_np"),
         _never("const char *sigdescr_np(int sig);", "sigdescr_np(3)",
                "Return the signal's description in English, or NULL for a real-time signal "
-               "or a number that is no signal.", stdlib="signal.strsignal (3.8)"),
+               "or a number that is no signal.", stdlib="signal.strsignal (3.8)", glibc="2.32",
+               cdef="const char *glibc_sigdescr_np(int sig);", symbol="glibc_sigdescr_np"),
         # Shim helpers (csrc/sigset.h): one C call instead of one per signal.
         Function(
             "int glibc_sigset_fill(sigset_t *set, const int *signals, size_t count);",
@@ -298,5 +308,5 @@ FAMILY = Family(
             doc="Write the members of set into out in increasing order; return how many.",
         ),
     ],
-    source='#include "sigset.h"\n#include "sigsend.h"',
+    source='#include "sigset.h"\n#include "sigsend.h"\n#include "signame.h"',
 )

@@ -60,6 +60,8 @@ FAMILY = Family(
         Type("off_t", "typedef int... off_t;", man="off_t(3type)"),
         Type("off64_t", "typedef int... off64_t;", man="off_t(3type)"),
     ],
+    # Linux 5.9; glibc's headers name them since 2.34.
+    kernel_abi={"CLOSE_RANGE_UNSHARE": "(1U << 1)", "CLOSE_RANGE_CLOEXEC": "(1U << 2)"},
     constants=names("""
         PIPE_BUF FD_SETSIZE
         SEEK_SET SEEK_CUR SEEK_END SEEK_DATA SEEK_HOLE
@@ -181,6 +183,7 @@ FAMILY = Family(
                      "does it for every file system)."),
         Function(
             "int close_range(unsigned int first, unsigned int last, unsigned int flags);",
+            syscall=True, glibc="2.34", linux="5.9",
             man="close_range(2)", stdlib="os.closerange (no flags)",
             errors={
                 "EINVAL": "flags holds an unknown bit, or first is greater than last",

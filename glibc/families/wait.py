@@ -17,7 +17,8 @@ FAMILY = Family(
         Type("idtype_t", "typedef int... idtype_t;", man="wait(2)"),
     ],
     # P_* are enum members, not macros, so they cannot be optional (#ifdef
-    # does not see them); glibc 2.36 is the first with P_PIDFD.
+    # does not see them); glibc 2.36 is the first with P_PIDFD (Linux 5.4).
+    kernel_abi={"P_PIDFD": ("3", "__GLIBC_PREREQ(2, 36)")},
     constants=names("""
         WNOHANG WUNTRACED WSTOPPED WEXITED WCONTINUED WNOWAIT
         __WNOTHREAD __WALL __WCLONE
