@@ -4,8 +4,9 @@
 ``nox -s packaging``: sdist and wheel built, each installed in a fresh venv
 of every interpreter (the wheel with no compiler), then a smoke run.
 Also ``nox -s sanitizers`` (the suite with ASan and UBSan in the extension),
-``nox -s memcheck`` (part of it under valgrind) and ``nox -s soak`` (RSS
-after a million calls of each hot function); a bare ``nox`` runs them all.
+``nox -s memcheck`` (part of it under valgrind), ``nox -s soak`` (RSS
+after a million calls of each hot function) and ``nox -s distros`` (the
+suite in Debian 11 and 13 roots, as root); a bare ``nox`` runs them all.
 
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
 release of each minor version); PyPy is ``pypy3`` when it is on PATH.  Each
@@ -29,7 +30,7 @@ TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
-nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "memcheck", "soak"]
+nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "memcheck", "soak", "distros"]
 # Only interpreters that were found are listed, so a missing one is a fault.
 nox.options.error_on_missing_interpreters = True
 if hasattr(nox.options, "download_python"):
@@ -307,3 +308,17 @@ def soak(session):
     """tests/soak_rss.py: a million calls of each hot function leave the resident set flat."""
     install_and_chdir(session)
     session.run("python", "-m", "pytest", "-q", str(TESTS / "soak_rss.py"), *session.posargs)
+
+
+@nox.session(python=False)
+def distros(session):
+    """pip install . and the suite in Debian 11 and 13 roots (tools/distros.py), as root.
+
+    glibc 2.31 and 2.41, Python 3.9 and 3.13, Linux headers 5.10 and 6.12:
+    the oldest and newest this machine's package registry serves.  The roots
+    are made once and kept in /var/cache/pyglibc-roots.
+    """
+    if os.geteuid() != 0:
+        session.skip("needs root: mmdebstrap, mount namespaces and chroot (tools/distros.py)")
+    session.run(sys.executable, str(ROOT / "tools" / "distros.py"), *session.posargs,
+                external=True)

@@ -1,0 +1,183 @@
+"""The suite on other Debian releases: ``pip install .`` and pytest in a root of each, as root.
+
+    python3 tools/distros.py                   bullseye and trixie
+    python3 tools/distros.py bullseye -- -k signalfd
+
+Each release is a minimal root that mmdebstrap makes from Debian's package
+registry (once: it is kept in ``$GLIBC_ROOTS``, by default
+/var/cache/pyglibc-roots, with a venv that has the build and test
+requirements).  The source tree's tracked files are copied into it fresh,
+installed with ``pip install`` (the extension compiled with -Werror against
+that release's glibc and kernel headers), checked with ``python -m glibc
+--verify`` and tested with pytest from a scratch directory, as the nox
+sessions do.  The kernel is this machine's.  /proc, /dev and /sys are
+mounted into the root inside a mount namespace of its own, so nothing is
+left mounted afterwards.
+
+Inside a chroot the kernel refuses new user namespaces, so the tests that
+need one skip, as they say.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("GLIBC_ROOTS", "/var/cache/pyglibc-roots"))
+
+# The releases and what each stands for: glibc, Python, and Linux's headers.
+RELEASES = {
+    "bullseye": "Debian 11: glibc 2.31, Python 3.9, Linux headers 5.10",
+    "bookworm": "Debian 12: glibc 2.36, Python 3.11, Linux headers 6.1",
+    "trixie": "Debian 13: glibc 2.41, Python 3.13, Linux headers 6.12",
+}
+DEFAULT = ("bullseye", "trixie")  # bookworm is what the other sessions run on here
+PACKAGES = "python3,python3-venv,python3-dev,gcc,libc6-dev,libffi-dev,ca-certificates,binutils"
+REQUIREMENTS = ["cffi", "setuptools", "pytest", "hypothesis"]
+# What pip inside the root needs from this machine to reach the package index.
+HOST_FILES = ["/etc/resolv.conf", "/etc/pip.conf", "/etc/ssl/certs/ca-certificates.crt"]
+
+
+def say(text):
+    print("distros: %s" % text, flush=True)
+
+
+def run(argv, **kwargs):
+    return subprocess.run(argv, check=True, **kwargs)
+
+
+def in_root(root, script, env=()):
+    """Run the shell script in root, with /proc, /dev and /sys, in a mount namespace."""
+    mounts = " && ".join([
+        "mount --bind {r} {r}",
+        "mount -t proc proc {r}/proc",
+        "mount --rbind /dev {r}/dev",
+        "mount --rbind /sys {r}/sys",
+    ]).format(r=root)
+    setting = " ".join("%s=%s" % pair for pair in env)
+    command = "%s && exec chroot %s /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root %s sh -c %s" % (
+        mounts, root, setting, _quote(script))
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "--",
+                           "sh", "-c", command]).returncode
+
+
+def _quote(text):
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def ensure_mmdebstrap():
+    if shutil.which("mmdebstrap"):
+        return
+    say("apt-get install mmdebstrap")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], env=env)
+    run(["apt-get", "install", "-y", "-qq", "mmdebstrap"], env=env, stdout=subprocess.DEVNULL)
+
+
+def remove(path):
+    """rmtree, but never through a mount: a /dev bound into a root is the machine's own."""
+    with open("/proc/self/mountinfo") as f:
+        mounted = [line.split()[4] for line in f]
+    if any(m == str(path) or m.startswith(str(path) + "/") for m in mounted):
+        raise SystemExit("distros: %s has something mounted in it: unmount it first" % path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def ensure_root(release):
+    """The root of release, made once and kept, with a venv that has REQUIREMENTS."""
+    root = CACHE / release
+    made = root / ".pyglibc-root"
+    if not made.exists():
+        ensure_mmdebstrap()
+        remove(root)
+        partial = CACHE / (release + ".partial")
+        remove(partial)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        say("mmdebstrap %s (%s)" % (release, RELEASES[release]))
+        run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=" + PACKAGES, release,
+             str(partial)])
+        (partial / made.name).write_text("%s\n" % RELEASES[release])
+        partial.rename(root)
+    for name in HOST_FILES:
+        if os.path.exists(name):
+            target = root / name.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(name, target)
+    # The release's own pip may be too old for pyproject.toml builds: upgraded.
+    recipe = "pip %s\n" % " ".join(REQUIREMENTS)
+    marker = root / "venv" / ".pyglibc-venv"
+    if not marker.exists() or marker.read_text() != recipe:
+        say("%s: a venv with %s" % (release, " ".join(REQUIREMENTS)))
+        script = ("rm -rf /venv && python3 -m venv /venv && /venv/bin/pip install -q -U pip && "
+                  "/venv/bin/pip install -q -U %s" % " ".join(REQUIREMENTS))
+        if in_root(root, script):
+            raise SystemExit("distros: %s: could not make the venv" % release)
+        marker.write_text(recipe)
+    return root
+
+
+def copy_source(root):
+    """The tracked files of the source tree (as they are in the work tree) into root/src."""
+    src = root / "src"
+    remove(src)
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, files):
+        path = ROOT / os.fsdecode(name)
+        if path.is_file():
+            target = src / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+SCRIPT = """set -e
+cd /src
+/venv/bin/pip install -q --no-build-isolation --force-reinstall --no-deps . 2>&1 \
+    | grep -v "Running pip as the" || true
+rm -rf /tmp/scratch && mkdir /tmp/scratch && cd /tmp/scratch
+/venv/bin/python -c 'import platform; print("interpreter: CPython %s, glibc %s" % (
+    platform.python_version(), platform.libc_ver()[1]))'
+/venv/bin/python -m glibc --verify | tail -n 1
+exec /venv/bin/python -m pytest -q -p no:cacheprovider {args}
+"""
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    cut = argv.index("--") if "--" in argv else len(argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     usage="%(prog)s [RELEASE ...] [-- PYTEST_ARG ...]")
+    parser.add_argument("releases", nargs="*", metavar="RELEASE",
+                        help="of %s (default: %s)" % (", ".join(RELEASES), " ".join(DEFAULT)))
+    args = parser.parse_args(argv[:cut])
+    # Paths under tests/ are the root's copy; without any, the whole suite.
+    pytest_args = ["/src/" + a if a.startswith("tests/") else a for a in argv[cut + 1:]]
+    if not any(a.startswith("/src/tests") for a in pytest_args):
+        pytest_args.append("/src/tests")
+    unknown = set(args.releases) - set(RELEASES)
+    if unknown:
+        parser.error("unknown releases %s (known: %s)" % (sorted(unknown), ", ".join(RELEASES)))
+    if os.geteuid() != 0:
+        raise SystemExit("distros: needs root (mmdebstrap, mount namespaces, chroot)")
+    failed = []
+    for release in args.releases or DEFAULT:
+        start = time.monotonic()
+        root = ensure_root(release)
+        copy_source(root)
+        say("%s: pip install ., --verify, pytest" % release)
+        status = in_root(root, SCRIPT.format(args=" ".join(map(_quote, pytest_args))),
+                         env=[("GLIBC_WERROR", "1"), ("GLIBC_TEST_INSTALLED", "1")])
+        say("%s: %s in %.0f s" % (release, "ok" if status == 0 else "FAILED (%d)" % status,
+                                  time.monotonic() - start))
+        if status:
+            failed.append(release)
+    if failed:
+        raise SystemExit("distros: failed on %s" % ", ".join(failed))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
