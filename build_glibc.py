@@ -58,8 +58,12 @@ def index_lines(fams):
     return lines
 
 
-# Read by the Python side of the wrappers of errno_wrapper() below.
-ERRNO_CDEF = "#define GLIBC_ERRNO_BASE ...\n#define GLIBC_ERRNO_END ..."
+# Read by the Python side of the wrappers of errno_wrapper() below, and by
+# glibc._probe (which headers built the extension): csrc/glibc_shim.h.
+SHIM_CDEF = """#define GLIBC_ERRNO_BASE ...
+#define GLIBC_ERRNO_END ...
+#define GLIBC_HEADERS_GLIBC ...
+#define GLIBC_HEADERS_LINUX ..."""
 
 
 def errno_prototype(entry):
@@ -79,7 +83,7 @@ def errno_wrapper(entry):
 
 
 def cdef_text(fams):
-    out = [INDEX_CDEF, ERRNO_CDEF]
+    out = [INDEX_CDEF, SHIM_CDEF]
     for fam in fams:
         out.append("/* %s */" % fam.name)
         out.extend(t.cdef for t in fam.types)

@@ -312,13 +312,17 @@ def soak(session):
 
 @nox.session(python=False)
 def distros(session):
-    """pip install . and the suite in Debian 11 and 13 roots (tools/distros.py), as root.
+    """The suite in Debian roots (tools/distros.py), as root: from source, then from the wheel.
 
-    glibc 2.31 and 2.41, Python 3.9 and 3.13, Linux headers 5.10 and 6.12:
-    the oldest and newest this machine's package registry serves.  The roots
-    are made once and kept in /var/cache/pyglibc-roots.
+    pip install . in Debian 11 and 13 (glibc 2.31 and 2.41, Python 3.9 and
+    3.13, Linux headers 5.10 and 6.12: the oldest and newest this machine's
+    package registry serves); then the wheel built in Debian 11 and tagged
+    manylinux_2_28 by auditwheel, installed with no compiler in Debian 12
+    and 13.  The roots are made once and kept in /var/cache/pyglibc-roots.
     """
     if os.geteuid() != 0:
         session.skip("needs root: mmdebstrap, mount namespaces and chroot (tools/distros.py)")
-    session.run(sys.executable, str(ROOT / "tools" / "distros.py"), *session.posargs,
-                external=True)
+    script = str(ROOT / "tools" / "distros.py")
+    posargs = ["--", *session.posargs] if session.posargs else []
+    session.run(sys.executable, script, *posargs, external=True)
+    session.run(sys.executable, script, "--wheel", *posargs, external=True)

@@ -10,7 +10,9 @@
 #endif
 
 #include <errno.h>
+#include <features.h>
 #include <limits.h>
+#include <linux/version.h>
 
 #include "syscalls.h"
 
@@ -24,5 +26,11 @@
 #define GLIBC_ERRNO_BASE LLONG_MIN
 #define GLIBC_ERRNO_END (LLONG_MIN + 4096)
 #define GLIBC_FAILED(e) (GLIBC_ERRNO_BASE + (e))
+
+/* Which headers built the extension (glibc 2.31 is 2031; Linux's as its
+ * LINUX_VERSION_CODE): a wheel runs on systems whose headers differ, and
+ * --verify then compares only what both sets of headers have. */
+#define GLIBC_HEADERS_GLIBC (__GLIBC__ * 1000 + __GLIBC_MINOR__)
+#define GLIBC_HEADERS_LINUX LINUX_VERSION_CODE
 
 #endif

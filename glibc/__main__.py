@@ -119,7 +119,7 @@ def search(fams: Sequence[Family], text: str, out: TextIO) -> int:
 def verify(fams: Sequence[Family], out: TextIO) -> int:
     """Compile the probe, compare, print a summary: 0 all agree, 1 some differ, 2 no probe."""
     from glibc._namespace import compiled
-    from glibc._probe import ProbeError, compare, compiler, run
+    from glibc._probe import ProbeError, compare, compiler, other_headers, run
 
     try:
         ffi, lib = compiled()
@@ -140,6 +140,9 @@ def verify(fams: Sequence[Family], out: TextIO) -> int:
         kinds[c.kind][1] += not c.ok
     out.write("glibc --verify: %s against the headers, as %s compiles them\n"
               % (sys.modules["glibc._glibc"].__file__, " ".join(command)))
+    other = other_headers(probe, lib)
+    if other is not None:
+        out.write("  (%s: a name that only one of them defines is not compared)\n" % other)
     names = {"value": "constant values", "defined": "optional names defined or not",
              "sizeof": "type sizes", "signed": "integer signedness",
              "offsetof": "field offsets", "fieldsize": "field sizes"}

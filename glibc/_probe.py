@@ -16,6 +16,8 @@ build_glibc.py or csrc/, so a mistake there cannot hide itself.
     ("offsetof", c_name, field)     -> int
     ("fieldsize", c_name, field)    -> int
     ("signed", c_name)              -> bool  (integer typedefs)
+    ("headers", "glibc" or "linux") -> int   (the headers' versions: glibc 2.31
+                                              is 2031, Linux's LINUX_VERSION_CODE)
 
 ``compare()`` holds a build's ffi and lib against that dict: it is what
 ``python -m glibc --verify`` prints; tests/test_layout.py makes the same
@@ -77,8 +79,10 @@ def source(fams: Optional[Sequence[Family]] = None) -> str:
     fams = glibc.families.load() if fams is None else fams
     top = ["#define _GNU_SOURCE 1"]
     top += [_include(h, fams) for h in headers(fams)]
-    top += ["#include <stddef.h>", "#include <stdio.h>", "", "int main(void)", "{"]
-    body = []
+    top += ["#include <features.h>", "#include <linux/version.h>", "#include <stddef.h>",
+            "#include <stdio.h>", "", "int main(void)", "{"]
+    body = [_value("headers\\tglibc", "__GLIBC__ * 1000 + __GLIBC_MINOR__"),
+            _value("headers\\tlinux", "LINUX_VERSION_CODE")]
     for fam in fams:
         body.append("    /* %s */" % fam.name)
         for name in fam.constants:
@@ -177,19 +181,50 @@ class Check(NamedTuple):
             self.kind, self.name, self.headers, self.build)
 
 
+def _version(number: int, kind: str) -> str:
+    if kind == "glibc":
+        return "glibc %d.%d" % divmod(number, 1000)
+    return "Linux %d.%d.%d" % (number >> 16, (number >> 8) & 0xFF, number & 0xFF)
+
+
+def other_headers(probe: Probe, lib: Any) -> Optional[str]:
+    """None if the build was made from headers of the probe's versions; else both, in words.
+
+    A wheel built on older headers lacks optional names that newer ones
+    define (and the other way round): that is no fault of the build, so
+    compare() then holds it only to what both sets of headers have.
+    """
+    kinds = ("glibc", "linux")
+    built = {kind: int(getattr(lib, "GLIBC_HEADERS_" + kind.upper())) for kind in kinds}
+    here = {kind: int(probe[("headers", kind)]) for kind in kinds}
+    if built == here:
+        return None
+    return "built on the headers of %s and %s, these are %s and %s" % (
+        _version(built["glibc"], "glibc"), _version(built["linux"], "linux"),
+        _version(here["glibc"], "glibc"), _version(here["linux"], "linux"))
+
+
 def compare(probe: Probe, ffi: Any, lib: Any,
             fams: Optional[Sequence[Family]] = None) -> list[Check]:
     """Every constant, optional name, type size, field and integer kind of the tables,
-    as the probe saw it and as the build ``ffi``/``lib`` has it."""
+    as the probe saw it and as the build ``ffi``/``lib`` has it.
+
+    An optional name that only one of the build's headers and the probe's
+    defines is not compared when the two are of other versions
+    (``other_headers``).
+    """
     fams = glibc.families.load() if fams is None else fams
+    same = other_headers(probe, lib) is None
     checks = []
     for fam in fams:
         for name in fam.constants:
             checks.append(Check("value", name, probe[("value", name)], getattr(lib, name)))
         for name in fam.optional:
             defined = bool(probe[("defined", name)])
-            checks.append(Check("defined", name, defined, bool(getattr(lib, "GLIBC_HAS_" + name))))
-            if defined:
+            built = bool(getattr(lib, "GLIBC_HAS_" + name))
+            if same or defined == built:
+                checks.append(Check("defined", name, defined, built))
+            if defined and built:
                 checks.append(Check("value", name, probe[("value", name)], getattr(lib, name)))
         for t in fam.types:
             c = t.c_name

@@ -29,6 +29,7 @@ the last call in flight comes last.  A poll already waiting keeps waiting,
 as it does in the kernel when the standard library closes under it.
 """
 
+import _thread
 import errno
 import math
 import operator
@@ -226,14 +227,23 @@ def _fileno(obj: Any) -> int:
 
 # -- the timeout of poll() ------------------------------------------------------------------------
 
-if _VERSION >= (3, 13):
-    _INT_TOO_LARGE = "timestamp too large to convert to C PyTime_t"
-else:
-    _INT_TOO_LARGE = "timestamp too large to convert to C _PyTime_t"
-if _VERSION >= (3, 11):
-    _FLOAT_TOO_LARGE = "timestamp out of range for platform time_t"
-else:
-    _FLOAT_TOO_LARGE = _INT_TOO_LARGE
+def _too_large(seconds: Union[int, float]) -> str:
+    """The words of the interpreter's own OverflowError for a timeout of seconds.
+
+    They change between releases, patch releases included (3.11.2 and
+    3.11.7 word a float's apart), so they are asked of the running
+    interpreter: a free lock's acquire() converts its timeout as epoll.poll
+    does, and returns at once whatever the timeout.
+    """
+    try:
+        _thread.allocate_lock().acquire(True, seconds)
+    except OverflowError as exc:
+        return str(exc)
+    return "timestamp too large to convert to C _PyTime_t"
+
+
+_INT_TOO_LARGE = _too_large(10**30)
+_FLOAT_TOO_LARGE = _too_large(1e300)
 
 
 def _seconds_to_ns(timeout: Any) -> int:

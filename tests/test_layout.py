@@ -9,7 +9,9 @@ import pytest
 
 import c_probe
 import glibc
+import glibc._namespace
 import glibc.families
+from glibc._probe import other_headers
 
 FAMILIES = glibc.families.load()
 CONSTANTS = [name for fam in FAMILIES for name in fam.constants]
@@ -33,6 +35,9 @@ def test_constant(probe, name):
 
 @pytest.mark.parametrize("name", OPTIONALS)
 def test_optional(probe, name):
+    other = other_headers(probe, glibc.lib)
+    if other is not None and bool(probe[("defined", name)]) != glibc._namespace.available(name):
+        pytest.skip("%s: %s defined in only one of them" % (other, name))
     if probe[("defined", name)]:
         assert getattr(glibc, name) == probe[("value", name)]
         assert name in glibc.__all__

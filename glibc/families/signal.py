@@ -308,5 +308,5 @@ FAMILY = Family(
             doc="Write the members of set into out in increasing order; return how many.",
         ),
     ],
-    source='#include "sigset.h"\n#include "sigsend.h"\n#include "signame.h"',
+    source='#include "sigset.h"\n#include "sigsend.h"\n#include "signame.h"\n#include "sigstack.h"',
 )
