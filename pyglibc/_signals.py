@@ -12,6 +12,7 @@ sender but no exit status; a child's exit has both).
 import math
 import operator
 import select
+import threading
 import time
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, TypeVar, Union
 
@@ -243,7 +244,7 @@ class signals:
     stays as it is: a finalizer may run in any thread, at any time.
     """
 
-    __slots__ = ("_signals", "_mask", "_sfd", "__weakref__")
+    __slots__ = ("_signals", "_mask", "_sfd", "_thread", "__weakref__")
 
     def __init__(self, *signums: int) -> None:
         chosen, _ = sigset(signums, "signals")
@@ -255,6 +256,7 @@ class signals:
             mask.unblock()
             raise
         self._signals, self._mask, self._sfd = chosen, mask, sfd
+        self._thread = threading.get_ident()
 
     @property
     def signals(self) -> frozenset[int]:
@@ -281,6 +283,9 @@ class signals:
         if self._sfd.closed:
             return
         try:
+            if threading.get_ident() != self._thread:
+                raise RuntimeError("signals.close: the signals were blocked by another thread, "
+                                   "whose signal mask this thread cannot restore")
             self._mask.unblock()
         finally:
             self._sfd.close()
