@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, TypeVar, Union
 
 import glibc
-from pyglibc._fd import int_arg as _int_arg
+from pyglibc._fd import NotCopyable, int_arg as _int_arg
 from pyglibc._sigmask import pthread_sigmask
 from pyglibc._signalfd import signalfd
 from pyglibc._sigset import members, sigset
@@ -218,7 +218,7 @@ _Signals = TypeVar("_Signals", bound="signals")
 # -- signals -------------------------------------------------------------------------------------
 
 
-class signals:
+class signals(NotCopyable):
     """Block ``signums`` in the calling thread and read them from a signalfd(2).
 
     ``signals(SIGINT, SIGTERM)`` blocks the signals at once and owns a

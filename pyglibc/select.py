@@ -13,7 +13,9 @@ not copied:
 * PyPy's ``select.epoll`` where it misbehaves: here ``poll(None)`` waits
   for ever (PyPy's raises TypeError), a timeout or fd that C cannot hold
   is an OverflowError (PyPy's truncates it), a NaN timeout a ValueError,
-  and a negative data.fd comes back negative (PyPy's adds 2**32).
+  a negative data.fd comes back negative (PyPy's adds 2**32), and
+  ``copy.copy``, ``copy.deepcopy`` and pickle's protocols 2 and up are a
+  TypeError worded as CPython's (PyPy's make a new, empty epoll instance).
 
 Every ``EPOLL*`` constant that this system's headers define is here, taken
 from the ``glibc`` namespace (so from the compiler), with ``error`` (OSError)
@@ -39,7 +41,7 @@ import time
 import warnings
 import weakref
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional, Protocol, TypeVar, Union
 
 import glibc
 from glibc._functions import run_signal_handlers as _run_handlers
@@ -454,6 +456,16 @@ class epoll(FdObject):
         # is bound early, as module globals may be gone at interpreter exit.
         while self._held:
             _close(self._held.pop())
+
+    # A copy would be a second owner of the descriptor.  The standard library's
+    # words: pickle's protocols 0 and 1 (copyreg) name the class alone, the
+    # others, and copy, which asks for protocol 4, name its module too.
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("cannot pickle %r object"
+                        % ("epoll" if operator.index(protocol) < 2 else "select.epoll"))
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("cannot pickle 'epoll' object")
 
     if _PYPY:
         def __exit__(self, *exc_info: object) -> None:
