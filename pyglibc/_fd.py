@@ -10,7 +10,7 @@ of the descriptor.
 import _thread
 import operator
 import os
-from typing import Any, NoReturn, SupportsIndex, TypeVar
+from typing import Any, Callable, NoReturn, SupportsIndex, TypeVar
 
 import glibc
 
@@ -101,12 +101,16 @@ class FdObject(NotCopyable):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        # A finalizer must not raise: an fd that is already bad has nothing left to close.
-        try:
-            self.close()
-        except OSError:
-            pass
+    # close(2) itself, bound when the class is made: a finalizer that runs while the
+    # interpreter exits finds imports refused and, in a cycle, module globals gone, so it
+    # looks nothing up.  No lock either: no other thread can hold an object being
+    # finalized.  The result is ignored: a finalizer must not raise, and an fd that is
+    # already bad has nothing left to close.
+    def __del__(self, _close: Callable[[int], int] = glibc.lib.close) -> None:
+        fd = self._fd
+        if fd >= 0:
+            self._fd = -1
+            _close(fd)
 
     def __repr__(self) -> str:
         state = "closed" if self._fd < 0 else "fd=%d" % self._fd

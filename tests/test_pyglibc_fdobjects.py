@@ -13,11 +13,13 @@ import os
 import pickle
 import re
 import signal
+import subprocess
 import sys
 import threading
 
 import pytest
 
+import glibc
 from pyglibc import aio, eventfd, inotify, pidfd, signalfd, signals, timerfd
 
 # name -> (make one with flags=0, calls that need the descriptor)
@@ -207,3 +209,60 @@ def test_copying_or_pickling_is_a_type_error_and_the_object_stays_whole(name, ho
             COPIES[how](obj)
         assert obj.fileno() == fd and fd_is_open(fd)
     assert obj.closed and not fd_is_open(fd)
+
+
+# -- finalized at interpreter exit -------------------------------------------------------------
+
+# Every public class that owns a descriptor, as the source that makes one.
+MADE_BY = {
+    "signalfd": "pyglibc.signalfd([signal.SIGUSR1])",
+    "eventfd": "pyglibc.eventfd()",
+    "timerfd": "pyglibc.timerfd()",
+    "pidfd": "pyglibc.pidfd(os.getpid())",
+    "inotify": "pyglibc.inotify()",
+    "signals": "pyglibc.signals(signal.SIGUSR1)",
+    "select.epoll": "pyglibc.select.epoll()",
+    "selectors.EpollSelector": "pyglibc.selectors.EpollSelector()",
+    "aio.signals": "pyglibc.aio.signals(signal.SIGUSR1)",
+    "aio.ticker": "pyglibc.aio.ticker(60)",
+    "aio.Process": "pyglibc.aio.Process(os.getpid())",
+    "aio.inotify_watch": "pyglibc.aio.inotify_watch('.', pyglibc.inotify.Mask.CREATE)",
+    "aio.Event": "pyglibc.aio.Event()",
+}
+
+# A module that a program imports, which never closes what it made: the object is finalized
+# while the interpreter tears itself down, when imports no longer work and, for one in a
+# cycle, after the modules' globals are gone.  One object per run: the first finalizer to
+# run could otherwise leave behind what the later ones need.
+HOLDER = """
+import os
+import signal
+
+import pyglibc
+import pyglibc.aio
+import pyglibc.select
+import pyglibc.selectors
+
+
+class Cycle:
+    def __init__(self, obj):
+        self.me, self.obj = self, obj
+
+
+{shape}
+"""
+SHAPES = {"in a global": "HELD = {make}",
+          "in a cycle held by a global": "CYCLE = Cycle({make})",
+          "in a cycle left to the collector": "Cycle({make})"}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("name", sorted(MADE_BY))
+def test_an_object_finalized_at_interpreter_exit_closes_without_a_word(name, shape, tmp_path):
+    source = HOLDER.format(shape=SHAPES[shape].format(make=MADE_BY[name]))
+    (tmp_path / "holder.py").write_text(source)
+    root = os.path.dirname(os.path.dirname(glibc.__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), root]))
+    done = subprocess.run([sys.executable, "-c", "import holder"], cwd=str(tmp_path), env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
