@@ -476,6 +476,13 @@ class epoll(FdObject):
             self.close()
 
     # -- epoll_ctl(2) ------------------------------------------------------------------------
+    #
+    # An object as fd (register(open(path))) may be the only reference to its
+    # file.  Dropped once fileno() has answered, the file would be closed
+    # before epoll_ctl(2) ran: EBADF where the standard library (whose C keeps
+    # its argument for the call) says EPERM, and in a threaded program the
+    # number could be another file's by then, which would be registered
+    # instead.  So the name fd keeps the object until the call returns.
 
     def _ctl(self, op: int, fd: int, eventmask: int) -> None:
         """epoll_ctl(2) with fd and eventmask converted, as the standard library calls it."""
@@ -517,7 +524,10 @@ class epoll(FdObject):
         """
         if not (fd.__class__ is int and eventmask.__class__ is int
                 and 0 <= fd <= _INT_MAX and 0 <= eventmask <= _UINT_MAX):
-            fd, eventmask = self._ctl_arguments(fd, eventmask)
+            # fd stays bound until epoll_ctl has run: see "an object as fd" above.
+            number, eventmask = self._ctl_arguments(fd, eventmask)
+            self._ctl(_CTL_ADD, number, eventmask)
+            return
         self._ctl(_CTL_ADD, fd, eventmask)
 
     def modify(self, fd: FileDescriptorLike, eventmask: int) -> None:
@@ -527,7 +537,9 @@ class epoll(FdObject):
         """
         if not (fd.__class__ is int and eventmask.__class__ is int
                 and 0 <= fd <= _INT_MAX and 0 <= eventmask <= _UINT_MAX):
-            fd, eventmask = self._ctl_arguments(fd, eventmask)
+            number, eventmask = self._ctl_arguments(fd, eventmask)  # fd kept: an object as fd
+            self._ctl(_CTL_MOD, number, eventmask)
+            return
         self._ctl(_CTL_MOD, fd, eventmask)
 
     def unregister(self, fd: FileDescriptorLike) -> None:
@@ -538,7 +550,8 @@ class epoll(FdObject):
         if not (fd.__class__ is int and 0 <= fd <= _INT_MAX):
             if _PYPY and self._fd < 0:
                 raise _closed_error()
-            fd = _fileno(fd)
+            self._ctl(_CTL_DEL, _fileno(fd), 0)  # fd kept: an object as fd
+            return
         self._ctl(_CTL_DEL, fd, 0)
 
     # -- epoll_wait(2) -----------------------------------------------------------------------

@@ -693,6 +693,44 @@ def test_a_few_misuses_as_cpython_words_them():
     ]
 
 
+class OwnsFd:
+    """An object that closes its descriptor when it is collected, as a file object does."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+    def __del__(self):
+        os.close(self.fd)
+
+
+def test_an_object_passed_as_fd_lives_until_epoll_ctl_has_run():
+    """``register(open(path))``: the argument may be the only reference to the file.
+
+    Were it dropped once fileno() had answered, its descriptor would be closed
+    before epoll_ctl(2) ran (EBADF), and in a threaded program the number could be
+    another file's by then, which would be registered in its place.  epoll refuses
+    a regular file (EPERM); a pipe it takes.
+    """
+    def regular_file():
+        return OwnsFd(os.open(__file__, os.O_RDONLY | os.O_CLOEXEC))
+
+    def scenario(run):
+        r, w = run.kit.pipe()
+        ep = run.new()
+        # Made in the call itself: no reference but the argument.
+        run(lambda: ep.register(regular_file(), IN))
+        run(lambda: ep.modify(regular_file(), IN))
+        run(lambda: ep.unregister(regular_file()))
+        run(lambda: ep.register(OwnsFd(os.dup(r)), IN))
+        gc.collect()  # PyPy collects them only now
+
+    eperm = raised(PermissionError, "[Errno 1] Operation not permitted", errno.EPERM)
+    assert same_on_both(scenario) == [eperm, eperm, eperm, returned(None)]
+
+
 # -- the object's life: close, closed, fileno, fromfd, with ------------------------------------
 
 

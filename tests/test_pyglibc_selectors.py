@@ -17,6 +17,7 @@ sockets, the standard library's as the model.
 
 import copy
 import errno
+import gc
 import math
 import operator
 import os
@@ -272,6 +273,32 @@ def test_register_of_a_descriptor_epoll_refuses_raises_the_oserror_and_keeps_not
         0,
         raised(PermissionError, "[Errno 1] Operation not permitted", errno.EPERM),
     ]
+
+
+class OwnsFd:
+    """An object that closes its descriptor when it is collected, as a file object does."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+    def __del__(self):
+        os.close(self.fd)
+
+
+def test_a_file_object_made_in_the_call_lives_until_epoll_ctl_has_run():
+    """``register(open(path))``: the key holds the object while the epoll object
+    registers its number, so the number is still the object's (EPERM for a regular file,
+    not EBADF)."""
+    def scenario(t):
+        t(lambda: t.sel.register(OwnsFd(os.open(__file__, os.O_RDONLY | os.O_CLOEXEC)),
+                                 EVENT_READ))
+        gc.collect()  # PyPy collects it only now
+
+    assert same_on_both(scenario) == [
+        raised(PermissionError, "[Errno 1] Operation not permitted", errno.EPERM)]
 
 
 def test_register_of_an_fd_too_large_for_c_int():
