@@ -9,11 +9,8 @@ si_code says were filled in, and None for the others (a kill(2) has a
 sender but no exit status; a child's exit has both).
 """
 
-import math
 import operator
-import select
 import threading
-import time
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, TypeVar, Union
 
 import glibc
@@ -21,6 +18,11 @@ from pyglibc._fd import NotCopyable, int_arg as _int_arg
 from pyglibc._sigmask import pthread_sigmask
 from pyglibc._signalfd import signalfd
 from pyglibc._sigset import members, sigset
+from pyglibc._timeout import (
+    deadline as _deadline,
+    nanoseconds as _nanoseconds,
+    wait_readable as _wait_readable,
+)
 
 _ffi = glibc.ffi
 
@@ -152,19 +154,6 @@ def from_signalfd(record: Any) -> siginfo:
 # -- sigwait -------------------------------------------------------------------------------------
 
 _NS = 1_000_000_000
-_POLL_MAX_MS = 2**31 - 1  # poll(2) takes an int
-
-
-def _nanoseconds(timeout: Union[int, float], where: str) -> Optional[int]:
-    """``timeout`` seconds as whole nanoseconds, rounded up (None for infinity)."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError("%s: timeout must be a number of seconds or None, not %s"
-                        % (where, type(timeout).__name__))
-    if not timeout >= 0:  # NaN too
-        raise ValueError("%s: timeout must be non-negative, not %r" % (where, timeout))
-    if isinstance(timeout, float):
-        return None if math.isinf(timeout) else math.ceil(timeout * _NS)
-    return timeout * _NS
 
 
 def sigwait(signals: Iterable[int],
@@ -320,23 +309,13 @@ class signals(NotCopyable):
             count = _int_arg(maxsignals, "signals.wait", "maxsignals")
             if count < 1:
                 raise ValueError("signals.wait: maxsignals must be at least 1, not %d" % count)
-        ns = None if timeout is None else _nanoseconds(timeout, "signals.wait")
-        deadline = None if ns is None else time.monotonic_ns() + ns
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        while True:
-            if deadline is None:
-                ms = None
-            else:
-                left = deadline - time.monotonic_ns()
-                ms = min(_POLL_MAX_MS, max(0, -(-left // 1_000_000)))
-            if poller.poll(ms):
-                got = self.read(maxsignals)
-                if got:
-                    return got
-                # Another reader took it first: wait again, with what is left.
-            elif deadline is not None and time.monotonic_ns() >= deadline:
-                return []
+        until = _deadline(None if timeout is None else _nanoseconds(timeout, "signals.wait"))
+        while _wait_readable(fd, until):
+            got = self.read(maxsignals)
+            if got:
+                return got
+            # Another reader took it first: wait again, with what is left.
+        return []
 
     def pending(self) -> frozenset[int]:
         """The watched signals pending now (a frozenset), leaving them pending."""
