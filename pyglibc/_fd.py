@@ -2,13 +2,15 @@
 
 The descriptor is closed exactly once, whether by ``close()``, by leaving a
 ``with`` block or by the finalizer; after that every use raises ValueError,
-as the standard library's file objects do.
+as the standard library's file objects do.  An object is never copied nor
+pickled (TypeError, as for ``select.epoll``): a copy would be a second owner
+of the descriptor.
 """
 
 import _thread
 import operator
 import os
-from typing import Any, TypeVar
+from typing import Any, Callable, NoReturn, SupportsIndex, TypeVar
 
 import glibc
 
@@ -39,7 +41,32 @@ def int_arg(value: Any, where: str, name: str) -> int:
                         % (where, name, type(value).__name__)) from None
 
 
-class FdObject:
+def public_name(cls: type) -> str:
+    """A class's public name: 'pyglibc.timerfd' for pyglibc._timerfd's, 'pyglibc.aio.Event'."""
+    module = ".".join(part for part in cls.__module__.split(".") if not part.startswith("_"))
+    return "%s.%s" % (module or cls.__module__, cls.__qualname__)
+
+
+class NotCopyable:
+    """Refuses copy.copy, copy.deepcopy and pickle: each goes through __reduce_ex__.
+
+    A copy of an object that owns a descriptor would own it too: whichever
+    closed first (or was collected first) would leave the other acting on
+    whatever file got the number next, and an unpickled one would name a
+    descriptor of another process.
+    """
+
+    __slots__ = ()
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise TypeError("cannot pickle %r object: it owns a file descriptor, which a copy "
+                        "would close a second time" % public_name(type(self)))
+
+    def __reduce__(self) -> NoReturn:
+        self.__reduce_ex__(0)
+
+
+class FdObject(NotCopyable):
     """Owns the file descriptor ``fd``; subclasses name themselves in ``_kind``."""
 
     _kind = "file descriptor"
@@ -74,12 +101,16 @@ class FdObject:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        # A finalizer must not raise: an fd that is already bad has nothing left to close.
-        try:
-            self.close()
-        except OSError:
-            pass
+    # close(2) itself, bound when the class is made: a finalizer that runs while the
+    # interpreter exits finds imports refused and, in a cycle, module globals gone, so it
+    # looks nothing up.  No lock either: no other thread can hold an object being
+    # finalized.  The result is ignored: a finalizer must not raise, and an fd that is
+    # already bad has nothing left to close.
+    def __del__(self, _close: Callable[[int], int] = glibc.lib.close) -> None:
+        fd = self._fd
+        if fd >= 0:
+            self._fd = -1
+            _close(fd)
 
     def __repr__(self) -> str:
         state = "closed" if self._fd < 0 else "fd=%d" % self._fd

@@ -9,14 +9,17 @@ waitid(2) with P_PIDFD reaps it.
 
 import collections
 import errno
-import math
-import select
 import signal
 from typing import Any, Optional, Union
 
 import glibc
 import glibc.families.wait
 from pyglibc._fd import FdObject, int_arg as _int_arg
+from pyglibc._timeout import (
+    deadline as _deadline,
+    nanoseconds as _nanoseconds,
+    wait_readable as _wait_readable,
+)
 
 _CLD_EXITED = glibc.CLD_EXITED
 _ENDED = frozenset((glibc.CLD_EXITED, glibc.CLD_KILLED, glibc.CLD_DUMPED))
@@ -110,24 +113,24 @@ class pidfd(FdObject):
         ``options`` holds WEXITED, WSTOPPED, WCONTINUED, and may add WNOHANG
         (return None at once if nothing changed) or WNOWAIT (report without
         reaping).  Returns a ``waitid_result``; once the process is reaped,
-        every later call returns that same result.  ``timeout`` (seconds)
-        waits at most that long for the process to end, then reports what
-        changed meanwhile, or None.  A signal whose handler returns does not
-        end the wait (PEP 475).  On a PIDFD_NONBLOCK pidfd without WNOHANG,
-        a child still running is BlockingIOError; a process that is no child
-        of this one is ChildProcessError.
+        every later call returns that same result.  ``timeout`` (seconds, an
+        int or a float) waits at most that long for the process to end, then
+        reports what changed meanwhile, or None: a negative one only looks
+        (as subprocess's wait does), inf waits without limit, NaN is a
+        ValueError (as in the standard library's select and time.sleep).  A
+        signal whose handler returns does not end the wait (PEP 475).  On a
+        PIDFD_NONBLOCK pidfd without WNOHANG, a child still running is
+        BlockingIOError; a process that is no child of this one is
+        ChildProcessError.
         """
         fd = self.fileno()
         options = _int_arg(options, "pidfd.wait", "options")
         if self._result is not None:
             return self._result
         if timeout is not None:
-            if not isinstance(timeout, (int, float)):
-                raise TypeError("pidfd.wait: timeout must be a number of seconds or None, not %s"
-                                % type(timeout).__name__)
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            poller.poll(math.ceil(max(0.0, timeout) * 1000.0))
+            if isinstance(timeout, (int, float)) and timeout < 0:
+                timeout = 0
+            _wait_readable(fd, _deadline(_nanoseconds(timeout, "pidfd.wait")))
             options |= _WNOHANG
         info = _siginfo_t()
         self._waitid(fd, info, options)

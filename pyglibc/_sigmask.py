@@ -4,7 +4,10 @@ The signal mask belongs to a thread, so an object blocks and restores the
 mask of the thread that calls it.  ``block()`` keeps the mask it replaced and
 ``unblock()`` puts exactly that mask back, so objects (or one object) used in
 nested ``with`` blocks undo each other's changes in reverse order, and a
-signal that was blocked before is still blocked after.
+signal that was blocked before is still blocked after.  What ``block()``
+keeps is kept for the calling thread alone: one object may be used by
+several threads at once (a ``with`` block in each), each getting its own
+mask back.
 """
 
 import threading
@@ -23,7 +26,7 @@ _Self = TypeVar("_Self", bound="_SignalMask")
 class _SignalMask:
     """What pthread_sigmask and sigprocmask share; ``_change`` is the C call."""
 
-    __slots__ = ("_signals", "_mask", "_setmask", "_saved")
+    __slots__ = ("_signals", "_mask", "_setmask", "_threads")
     _name: ClassVar[str] = ""
 
     @staticmethod
@@ -33,30 +36,41 @@ class _SignalMask:
     def __init__(self, signals: Optional[Iterable[int]] = None, setmask: bool = False) -> None:
         self._signals, self._mask = sigset(signals, self._name)
         self._setmask = bool(setmask)
-        # (the mask block() replaced, the thread it belongs to), innermost last
-        self._saved: list[tuple[Any, int]] = []
+        # Each thread's own stack of the masks its block() calls replaced: a
+        # stack shared by threads would give one thread's mask to another.
+        self._threads = threading.local()
+
+    def _saved(self) -> list[Any]:
+        """The masks that the calling thread's block() calls replaced, innermost last."""
+        try:
+            saved: list[Any] = self._threads.saved
+        except AttributeError:
+            saved = self._threads.saved = []
+        return saved
 
     @property
     def signals(self) -> frozenset[int]:
         """The signals this object blocks (with ``setmask=True``: the whole mask it sets).
 
-        Assigning a new set while the object is active changes the mask at
-        once: with SIG_BLOCK, the new signals are blocked and the ones taken
-        away are unblocked unless they were blocked before ``block()``; with
-        ``setmask=True``, the mask becomes the new set.
+        Assigning a new set while the object is active in the calling thread
+        changes that thread's mask at once: with SIG_BLOCK, the new signals
+        are blocked and the ones taken away are unblocked unless they were
+        blocked before ``block()``; with ``setmask=True``, the mask becomes
+        the new set.  Other threads in which it is active keep their masks
+        (no thread can change another's) until their ``unblock()``.
         """
         return self._signals
 
     @signals.setter
     def signals(self, signals: Optional[Iterable[int]]) -> None:
         new, mask = sigset(signals, "%s.signals" % self._name)
-        if self._saved:
-            self._check_thread("signals")
+        saved = self._saved()
+        if saved:
             if self._setmask:
                 self._change(_SIG_SETMASK, mask, None)
             else:
                 self._change(_SIG_BLOCK, mask, None)
-                before = members(self._saved[-1][0])
+                before = members(saved[-1])
                 dropped = self._signals - new - before
                 if dropped:
                     self._change(_SIG_UNBLOCK, sigset(dropped, self._name)[1], None)
@@ -64,8 +78,8 @@ class _SignalMask:
 
     @property
     def is_active(self) -> bool:
-        """True between ``block()`` and the matching ``unblock()``."""
-        return bool(self._saved)
+        """True between the calling thread's ``block()`` and its matching ``unblock()``."""
+        return bool(self._saved())
 
     @property
     def setmask(self) -> bool:
@@ -76,28 +90,24 @@ class _SignalMask:
         """Block the signals (SIG_BLOCK), or make them the whole mask (``setmask=True``).
 
         The mask this replaces is kept for ``unblock()``.  Calling block()
-        again before unblock() nests: each unblock() undoes one block().
+        again before unblock() nests: each unblock() undoes one block() of
+        the same thread.
         """
         old = glibc.sigset_t()
         self._change(_SIG_SETMASK if self._setmask else _SIG_BLOCK, self._mask, old)
-        self._saved.append((old, threading.get_ident()))
+        self._saved().append(old)
 
     def unblock(self) -> None:
-        """Put back the mask that the matching ``block()`` replaced; without one, do nothing.
+        """Put back the mask that the calling thread's matching ``block()`` replaced.
 
-        RuntimeError if the block() was made by another thread: its mask is
-        not this thread's to restore.
+        A thread that has no block() of its own to undo changes nothing:
+        the masks that other threads' block() replaced are theirs to restore.
         """
-        if not self._saved:
+        saved = self._saved()
+        if not saved:
             return
-        self._check_thread("unblock")
-        self._change(_SIG_SETMASK, self._saved[-1][0], None)
-        self._saved.pop()
-
-    def _check_thread(self, method: str) -> None:
-        if self._saved[-1][1] != threading.get_ident():
-            raise RuntimeError("%s.%s: block() was called by another thread, whose signal "
-                               "mask this thread cannot restore" % (self._name, method))
+        self._change(_SIG_SETMASK, saved[-1], None)
+        saved.pop()
 
     @classmethod
     def get(cls) -> frozenset[int]:
@@ -123,7 +133,7 @@ class _SignalMask:
         return "<pyglibc.%s signals=%s %s%s>" % (
             self._name, sorted(int(s) for s in self._signals),
             "SIG_SETMASK" if self._setmask else "SIG_BLOCK",
-            " active" if self._saved else "")
+            " active" if self._saved() else "")
 
 
 class pthread_sigmask(_SignalMask):

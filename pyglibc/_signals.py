@@ -9,17 +9,20 @@ si_code says were filled in, and None for the others (a kill(2) has a
 sender but no exit status; a child's exit has both).
 """
 
-import math
 import operator
-import select
-import time
+import threading
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, TypeVar, Union
 
 import glibc
-from pyglibc._fd import int_arg as _int_arg
+from pyglibc._fd import NotCopyable, int_arg as _int_arg
 from pyglibc._sigmask import pthread_sigmask
 from pyglibc._signalfd import signalfd
 from pyglibc._sigset import members, sigset
+from pyglibc._timeout import (
+    deadline as _deadline,
+    nanoseconds as _nanoseconds,
+    wait_readable as _wait_readable,
+)
 
 _ffi = glibc.ffi
 
@@ -151,19 +154,6 @@ def from_signalfd(record: Any) -> siginfo:
 # -- sigwait -------------------------------------------------------------------------------------
 
 _NS = 1_000_000_000
-_POLL_MAX_MS = 2**31 - 1  # poll(2) takes an int
-
-
-def _nanoseconds(timeout: Union[int, float], where: str) -> Optional[int]:
-    """``timeout`` seconds as whole nanoseconds, rounded up (None for infinity)."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError("%s: timeout must be a number of seconds or None, not %s"
-                        % (where, type(timeout).__name__))
-    if not timeout >= 0:  # NaN too
-        raise ValueError("%s: timeout must be non-negative, not %r" % (where, timeout))
-    if isinstance(timeout, float):
-        return None if math.isinf(timeout) else math.ceil(timeout * _NS)
-    return timeout * _NS
 
 
 def sigwait(signals: Iterable[int],
@@ -217,7 +207,7 @@ _Signals = TypeVar("_Signals", bound="signals")
 # -- signals -------------------------------------------------------------------------------------
 
 
-class signals:
+class signals(NotCopyable):
     """Block ``signums`` in the calling thread and read them from a signalfd(2).
 
     ``signals(SIGINT, SIGTERM)`` blocks the signals at once and owns a
@@ -243,7 +233,7 @@ class signals:
     stays as it is: a finalizer may run in any thread, at any time.
     """
 
-    __slots__ = ("_signals", "_mask", "_sfd", "__weakref__")
+    __slots__ = ("_signals", "_mask", "_sfd", "_thread", "__weakref__")
 
     def __init__(self, *signums: int) -> None:
         chosen, _ = sigset(signums, "signals")
@@ -255,6 +245,7 @@ class signals:
             mask.unblock()
             raise
         self._signals, self._mask, self._sfd = chosen, mask, sfd
+        self._thread = threading.get_ident()
 
     @property
     def signals(self) -> frozenset[int]:
@@ -281,6 +272,9 @@ class signals:
         if self._sfd.closed:
             return
         try:
+            if threading.get_ident() != self._thread:
+                raise RuntimeError("signals.close: the signals were blocked by another thread, "
+                                   "whose signal mask this thread cannot restore")
             self._mask.unblock()
         finally:
             self._sfd.close()
@@ -315,23 +309,13 @@ class signals:
             count = _int_arg(maxsignals, "signals.wait", "maxsignals")
             if count < 1:
                 raise ValueError("signals.wait: maxsignals must be at least 1, not %d" % count)
-        ns = None if timeout is None else _nanoseconds(timeout, "signals.wait")
-        deadline = None if ns is None else time.monotonic_ns() + ns
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        while True:
-            if deadline is None:
-                ms = None
-            else:
-                left = deadline - time.monotonic_ns()
-                ms = min(_POLL_MAX_MS, max(0, -(-left // 1_000_000)))
-            if poller.poll(ms):
-                got = self.read(maxsignals)
-                if got:
-                    return got
-                # Another reader took it first: wait again, with what is left.
-            elif deadline is not None and time.monotonic_ns() >= deadline:
-                return []
+        until = _deadline(None if timeout is None else _nanoseconds(timeout, "signals.wait"))
+        while _wait_readable(fd, until):
+            got = self.read(maxsignals)
+            if got:
+                return got
+            # Another reader took it first: wait again, with what is left.
+        return []
 
     def pending(self) -> frozenset[int]:
         """The watched signals pending now (a frozenset), leaving them pending."""

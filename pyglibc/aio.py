@@ -44,7 +44,7 @@ from typing import Any, Generic, TypeVar, Union
 
 import glibc
 from pyglibc._eventfd import eventfd as _eventfd
-from pyglibc._fd import FdObject
+from pyglibc._fd import FdObject, NotCopyable
 from pyglibc._inotify import Event as _InotifyEvent, inotify as _inotify
 from pyglibc._pidfd import pidfd as _pidfd, waitid_result
 from pyglibc._sigmask import pthread_sigmask
@@ -68,7 +68,7 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-class _Waitable(Generic[_F]):
+class _Waitable(NotCopyable, Generic[_F]):
     """Awaits readability of one pyglibc object's descriptor on whichever loops ask.
 
     ``_waiting`` maps each loop with tasks waiting to (the fd registered

@@ -13,7 +13,9 @@ not copied:
 * PyPy's ``select.epoll`` where it misbehaves: here ``poll(None)`` waits
   for ever (PyPy's raises TypeError), a timeout or fd that C cannot hold
   is an OverflowError (PyPy's truncates it), a NaN timeout a ValueError,
-  and a negative data.fd comes back negative (PyPy's adds 2**32).
+  a negative data.fd comes back negative (PyPy's adds 2**32), and
+  ``copy.copy``, ``copy.deepcopy`` and pickle's protocols 2 and up are a
+  TypeError worded as CPython's (PyPy's make a new, empty epoll instance).
 
 Every ``EPOLL*`` constant that this system's headers define is here, taken
 from the ``glibc`` namespace (so from the compiler), with ``error`` (OSError)
@@ -40,7 +42,7 @@ import time
 import warnings
 import weakref
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional, Protocol, TypeVar, Union
 
 import glibc
 from glibc._functions import run_signal_handlers as _run_handlers
@@ -468,6 +470,16 @@ class epoll(FdObject):
         while self._held:
             _close(self._held.pop())
 
+    # A copy would be a second owner of the descriptor.  The standard library's
+    # words: pickle's protocols 0 and 1 (copyreg) name the class alone, the
+    # others, and copy, which asks for protocol 4, name its module too.
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("cannot pickle %r object"
+                        % ("epoll" if operator.index(protocol) < 2 else "select.epoll"))
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("cannot pickle 'epoll' object")
+
     if _PYPY:
         def __exit__(self, *exc_info: object) -> None:
             self.close()
@@ -477,6 +489,13 @@ class epoll(FdObject):
             self.close()
 
     # -- epoll_ctl(2) ------------------------------------------------------------------------
+    #
+    # An object as fd (register(open(path))) may be the only reference to its
+    # file.  Dropped once fileno() has answered, the file would be closed
+    # before epoll_ctl(2) ran: EBADF where the standard library (whose C keeps
+    # its argument for the call) says EPERM, and in a threaded program the
+    # number could be another file's by then, which would be registered
+    # instead.  So the name fd keeps the object until the call returns.
 
     def _ctl(self, op: int, fd: int, eventmask: int) -> None:
         """epoll_ctl(2) with fd and eventmask converted, as the standard library calls it."""
@@ -519,7 +538,10 @@ class epoll(FdObject):
         """
         if not (fd.__class__ is int and eventmask.__class__ is int
                 and 0 <= fd <= _INT_MAX and 0 <= eventmask <= _UINT_MAX):
-            fd, eventmask = self._ctl_arguments(fd, eventmask)
+            # fd stays bound until epoll_ctl has run: see "an object as fd" above.
+            number, eventmask = self._ctl_arguments(fd, eventmask)
+            self._ctl(_CTL_ADD, number, eventmask)
+            return
         self._ctl(_CTL_ADD, fd, eventmask)
 
     def modify(self, fd: FileDescriptorLike, eventmask: int) -> None:
@@ -529,7 +551,9 @@ class epoll(FdObject):
         """
         if not (fd.__class__ is int and eventmask.__class__ is int
                 and 0 <= fd <= _INT_MAX and 0 <= eventmask <= _UINT_MAX):
-            fd, eventmask = self._ctl_arguments(fd, eventmask)
+            number, eventmask = self._ctl_arguments(fd, eventmask)  # fd kept: an object as fd
+            self._ctl(_CTL_MOD, number, eventmask)
+            return
         self._ctl(_CTL_MOD, fd, eventmask)
 
     def unregister(self, fd: FileDescriptorLike) -> None:
@@ -540,7 +564,8 @@ class epoll(FdObject):
         if not (fd.__class__ is int and 0 <= fd <= _INT_MAX):
             if _PYPY and self._fd < 0:
                 raise _closed_error()
-            fd = _fileno(fd)
+            self._ctl(_CTL_DEL, _fileno(fd), 0)  # fd kept: an object as fd
+            return
         self._ctl(_CTL_DEL, fd, 0)
 
     # -- epoll_wait(2) -----------------------------------------------------------------------

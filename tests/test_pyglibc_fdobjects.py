@@ -1,21 +1,26 @@
 """What every pyglibc object that owns a descriptor promises: signalfd, eventfd, timerfd,
-pidfd, inotify (and signals, which owns a signalfd).
+pidfd, inotify (and signals, which owns a signalfd, and the objects of pyglibc.aio).
 
 Created close-on-exec whatever the flags, closed exactly once (close(),
 ``with``, the finalizer), ValueError once closed, a finalizer that never
-raises, and argument errors that name the class.
+raises, argument errors that name the class, and no copies: a copy would be
+a second owner of the descriptor.
 """
 
+import copy
 import gc
 import os
+import pickle
 import re
 import signal
+import subprocess
 import sys
 import threading
 
 import pytest
 
-from pyglibc import eventfd, inotify, pidfd, signalfd, signals, timerfd
+import glibc
+from pyglibc import aio, eventfd, inotify, pidfd, signalfd, signals, timerfd
 
 # name -> (make one with flags=0, calls that need the descriptor)
 OBJECTS = {
@@ -168,3 +173,96 @@ def test_signals_reading_no_signal_is_a_value_error_naming_the_minimum(read):
     with signals(signal.SIGUSR1) as sigs:
         with pytest.raises(ValueError, match="maxsignals must be at least 1, not 0"):
             read(sigs)
+
+
+# -- no copies ---------------------------------------------------------------------------------
+
+# Every public class that owns a descriptor, by the name its errors give it, and how to make
+# one (pyglibc.select.epoll and the selectors: tests/test_pyglibc_select*.py, beside the
+# standard library's).
+OWNERS = {"pyglibc." + kind: make for kind, (make, _) in OBJECTS.items()}
+OWNERS.update({
+    "pyglibc.signals": lambda: signals(signal.SIGUSR1),
+    "pyglibc.aio.signals": lambda: aio.signals(signal.SIGUSR1),
+    "pyglibc.aio.ticker": lambda: aio.ticker(60),
+    "pyglibc.aio.Process": lambda: aio.Process(os.getpid()),
+    "pyglibc.aio.inotify_watch": lambda: aio.inotify_watch(".", inotify.Mask.CREATE),
+    "pyglibc.aio.Event": aio.Event,
+})
+
+# Every way to duplicate an object.
+COPIES = {"copy.copy": copy.copy, "copy.deepcopy": copy.deepcopy,
+          "__reduce__()": lambda obj: obj.__reduce__()}
+COPIES.update(("pickle.dumps(protocol=%d)" % protocol,
+               lambda obj, protocol=protocol: pickle.dumps(obj, protocol))
+              for protocol in range(pickle.HIGHEST_PROTOCOL + 1))
+
+
+@pytest.mark.parametrize("how", sorted(COPIES))
+@pytest.mark.parametrize("name", sorted(OWNERS))
+def test_copying_or_pickling_is_a_type_error_and_the_object_stays_whole(name, how):
+    # A copy that closed its descriptor, or was unpickled elsewhere, would leave the
+    # original acting on whatever file got the number next.
+    with OWNERS[name]() as obj:
+        fd = obj.fileno()
+        with pytest.raises(TypeError, match=r"^cannot pickle '%s' object: " % re.escape(name)):
+            COPIES[how](obj)
+        assert obj.fileno() == fd and fd_is_open(fd)
+    assert obj.closed and not fd_is_open(fd)
+
+
+# -- finalized at interpreter exit -------------------------------------------------------------
+
+# Every public class that owns a descriptor, as the source that makes one.
+MADE_BY = {
+    "signalfd": "pyglibc.signalfd([signal.SIGUSR1])",
+    "eventfd": "pyglibc.eventfd()",
+    "timerfd": "pyglibc.timerfd()",
+    "pidfd": "pyglibc.pidfd(os.getpid())",
+    "inotify": "pyglibc.inotify()",
+    "signals": "pyglibc.signals(signal.SIGUSR1)",
+    "select.epoll": "pyglibc.select.epoll()",
+    "selectors.EpollSelector": "pyglibc.selectors.EpollSelector()",
+    "aio.signals": "pyglibc.aio.signals(signal.SIGUSR1)",
+    "aio.ticker": "pyglibc.aio.ticker(60)",
+    "aio.Process": "pyglibc.aio.Process(os.getpid())",
+    "aio.inotify_watch": "pyglibc.aio.inotify_watch('.', pyglibc.inotify.Mask.CREATE)",
+    "aio.Event": "pyglibc.aio.Event()",
+}
+
+# A module that a program imports, which never closes what it made: the object is finalized
+# while the interpreter tears itself down, when imports no longer work and, for one in a
+# cycle, after the modules' globals are gone.  One object per run: the first finalizer to
+# run could otherwise leave behind what the later ones need.
+HOLDER = """
+import os
+import signal
+
+import pyglibc
+import pyglibc.aio
+import pyglibc.select
+import pyglibc.selectors
+
+
+class Cycle:
+    def __init__(self, obj):
+        self.me, self.obj = self, obj
+
+
+{shape}
+"""
+SHAPES = {"in a global": "HELD = {make}",
+          "in a cycle held by a global": "CYCLE = Cycle({make})",
+          "in a cycle left to the collector": "Cycle({make})"}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("name", sorted(MADE_BY))
+def test_an_object_finalized_at_interpreter_exit_closes_without_a_word(name, shape, tmp_path):
+    source = HOLDER.format(shape=SHAPES[shape].format(make=MADE_BY[name]))
+    (tmp_path / "holder.py").write_text(source)
+    root = os.path.dirname(os.path.dirname(glibc.__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), root]))
+    done = subprocess.run([sys.executable, "-c", "import holder"], cwd=str(tmp_path), env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

@@ -2,8 +2,10 @@
 
 import errno
 import gc
+import math
 import os
 import signal
+import time
 
 import pytest
 
@@ -180,6 +182,36 @@ def test_a_timeout_of_the_wrong_type_is_a_type_error(child):
     with pidfd(child.pid) as p:
         with pytest.raises(TypeError, match="^pidfd.wait: timeout must be a number"):
             p.wait(timeout="1")
+
+
+def test_a_nan_timeout_is_a_value_error_as_in_the_standard_library(child):
+    with pytest.raises(ValueError):
+        time.sleep(math.nan)  # and, on CPython, select.select, signal.sigtimedwait, ...
+    with pidfd(child.pid) as p:
+        with pytest.raises(ValueError, match="^pidfd.wait: timeout must be a number of "
+                                             "seconds, not nan$"):
+            p.wait(timeout=math.nan)
+
+
+@pytest.mark.parametrize("timeout", [math.inf, 3e6, 1e300, 10**30])
+def test_an_infinite_or_huge_timeout_waits_for_the_end(child, helper, timeout):
+    """inf waits without limit, as in signals.wait() and sigwait(); so does a finite timeout
+    longer than poll(2)'s int of milliseconds (24.8 days), in several polls."""
+    def end_the_child():
+        helper.wait_blocked("poll")
+        child.exit(6)
+
+    with pidfd(child.pid) as p:
+        helper.start(end_the_child)
+        assert p.wait(timeout=timeout).returncode == 6
+        child.reaped = True
+
+
+def test_a_negative_timeout_looks_without_waiting(child):
+    # As subprocess.Popen.wait(timeout=-1) looks once.
+    with pidfd(child.pid) as p:
+        assert p.wait(timeout=-1) is None
+        assert p.wait(timeout=-math.inf) is None
 
 
 def test_a_nonblocking_pidfd_polls_but_does_not_wait(child):

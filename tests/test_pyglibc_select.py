@@ -18,12 +18,14 @@ the main thread waits in it), a second thread reads
 /proc/self/task/<tid>/syscall.
 """
 
+import copy
 import decimal
 import errno
 import fractions
 import gc
 import math
 import os
+import pickle
 import platform
 import resource
 import select
@@ -691,6 +693,44 @@ def test_a_few_misuses_as_cpython_words_them():
     ]
 
 
+class OwnsFd:
+    """An object that closes its descriptor when it is collected, as a file object does."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+    def __del__(self):
+        os.close(self.fd)
+
+
+def test_an_object_passed_as_fd_lives_until_epoll_ctl_has_run():
+    """``register(open(path))``: the argument may be the only reference to the file.
+
+    Were it dropped once fileno() had answered, its descriptor would be closed
+    before epoll_ctl(2) ran (EBADF), and in a threaded program the number could be
+    another file's by then, which would be registered in its place.  epoll refuses
+    a regular file (EPERM); a pipe it takes.
+    """
+    def regular_file():
+        return OwnsFd(os.open(__file__, os.O_RDONLY | os.O_CLOEXEC))
+
+    def scenario(run):
+        r, w = run.kit.pipe()
+        ep = run.new()
+        # Made in the call itself: no reference but the argument.
+        run(lambda: ep.register(regular_file(), IN))
+        run(lambda: ep.modify(regular_file(), IN))
+        run(lambda: ep.unregister(regular_file()))
+        run(lambda: ep.register(OwnsFd(os.dup(r)), IN))
+        gc.collect()  # PyPy collects them only now
+
+    eperm = raised(PermissionError, "[Errno 1] Operation not permitted", errno.EPERM)
+    assert same_on_both(scenario) == [eperm, eperm, eperm, returned(None)]
+
+
 # -- the object's life: close, closed, fileno, fromfd, with ------------------------------------
 
 
@@ -786,6 +826,48 @@ def test_an_unclosed_object_is_closed_by_the_finalizer():
         run.note(fd_target(fd))
 
     assert same_on_both(scenario) == [None]
+
+
+# Every way to duplicate an object: each would make a second owner of the descriptor.
+COPIES = {"copy.copy": copy.copy, "copy.deepcopy": copy.deepcopy,
+          "__reduce__()": lambda obj: obj.__reduce__()}
+COPIES.update(("pickle.dumps(protocol=%d)" % protocol,
+               lambda obj, protocol=protocol: pickle.dumps(obj, protocol))
+              for protocol in range(pickle.HIGHEST_PROTOCOL + 1))
+# PyPy's select.epoll makes a new, empty epoll instance of these (ours refuses, as CPython's).
+PYPY_COPIES = {"copy.copy", "copy.deepcopy"} | {"pickle.dumps(protocol=%d)" % protocol
+                                                 for protocol in range(2, 6)}
+
+
+@pytest.mark.parametrize("how", sorted(COPIES))
+def test_copying_or_pickling_is_a_type_error_and_the_object_stays_whole(how):
+    def scenario(run):
+        r, w = run.kit.pipe()
+        ep = run.new()
+        ep.register(w, OUT)
+        run(COPIES[how], ep)
+        run(ep.poll, 0)
+        ep.close()
+        run(COPIES[how], ep)
+
+    log = same_on_both_but_pypy(scenario, how in PYPY_COPIES)
+    assert [entry[:2] for entry in log] == [("raised", TypeError), returned([(FIRST_FD + 1, OUT)]),
+                                            ("raised", TypeError)]
+
+
+def test_copying_and_pickling_as_cpython_words_them():
+    """What the test above compares, spelled out: pickle's protocols 0 and 1 name the class
+    alone (copyreg), the others and copy its module too (PyPy: ours words them so as well)."""
+    with OURS() as ep:
+        for how, words in [("copy.copy", "select.epoll"), ("copy.deepcopy", "select.epoll"),
+                           ("__reduce__()", "epoll"), ("pickle.dumps(protocol=0)", "epoll"),
+                           ("pickle.dumps(protocol=1)", "epoll"),
+                           ("pickle.dumps(protocol=2)", "select.epoll"),
+                           ("pickle.dumps(protocol=%d)" % pickle.HIGHEST_PROTOCOL,
+                            "select.epoll")]:
+            with pytest.raises(TypeError) as info:
+                COPIES[how](ep)
+            assert str(info.value) == "cannot pickle %r object" % words, how
 
 
 def test_the_finalizer_never_raises_and_closes_nothing_twice(monkeypatch):

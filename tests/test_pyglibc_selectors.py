@@ -15,15 +15,19 @@ At the end a Hypothesis state machine drives both selectors over the same
 sockets, the standard library's as the model.
 """
 
+import copy
 import errno
+import gc
 import math
 import operator
 import os
+import pickle
 import platform
 import select
 import selectors
 import signal
 import socket
+import sys
 import threading
 import time
 
@@ -269,6 +273,32 @@ def test_register_of_a_descriptor_epoll_refuses_raises_the_oserror_and_keeps_not
         0,
         raised(PermissionError, "[Errno 1] Operation not permitted", errno.EPERM),
     ]
+
+
+class OwnsFd:
+    """An object that closes its descriptor when it is collected, as a file object does."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+    def __del__(self):
+        os.close(self.fd)
+
+
+def test_a_file_object_made_in_the_call_lives_until_epoll_ctl_has_run():
+    """``register(open(path))``: the key holds the object while the epoll object
+    registers its number, so the number is still the object's (EPERM for a regular file,
+    not EBADF)."""
+    def scenario(t):
+        t(lambda: t.sel.register(OwnsFd(os.open(__file__, os.O_RDONLY | os.O_CLOEXEC)),
+                                 EVENT_READ))
+        gc.collect()  # PyPy collects it only now
+
+    assert same_on_both(scenario) == [
+        raised(PermissionError, "[Errno 1] Operation not permitted", errno.EPERM)]
 
 
 def test_register_of_an_fd_too_large_for_c_int():
@@ -773,6 +803,47 @@ def test_the_with_statement_closes_the_selector():
 
     assert same_on_both(scenario) == [
         True, raised(ValueError, CLOSED), returned(None)]
+
+
+PYPY = sys.implementation.name == "pypy"
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_deep_copy_or_a_pickle_is_refused_by_the_epoll_object_inside(how):
+    """Either would make a second owner of the selector's epoll descriptor.  (PyPy's own
+    select.epoll makes a new, empty instance instead; ours refuses there too.)"""
+    duplicate = copy.deepcopy if how == "deepcopy" else pickle.dumps
+
+    def scenario(t):
+        r, w = t.kit.pipe()
+        t.sel.register(w, EVENT_WRITE)
+        t(duplicate, t.sel)
+        t(t.sel.select, 0)
+
+    if PYPY:
+        trial = Trial(OURS)
+        try:
+            scenario(trial)
+        finally:
+            trial.sel.close()
+            trial.kit.close_all()
+        log = trial.log
+    else:
+        log = same_on_both(scenario)
+    assert log[0] == raised(TypeError, "cannot pickle 'select.epoll' object")
+    assert log[1][0] == "returned" and [events for _, events in log[1][1]] == [EVENT_WRITE]
+
+
+def test_a_shallow_copy_shares_the_epoll_object_as_the_standard_librarys_does():
+    """One epoll object, so still one owner: closing either selector closes it for both."""
+    def scenario(t):
+        twin = copy.copy(t.sel)
+        t.note(twin._selector is t.sel._selector)
+        twin.close()
+        t(t.sel.select, 0)
+
+    log = same_on_both(scenario)
+    assert log[0] is True and log[1][:2] == ("raised", ValueError)
 
 
 # -- a model check -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """pyglibc.sigwait, pyglibc.signals and pyglibc.sigqueue: signals taken without handlers."""
 
+import math
 import os
 import resource
 import selectors
@@ -95,6 +96,15 @@ def test_sigwait_goes_on_after_another_signals_handler(timeout, signal_mask, on_
     assert handled.is_set()
 
 
+@pytest.mark.parametrize("timeout", [math.inf, 3e6, 10**9])
+def test_sigwait_with_an_infinite_or_long_timeout_waits_for_the_signal(timeout, signal_mask,
+                                                                        helper):
+    # inf: sigwaitinfo(2), without limit; the others fit sigtimedwait(2)'s timespec.
+    signal_mask(SIGUSR1)
+    helper.interrupt("rt_sigtimedwait", SIGUSR1)
+    assert sigwait([SIGUSR1], timeout).si_signo == SIGUSR1
+
+
 class Interrupted(Exception):
     pass
 
@@ -113,7 +123,8 @@ def test_what_a_handler_raises_ends_sigwait(signal_mask, on_signal, helper, hand
     (([0],), ValueError, "sigwait: 0 is not a valid signal number"),
     ((SIGUSR1,), TypeError, "sigwait: signals must be an iterable"),
     (([SIGUSR1], -1), ValueError, "sigwait: timeout must be non-negative"),
-    (([SIGUSR1], float("nan")), ValueError, "sigwait: timeout must be non-negative"),
+    (([SIGUSR1], float("nan")), ValueError,
+     "sigwait: timeout must be a number of seconds, not nan"),
     (([SIGUSR1], "1"), TypeError, "sigwait: timeout must be a number of seconds or None"),
     (([SIGUSR1], 10**30), OverflowError, "sigwait: timeout is too large"),
 ])
@@ -265,6 +276,25 @@ def test_wait_returns_an_empty_list_when_the_time_runs_out():
         assert time.monotonic() - start >= 0.05
         to_me(SIGUSR1)
         assert [i.si_signo for i in sigs.wait(0)] == [SIGUSR1]
+
+
+@pytest.mark.parametrize("timeout", [math.inf, 3e6, 1e300, 10**30])
+def test_wait_with_an_infinite_or_huge_timeout_waits_for_the_signal(helper, timeout):
+    # Longer than poll(2)'s int of milliseconds (24.8 days): several polls.
+    with signals(SIGUSR1) as sigs:
+        helper.interrupt("poll", SIGUSR1)
+        assert [i.si_signo for i in sigs.wait(timeout)] == [SIGUSR1]
+
+
+@pytest.mark.parametrize("timeout, error, message", [
+    (math.nan, ValueError, "signals.wait: timeout must be a number of seconds, not nan"),
+    (-1, ValueError, "signals.wait: timeout must be non-negative, not -1"),
+    ("1", TypeError, "signals.wait: timeout must be a number of seconds or None, not str"),
+])
+def test_wait_checks_its_timeout(timeout, error, message):
+    with signals(SIGUSR1) as sigs:
+        with pytest.raises(error, match="^%s$" % message):
+            sigs.wait(timeout)
 
 
 def test_wait_goes_on_after_a_handler_returns(on_signal, helper):
