@@ -159,6 +159,9 @@ def test_a_build_on_other_headers_is_held_only_to_what_both_have():
     # As if these were the headers the build was made on (a wheel's may not be).
     probe[("headers", "glibc")] = lib.GLIBC_HEADERS_GLIBC
     probe[("headers", "linux")] = lib.GLIBC_HEADERS_LINUX
+    for name in (name for fam in FAMILIES for name in fam.optional):
+        probe[("defined", name)] = bool(getattr(lib, "GLIBC_HAS_" + name))
+        probe[("value", name)] = getattr(lib, name)
     absent = next(name for fam in FAMILIES for name in fam.optional
                   if not getattr(lib, "GLIBC_HAS_" + name))
     probe[("defined", absent)] = True  # newer headers than the build's
