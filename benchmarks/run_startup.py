@@ -2,7 +2,7 @@
 
     python3 benchmarks/run_startup.py [--repeat N] [--python PYTHON] [--check]
 
-Issue 11's goal: the supervisor running ``true`` takes at most 1.5 times
+The goal: the supervisor running ``true`` takes at most 1.5 times
 the wall time of a bare interpreter start, on the same interpreter.  Each
 command runs N times (default 40), all interleaved, so that a busy machine
 slows them alike; the medians are printed with their ratio to the bare

@@ -10,7 +10,7 @@ import importlib
 import sys as _sys
 
 # typing costs a millisecond at startup, which `python -m pyglibc run` has
-# no room for (issue 11): only type checkers import it.
+# no room for (its startup goal): only type checkers import it.
 TYPE_CHECKING = False
 
 if not _sys.platform.startswith("linux"):

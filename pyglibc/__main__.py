@@ -8,8 +8,8 @@ from pyglibc._cli import main
 if __name__ == "__main__":
     status = main()
     # The interpreter's own teardown (freeing every module, the compiled one
-    # included) would take a fifth of the time of ``run -- true`` (issue 11's
-    # startup goal): the supervisor has closed what it opened and no thread or
+    # included) would take a fifth of the time of ``run -- true`` (the
+    # supervisor's startup goal): the supervisor has closed what it opened and no thread or
     # atexit handler of its own is left, so only the standard streams need
     # flushing.  If that fails, Python's usual exit reports it.
     try:

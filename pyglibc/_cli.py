@@ -2,7 +2,7 @@
 
 ``run -- CMD`` with no option (and no PYGLIBC_RUN_ variable) goes straight
 to the supervisor: argparse, and the ``re`` it imports, cost more than the
-rest of the start (issue 11's startup goal), so they are imported only to
+rest of the start (the supervisor's startup goal), so they are imported only to
 read options, print help or report a usage error.
 """
 

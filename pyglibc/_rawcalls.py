@@ -2,8 +2,8 @@
 
 The names of the ``glibc`` namespace are made from the binding tables, and
 the first one asked for reads all the tables: some 5 ms, half of a bare
-interpreter's start, which the supervisor's startup goal (issue 11:
-``python -m pyglibc run -- true`` within 1.5 times ``python -c pass``) has
+interpreter's start, which the supervisor's startup goal
+(``python -m pyglibc run -- true`` within 1.5 times ``python -c pass``) has
 no room for.  So these few calls go to ``glibc._glibc.lib`` directly, with
 arguments the supervisor made itself; only a failure reads the tables, to
 raise the OSError, reason and all, that ``glibc.<name>`` would raise.

@@ -34,7 +34,7 @@ of the supervisor that is PID 1 of a new PID namespace, with a mount
 namespace and a /proc of its own: when that init ends, the kernel kills
 whatever is left in the namespace, so nothing can outlive it.
 
-Startup is part of the job (issue 11: ``python -m pyglibc run -- true``
+Startup is part of the job (the goal: ``python -m pyglibc run -- true``
 within 1.5 times ``python -c pass``): the module imports only what every
 run needs, and reaches the few system calls it makes on each start through
 pyglibc._rawcalls rather than the glibc namespace, whose first use reads

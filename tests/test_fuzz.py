@@ -499,7 +499,7 @@ def test_every_blocking_entry_has_the_blocks_hazard_and_every_word_is_known():
         assert entry.hazards <= set(HAZARDS), entry.name
 
 
-# The declared hazards as reviewed for issue 8: a change to the tables must
+# The declared hazards as reviewed by hand: a change to the tables must
 # change this list too, so that someone looks at it.
 DECLARED = {
     "capset": "process", "clock_settime": "others", "close": "fds",
