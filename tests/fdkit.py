@@ -4,7 +4,8 @@ A scenario runs once on the standard library's object and once on ours;
 for their logs to compare equal (reprs, messages, fds in results), each run
 must get the same descriptor numbers.  FdKit dups every new descriptor to
 a number at or above ``first_fd``, far from what pytest and the objects
-under test use, and closes them all at the end.
+under test use, and closes them all at the end.  OwnsFd stands for a file
+object that the call it is passed to may hold the only reference to.
 """
 
 import fcntl
@@ -63,3 +64,16 @@ class FdKit:
     def close_all(self):
         while self._owned:
             self.close(self._owned[-1])
+
+
+class OwnsFd:
+    """An object that closes its descriptor when it is collected, as a file object does."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+    def __del__(self):
+        os.close(self.fd)

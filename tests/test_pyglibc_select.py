@@ -41,7 +41,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 import glibc
 import pyglibc.select
-from fdkit import FdKit
+from fdkit import FdKit, OwnsFd
 
 STDLIB, OURS = select.epoll, pyglibc.select.epoll
 PYPY = sys.implementation.name == "pypy"
@@ -691,19 +691,6 @@ def test_a_few_misuses_as_cpython_words_them():
         raised(PermissionError, "[Errno 1] Operation not permitted", errno.EPERM),
         raised(ValueError, "I/O operation on closed epoll object"),
     ]
-
-
-class OwnsFd:
-    """An object that closes its descriptor when it is collected, as a file object does."""
-
-    def __init__(self, fd):
-        self.fd = fd
-
-    def fileno(self):
-        return self.fd
-
-    def __del__(self):
-        os.close(self.fd)
 
 
 def test_an_object_passed_as_fd_lives_until_epoll_ctl_has_run():

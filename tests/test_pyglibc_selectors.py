@@ -37,7 +37,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import pyglibc.select
 import pyglibc.selectors
-from fdkit import FdKit
+from fdkit import FdKit, OwnsFd
 from pyglibc.selectors import EVENT_READ, EVENT_WRITE
 
 RW = EVENT_READ | EVENT_WRITE
@@ -273,19 +273,6 @@ def test_register_of_a_descriptor_epoll_refuses_raises_the_oserror_and_keeps_not
         0,
         raised(PermissionError, "[Errno 1] Operation not permitted", errno.EPERM),
     ]
-
-
-class OwnsFd:
-    """An object that closes its descriptor when it is collected, as a file object does."""
-
-    def __init__(self, fd):
-        self.fd = fd
-
-    def fileno(self):
-        return self.fd
-
-    def __del__(self):
-        os.close(self.fd)
 
 
 def test_a_file_object_made_in_the_call_lives_until_epoll_ctl_has_run():
