@@ -176,16 +176,21 @@ _FAST_POINTER = """\
 
 # Where C writes, a cdata of the declared type may still be a view of a bytes
 # object (ffi.from_buffer("T *", b"...")): on CPython only a type that cannot
-# be one passes; PyPy gives every cdata one type, and only a view's repr ends
-# "from 'bytes' object>": read inline, it costs 4 ns there (clock_gettime 43 ns
-# -> 47), through the full check 35.
+# be one passes.  PyPy gives every cdata one type, and only a view's repr ends
+# "from 'bytes' object>"; making that string costs more than the C call
+# (clock_gettime 34 ns -> 80), so the cdata that last passed is kept and
+# passes again at the cost of an ``is``: nothing that decided it can change.
+# PyPy frees nothing promptly anyway, so keeping one cdata changes nothing.
 _FAST_WRITTEN = """\
     if not (type({0}) in _NEVER_VIEWS and _typeof({0}) is _T_{0} and {0}):
         {0} = _check_{0}({0})"""
 _FAST_WRITTEN_PYPY = """\
-    if not (isinstance({0}, _CData) and _typeof({0}) is _T_{0} and {0}
-            and not repr({0}).endswith(" object>")):
-        {0} = _check_{0}({0})"""
+    if {0} is not _passed_{0}[0]:
+        if (isinstance({0}, _CData) and _typeof({0}) is _T_{0} and {0}
+                and not repr({0}).endswith(" object>")):
+            _passed_{0}[0] = {0}
+        else:
+            {0} = _check_{0}({0})"""
 
 # Every body starts with the first call; only it can meet a bad argument, so
 # only it is guarded, and cffi's TypeError/OverflowError gets our context.
@@ -428,6 +433,7 @@ def make_function(entry: Function, ffi: Any, lib: Any) -> Callable[..., Any]:
             if p.const:
                 lines.append(_FAST_POINTER.format(p.name))
             else:
+                env["_passed_" + p.name] = [None]
                 lines.append((_FAST_WRITTEN if env["_NEVER_VIEWS"] else _FAST_WRITTEN_PYPY)
                              .format(p.name))
         elif count is None:

@@ -475,3 +475,25 @@ def test_objects_answer_hostile_arguments_with_the_right_exception(name, a, b):
             OBJECT_CALLS[name](a, b)
         except ALLOWED:
             pass
+
+
+def _good_then_read_only_then_good():
+    ts = ffi.new("struct timespec *")
+    glibc.clock_gettime(glibc.CLOCK_MONOTONIC, ts)
+    frozen = bytes(ffi.sizeof("struct timespec"))
+    view = ffi.from_buffer("struct timespec *", frozen)
+    try:
+        glibc.clock_gettime(glibc.CLOCK_MONOTONIC, view)
+    except TypeError as exc:
+        refused = str(exc)
+    else:
+        refused = None
+    glibc.clock_gettime(glibc.CLOCK_MONOTONIC, ts)
+    return refused, frozen == bytes(len(frozen))
+
+
+def test_a_read_only_view_is_refused_after_a_writable_cdata_passed():
+    # On PyPy the wrapper remembers the cdata that last passed its check.
+    refused, untouched = in_child(_good_then_read_only_then_good)
+    assert refused is not None and "read-only" in refused
+    assert untouched
