@@ -46,6 +46,9 @@ RELEASES = {
     "bullseye": "Debian 11: glibc 2.31, Python 3.9, Linux headers 5.10",
     "bookworm": "Debian 12: glibc 2.36, Python 3.11, Linux headers 6.1",
     "trixie": "Debian 13: glibc 2.41, Python 3.13, Linux headers 6.12",
+    # Run by qemu-user: every instruction emulated (the build takes minutes),
+    # the system calls passed to this machine's kernel.
+    "bookworm-arm64": "Debian 12 on aarch64, under qemu-user: glibc 2.36, Python 3.11",
 }
 DEFAULT = ("bullseye", "trixie")  # bookworm is what the other sessions run on here
 # The wheel is built on the oldest headers and must run on every release.
@@ -104,10 +107,26 @@ def remove(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+def ensure_qemu():
+    """qemu-user and binfmt_misc, so that this machine runs another architecture's programs."""
+    if not shutil.which("qemu-aarch64-static"):
+        say("apt-get install qemu-user-static binfmt-support")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run(["apt-get", "update", "-qq"], env=env)
+        run(["apt-get", "install", "-y", "-qq", "qemu-user-static", "binfmt-support"], env=env,
+            stdout=subprocess.DEVNULL)
+    if not os.path.ismount("/proc/sys/fs/binfmt_misc"):
+        run(["mount", "-t", "binfmt_misc", "binfmt_misc", "/proc/sys/fs/binfmt_misc"])
+    run(["update-binfmts", "--enable"], stdout=subprocess.DEVNULL)
+
+
 def ensure_root(release):
     """The root of release, made once and kept, with a venv that has REQUIREMENTS."""
     root = CACHE / release
     made = root / ".pyglibc-root"
+    suite, _, arch = release.partition("-")
+    if arch:
+        ensure_qemu()
     if not made.exists():
         ensure_mmdebstrap()
         remove(root)
@@ -115,8 +134,8 @@ def ensure_root(release):
         remove(partial)
         CACHE.mkdir(parents=True, exist_ok=True)
         say("mmdebstrap %s (%s)" % (release, RELEASES[release]))
-        run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=" + PACKAGES, release,
-             str(partial)])
+        run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=" + PACKAGES]
+            + (["--arch=" + arch] if arch else []) + [suite, str(partial)])
         (partial / made.name).write_text("%s\n" % RELEASES[release])
         partial.rename(root)
     for name in HOST_FILES:
