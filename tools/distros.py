@@ -4,6 +4,7 @@
     python3 tools/distros.py bullseye -- -k signalfd
     python3 tools/distros.py --wheel           the wheel built on bullseye,
                                                in bookworm and trixie
+    python3 tools/distros.py bookworm-arm64    aarch64, under qemu-user
 
 Each release is a minimal root that mmdebstrap makes from Debian's package
 registry (once: it is kept in ``$GLIBC_ROOTS``, by default
