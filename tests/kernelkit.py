@@ -77,3 +77,11 @@ def old_kernel(code, errno="ENOSYS", timeout=60):
     return subprocess.run(
         [sys.executable, str(OLD_KERNEL), "--errno", errno, "--", sys.executable, "-c", code],
         capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def params(names, needs):
+    """``names`` as pytest params, those in ``needs`` marked needs_kernel(*needs[name])."""
+    import pytest
+
+    return [pytest.param(name, marks=pytest.mark.needs_kernel(*needs[name]))
+            if name in needs else name for name in names]
