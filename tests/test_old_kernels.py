@@ -79,3 +79,39 @@ def test_the_filter_answers_eperm_only_for_the_calls_of_the_package(answer):
     assert ran.returncode == 0, ran.stderr
     first = getattr(errno, answer)
     assert ran.stdout.split("\n") == ["-1 %d" % first, "-1 %d" % errno.ENOSYS, ""]
+
+
+# The supervisor and the selectors make no call newer than Linux 4.18: a
+# command that leaves a daemon behind is run, the daemon reaped, and an
+# epoll selector and select.epoll wait with a timeout, whatever the filter answers.
+OBJECTS = """
+import os, subprocess, sys
+import pyglibc, pyglibc.select, pyglibc.selectors
+r, w = os.pipe()
+with pyglibc.selectors.EpollSelector() as sel, pyglibc.select.epoll() as ep:
+    sel.register(r, pyglibc.selectors.EVENT_READ)
+    ep.register(r)
+    print(sel.select(0.01), ep.poll(0.01))
+    os.write(w, b"x")
+    print(len(sel.select(0.01)), ep.poll(0.01) == [(r, pyglibc.select.EPOLLIN)])
+done = subprocess.run([sys.executable, "-m", "pyglibc", "run", "--", "sh", "-c",
+                       "(setsid sleep 30 &); echo started"], capture_output=True, text=True)
+print(done.returncode, done.stdout.strip(), done.stderr)
+"""
+
+
+@pytest.mark.parametrize("answer", ["ENOSYS", "EPERM"])
+def test_the_supervisor_and_the_selectors_need_no_newer_call(answer):
+    ran = kernelkit.old_kernel(OBJECTS, answer)
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert ran.stdout == "[] []\n1 True\n0 started \n"
+
+
+@pytest.mark.parametrize("answer", ["ENOSYS", "EPERM"])
+def test_a_pidfd_without_pidfd_open_is_the_kernels_error(answer):
+    ran = kernelkit.old_kernel(
+        "import os, pyglibc\n"
+        "try:\n    pyglibc.pidfd(os.getpid())\nexcept OSError as exc:\n    print(exc)\n", answer)
+    want = {"ENOSYS": "[Errno 38] pidfd_open: needs Linux 5.3",
+            "EPERM": "[Errno 1] pidfd_open: Operation not permitted"}
+    assert (ran.stderr, ran.stdout) == ("", want[answer] + "\n")
