@@ -774,22 +774,25 @@ def test_the_example_service(tmp_path, watchdog):
 
 # Under tools/old_kernel.py: a child that exits 7 is awaited by pid; a wait
 # cancelled first reaps nothing (the child is still there to reap after).
+# Both are forked before any thread runs.
 OLD_KERNEL_WAIT = """
 import asyncio, os, sys, time
 from pyglibc import aio
 
-def child(code):
+def child(code, after):
     pid = os.fork()
     if pid == 0:
-        time.sleep(0.2)
+        time.sleep(after)
         os._exit(code)
     return pid
 
+first, second = child(3, 0.1), child(7, 0.3)
+
 async def main():
-    cancelled = asyncio.ensure_future(aio.wait_process(child(3)))
+    cancelled = asyncio.ensure_future(aio.wait_process(first))
     await asyncio.sleep(0.05)
     cancelled.cancel()
-    result = await aio.wait_process(child(7))
+    result = await aio.wait_process(second)
     try:
         await aio.wait_process(os.getppid())
     except ChildProcessError:
