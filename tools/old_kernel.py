@@ -13,7 +13,8 @@ and 424 (pidfd_send_signal) is the first call of Linux 5.1; Linux 4.19 to
 "Linux 4.18" (whose own calls, rseq and io_pgetevents, 334 and 333 on
 x86_64, stay allowed).  The filter checks the architecture in seccomp_data
 too: a call made through another ABI (int 0x80 on x86_64) has other
-numbers, so it fails with ENOSYS whatever it is.
+numbers, so it fails with ENOSYS whatever it is (x32's numbers, with bit
+30 set, are above 424 and fail too).
 
 ``--errno EPERM`` stands for a container runtime whose seccomp profile
 predates a call and answers EPERM for it (Docker's did until 20.10) on a
