@@ -5,8 +5,10 @@
 of every interpreter (the wheel with no compiler), then a smoke run.
 Also ``nox -s sanitizers`` (the suite with ASan and UBSan in the extension),
 ``nox -s memcheck`` (part of it under valgrind), ``nox -s soak`` (RSS
-after a million calls of each hot function) and ``nox -s distros`` (the
-suite in Debian 11 and 13 roots, as root); a bare ``nox`` runs them all.
+after a million calls of each hot function), ``nox -s distros`` (the
+suite in Debian 11 and 13 roots, as root) and ``nox -s old_kernel`` (the
+suite as on Linux 4.18, under tools/old_kernel.py's seccomp filter); a bare
+``nox`` runs them all.
 
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
 release of each minor version); PyPy is ``pypy3`` when it is on PATH.  Each
@@ -30,7 +32,8 @@ TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
-nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "memcheck", "soak", "distros"]
+nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "memcheck", "soak", "distros",
+                        "old_kernel"]
 # Only interpreters that were found are listed, so a missing one is a fault.
 nox.options.error_on_missing_interpreters = True
 if hasattr(nox.options, "download_python"):
@@ -308,6 +311,37 @@ def soak(session):
     """tests/soak_rss.py: a million calls of each hot function leave the resident set flat."""
     install_and_chdir(session)
     session.run("python", "-m", "pytest", "-q", str(TESTS / "soak_rss.py"), *session.posargs)
+
+
+# What old_kernel runs with EPERM: the objects' and the supervisor's tests, the
+# code that must fall back whatever the filter answers.
+EPERM_TESTS = sorted(p.name for p in TESTS.glob("test_pyglibc_*.py")) + [
+    "test_init_compare.py", "test_old_kernels.py"]
+
+
+@nox.session(python=NEWEST, venv_backend="venv")
+def old_kernel(session):
+    """The suite as on Linux 4.18: tools/old_kernel.py fails every newer system call.
+
+    First the whole suite with ENOSYS for each (as an old kernel, or a
+    recent container runtime's profile, answers): a test that needs a newer
+    call skips, saying which Linux it needs, and every other one passes.
+    Then the tests of pyglibc's objects and of the supervisor with EPERM
+    for the package's own newer calls, as Docker's profiles answered before
+    20.10: their fallbacks must take that too.  One interpreter, the
+    newest CPython; 10 fuzz examples per function (the other sessions try
+    more, on a kernel that has every call).
+    """
+    if "GLIBC_FUZZ_EXAMPLES" not in os.environ:
+        session.env["GLIBC_FUZZ_EXAMPLES"] = "10"
+    install_and_chdir(session)
+    runner = str(ROOT / "tools" / "old_kernel.py")
+    # "python" is the venv's: the runner finds it on the session's PATH.
+    session.run("python", runner, "--", "python", "-m", "pytest", "-q",
+                *pytest_args(session.posargs))
+    eperm = session.posargs or [str(TESTS / name) for name in EPERM_TESTS]
+    session.run("python", runner, "--errno", "EPERM", "--", "python", "-m", "pytest", "-q",
+                *pytest_args(eperm))
 
 
 @nox.session(python=False)

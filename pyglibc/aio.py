@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime
+import errno
 import fractions
 import os
 import select
@@ -547,12 +548,67 @@ async def wait_process(process: int | _pidfd) -> waitid_result:
     """Wait for the child ``process`` (a pid or a ``pyglibc.pidfd``) to end; reap it; its status.
 
     ``await Process(pid).wait()`` for a pid, its pidfd closed after; a
-    pidfd given is used and left open.
+    pidfd given is used and left open.  Where the kernel has no
+    pidfd_open(2) (Linux < 5.3, or a seccomp profile that answers EPERM
+    for it), a thread waits for the pid in waitid(2) with WNOWAIT and the
+    loop reaps it: a cancelled wait reaps nothing there either.
     """
     if isinstance(process, _pidfd):
         return await Process._over(process).wait()
-    with Process(process) as proc:
+    try:
+        proc = Process(process)
+    except OSError as exc:
+        # pidfd_open never answers EPERM itself: that is a filter refusing it.
+        if exc.errno not in (errno.ENOSYS, errno.EPERM):
+            raise
+        return await _wait_by_pid(process)
+    with proc:
         return await proc.wait()
+
+
+def _waitid_pid(pid: int, options: int) -> waitid_result | None:
+    """waitid(P_PID, pid, ..., options): the result, or None if WNOHANG found no change."""
+    info = glibc.siginfo_t()
+    glibc.waitid(glibc.P_PID, pid, info, options)
+    if info.si_signo == 0:
+        return None
+    return waitid_result(info.si_pid, info.si_uid, info.si_signo, info.si_status, info.si_code)
+
+
+async def _wait_by_pid(pid: int) -> waitid_result:
+    """wait_process without a pidfd: a thread blocks until the child has ended, then reap it."""
+    ended = glibc.WEXITED | glibc.WNOWAIT
+    # ChildProcessError at once for a process that is no child, as with a pidfd.
+    if _waitid_pid(pid, ended | glibc.WNOHANG) is None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def report(error: BaseException | None) -> None:
+            if future.done():  # cancelled meanwhile
+                return
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+        def wait() -> None:
+            # WNOWAIT: the thread only learns that the child ended, so a
+            # cancelled wait leaves the exit status to whoever reaps next.
+            error: BaseException | None = None
+            try:
+                _waitid_pid(pid, ended)
+            except BaseException as exc:  # handed to the awaiting task
+                error = exc
+            try:
+                loop.call_soon_threadsafe(report, error)
+            except RuntimeError:  # the loop was closed meanwhile: nobody waits any more
+                pass
+
+        threading.Thread(target=wait, name="aio.wait_process(%d)" % pid, daemon=True).start()
+        await future
+    result = _waitid_pid(pid, glibc.WEXITED | glibc.WNOHANG)
+    assert result is not None  # the child ended, and nobody else may reap it meanwhile
+    return result
 
 
 # -- file events ---------------------------------------------------------------------------------

@@ -23,6 +23,24 @@ import pytest
 import glibc
 import glibc.families
 
+# -- system calls newer than Linux 4.18 ---------------------------------------------
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "needs_kernel(*names): skip where the kernel lacks these system calls")
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("needs_kernel"):
+        import kernelkit  # here: tests/test_guard.py runs this conftest on its own
+
+        for name in mark.args:
+            reason = kernelkit.lacks(name)
+            if reason is not None:
+                pytest.skip(reason)
+
+
 # -- the guard every test runs under --------------------------------------------
 
 

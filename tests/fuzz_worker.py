@@ -380,11 +380,18 @@ def call_in_child(name, descs, scratch, hazards, keep_out):
     eof = False
     deadline = time.monotonic() + HARD_TIMEOUT
     # The pidfd becomes readable when the child ends; a stop shows only to
-    # waitpid(WUNTRACED), asked every STOP_CHECK seconds.
-    pidfd = glibc.pidfd_open(pid, 0)
+    # waitpid(WUNTRACED), asked every STOP_CHECK seconds (and so is an end,
+    # on a kernel without pidfd_open).
     poller = select.poll()
     poller.register(r, select.POLLIN)
-    poller.register(pidfd, select.POLLIN)
+    try:
+        pidfd = glibc.pidfd_open(pid, 0)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSYS, errno.EPERM):
+            raise
+        pidfd = -1
+    else:
+        poller.register(pidfd, select.POLLIN)
     try:
         while True:
             ready = dict(poller.poll(STOP_CHECK * 1000))
@@ -410,7 +417,8 @@ def call_in_child(name, descs, scratch, hazards, keep_out):
                 return ("hang",)
     finally:
         os.close(r)
-        os.close(pidfd)
+        if pidfd >= 0:
+            os.close(pidfd)
     if chunks:
         try:
             return pickle.loads(b"".join(chunks))

@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 
+import kernelkit
 import pytest
 
 import glibc
@@ -243,7 +244,8 @@ BLOCKING = _blocking_calls()
 
 
 @pytest.mark.skipif(not X86_64, reason="reads x86_64 system call numbers from /proc")
-@pytest.mark.parametrize("name", sorted(BLOCKING))
+@pytest.mark.parametrize("name", kernelkit.params(sorted(BLOCKING),
+                                                  {"pyglibc_pidfd": ["pidfd_open"]}))
 def test_a_thread_waiting_in_a_call_lets_a_counter_thread_run(name, watchdog):
     call, syscall, wake, cleanup = BLOCKING[name]()
     waiter_tid, result = [], []
@@ -491,8 +493,10 @@ def test_no_descriptor_of_an_object_crosses_an_exec_unless_asked(signal_mask, tm
     signal_mask()  # pyglibc.signals blocks its signal while open
     r, w = pyglibc.pipe()
     objects = [pyglibc.signalfd([SIGUSR1]), pyglibc.eventfd(), pyglibc.timerfd(),
-               pyglibc.pidfd(os.getpid()), pyglibc.inotify(), pyglibc.select.epoll(),
+               pyglibc.inotify(), pyglibc.select.epoll(),
                pyglibc.selectors.DefaultSelector(), pyglibc.signals(SIGUSR2)]
+    if kernelkit.lacks("pidfd_open") is None:  # Linux >= 5.3
+        objects.append(pyglibc.pidfd(os.getpid()))
     ours = {r, w} | {o.fileno() for o in objects}
     try:
         def listed():

@@ -175,6 +175,7 @@ def duration(ns):
     return ts
 
 
+@pytest.mark.needs_kernel("epoll_pwait2")
 def test_epoll_pwait2_reports_a_ready_fd_and_none_waits_without_limit(epfd, fds):
     r, w = fds.pipe()
     epoll_ctl(epfd, EPOLL_CTL_ADD, r, interest(EPOLLIN, r))
@@ -185,6 +186,7 @@ def test_epoll_pwait2_reports_a_ready_fd_and_none_waits_without_limit(epfd, fds)
     assert (events[0].data.fd, events[0].events) == (r, EPOLLIN)
 
 
+@pytest.mark.needs_kernel("epoll_pwait2")
 def test_epoll_pwait2_times_out_below_the_millisecond(epfd, fds):
     r, _ = fds.pipe()
     epoll_ctl(epfd, EPOLL_CTL_ADD, r, interest(EPOLLIN, r))
@@ -193,6 +195,7 @@ def test_epoll_pwait2_times_out_below_the_millisecond(epfd, fds):
     assert time.monotonic_ns() - start >= 300_000  # 0.3 ms, which epoll_wait cannot say
 
 
+@pytest.mark.needs_kernel("epoll_pwait2")
 def test_epoll_pwait2_waits_with_its_sigmask(epfd, signal_mask, on_signal, sigset):
     def handler(signum, frame):
         raise Delivered
@@ -207,6 +210,7 @@ def test_epoll_pwait2_waits_with_its_sigmask(epfd, signal_mask, on_signal, sigse
     assert signal.SIGUSR1 not in signal.sigpending()
 
 
+@pytest.mark.needs_kernel("epoll_pwait2")
 def test_epoll_pwait2_after_a_handler_waits_only_for_the_time_left(epfd, fds, on_signal, helper):
     r, _ = fds.pipe()
     epoll_ctl(epfd, EPOLL_CTL_ADD, r, interest(EPOLLIN, r))
@@ -218,6 +222,7 @@ def test_epoll_pwait2_after_a_handler_waits_only_for_the_time_left(epfd, fds, on
     assert (timeout.tv_sec, timeout.tv_nsec) == (0, 300_000_000)  # the caller's is left alone
 
 
+@pytest.mark.needs_kernel("epoll_pwait2")
 @pytest.mark.parametrize("sec, nsec", [(-1, 0), (0, 10**9)])
 def test_an_epoll_pwait2_timeout_out_of_range_is_einval(sec, nsec, epfd, raises_errno):
     bad = timespec()
@@ -226,6 +231,7 @@ def test_an_epoll_pwait2_timeout_out_of_range_is_einval(sec, nsec, epfd, raises_
         epoll_pwait2(epfd, epoll_event.array(1), 1, bad, None)
 
 
+@pytest.mark.needs_kernel("epoll_pwait2")
 def test_epoll_pwait2_on_a_pipe_is_einval_and_on_a_closed_fd_ebadf(fds, raises_errno):
     r, _ = fds.pipe()
     with raises_errno("epoll_pwait2", "EINVAL"):

@@ -429,6 +429,7 @@ def open_fds():
     return {int(name) for name in os.listdir("/proc/self/fd")}
 
 
+@pytest.mark.needs_kernel("close_range")
 def test_close_range_closes_the_range_and_nothing_else(fds):
     first, a, b, last = run_of_fds(fds, 4)
     assert close_range(a, b, 0) == 0
@@ -439,6 +440,7 @@ def test_close_range_closes_the_range_and_nothing_else(fds):
     assert first in still and last in still
 
 
+@pytest.mark.needs_kernel("close_range")
 def test_close_range_cloexec_marks_the_range_and_keeps_it_open(fds):
     first, a, b, last = run_of_fds(fds, 4)
     assert close_range(a, b, CLOSE_RANGE_CLOEXEC) == 0
@@ -446,6 +448,7 @@ def test_close_range_cloexec_marks_the_range_and_keeps_it_open(fds):
     assert [is_cloexec(fd) for fd in (first, a, b, last)] == [False, True, True, False]
 
 
+@pytest.mark.needs_kernel("close_range")
 def test_close_range_up_to_the_largest_fd_closes_everything_above(fds):
     fd, above = run_of_fds(fds, 2, first=max(open_fds()) + 1)
     assert close_range(fd, 0xFFFFFFFF, 0) == 0
@@ -454,6 +457,7 @@ def test_close_range_up_to_the_largest_fd_closes_everything_above(fds):
     assert max(open_fds()) < fd
 
 
+@pytest.mark.needs_kernel("close_range")
 def test_close_range_with_first_above_last_is_einval(raises_errno):
     with raises_errno("close_range", "EINVAL"):
         close_range(5, 4, 0)

@@ -50,6 +50,7 @@ def read_all(fds, fd):
 # -- openat2(2) ------------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("openat2")
 def test_openat2_opens_like_openat_with_an_open_how(fds, tree):
     _, dirfd = tree
     how = glibc.open_how()
@@ -59,6 +60,7 @@ def test_openat2_opens_like_openat_with_an_open_how(fds, tree):
     assert not os.get_inheritable(fd)
 
 
+@pytest.mark.needs_kernel("openat2")
 def test_openat2_takes_a_dict_and_creates_with_its_mode(fds, tree):
     root, dirfd = tree
     fd = openat2(dirfd, "sub/new", {"flags": O_RDWR | O_CREAT | O_CLOEXEC, "mode": 0o640})
@@ -73,12 +75,14 @@ def _umask():
     return mask
 
 
+@pytest.mark.needs_kernel("openat2")
 def test_resolve_beneath_allows_paths_inside_dirfd(fds, tree):
     _, dirfd = tree
     how = {"flags": O_RDONLY | O_CLOEXEC, "resolve": RESOLVE_BENEATH}
     assert read_all(fds, openat2(dirfd, "sub/../file.txt", how)) == b"inside"
 
 
+@pytest.mark.needs_kernel("openat2")
 @pytest.mark.parametrize("path", ["../outside.txt", "sub/../../outside.txt", "/etc/hostname"])
 def test_resolve_beneath_refuses_an_escape_with_exdev(path, tree, raises_errno):
     _, dirfd = tree
@@ -86,6 +90,7 @@ def test_resolve_beneath_refuses_an_escape_with_exdev(path, tree, raises_errno):
         openat2(dirfd, path, {"flags": O_RDONLY | O_CLOEXEC, "resolve": RESOLVE_BENEATH})
 
 
+@pytest.mark.needs_kernel("openat2")
 def test_resolve_in_root_treats_dirfd_as_the_root(fds, tree):
     root, dirfd = tree
     (root / "etc").mkdir()
@@ -95,6 +100,7 @@ def test_resolve_in_root_treats_dirfd_as_the_root(fds, tree):
     assert read_all(fds, openat2(dirfd, "../../../file.txt", how)) == b"inside"
 
 
+@pytest.mark.needs_kernel("openat2")
 def test_resolve_no_symlinks_refuses_a_symlink_with_eloop(fds, tree, raises_errno):
     _, dirfd = tree
     how = {"flags": O_RDONLY | O_CLOEXEC, "resolve": RESOLVE_NO_SYMLINKS}
@@ -103,6 +109,7 @@ def test_resolve_no_symlinks_refuses_a_symlink_with_eloop(fds, tree, raises_errn
     assert read_all(fds, openat2(dirfd, "link", {"flags": O_RDONLY | O_CLOEXEC})) == b"inside"
 
 
+@pytest.mark.needs_kernel("openat2")
 def test_openat2_refuses_unknown_flags_that_openat_ignores(fds, tree, raises_errno):
     _, dirfd = tree
     unknown = 1 << 40
@@ -112,6 +119,7 @@ def test_openat2_refuses_unknown_flags_that_openat_ignores(fds, tree, raises_err
         openat2(dirfd, "file.txt", {"flags": O_RDONLY | O_CLOEXEC, "mode": 0o600})
 
 
+@pytest.mark.needs_kernel("openat2")
 def test_openat2_size_is_the_structs_and_checked_against_it(fds, tree, raises_errno):
     _, dirfd = tree
     how = glibc.open_how({"flags": O_RDONLY | O_CLOEXEC})
@@ -121,6 +129,7 @@ def test_openat2_size_is_the_structs_and_checked_against_it(fds, tree, raises_er
         openat2(dirfd, "file.txt", how, 8)  # smaller than any version of the struct
 
 
+@pytest.mark.needs_kernel("openat2")
 def test_openat2_extension_bytes_this_kernel_lacks_are_e2big(fds, tree, raises_errno):
     _, dirfd = tree
     # Two structs back to back: a caller passing a larger, newer struct open_how.

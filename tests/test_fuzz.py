@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 
+import kernelkit
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -184,6 +185,8 @@ wrong_type = st.sampled_from(WRONG_OBJECTS).map(lambda tag: ("obj", tag))
 
 POOL_FDS = ["pipe_r", "pipe_w", "data_r", "eventfd", "epoll", "timerfd", "signalfd", "inotify",
             "memfd", "devnull", "dir", "pidfd", "closed"]
+if kernelkit.lacks("pidfd_open") is not None:  # Linux < 5.3: no pidfd to try calls on
+    POOL_FDS.remove("pidfd")
 FD_NUMBERS = [-1, -100, -(2**31), 2**31 - 1, 2**31, -(2**31) - 1, 2**63, 2**64, 2**100]
 
 # Never an absolute path and never "..": every path stays in the scratch directory.

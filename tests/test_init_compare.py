@@ -19,6 +19,7 @@ reaped it (there is no event for that).  Whatever tini or dumb-init leave
 running is killed by pid at the end of the test.
 """
 
+import errno
 import os
 import select
 import shutil
@@ -26,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -468,17 +470,23 @@ def still_running(pid):
 
 def ended_within(pid, seconds):
     """True if pid ends within seconds (a pidfd says when), False if it is still running."""
+    import glibc
+
     try:
-        fd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+        # PyPy 3.9 has no os.pidfd_open.
+        fd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else glibc.pidfd_open(pid, 0)
     except ProcessLookupError:
         return True
-    if fd is None:  # PyPy 3.9: no os.pidfd_open
-        import glibc
-
-        try:
-            fd = glibc.pidfd_open(pid, 0)
-        except ProcessLookupError:
-            return True
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSYS, errno.EPERM):
+            raise
+        # Linux < 5.3: /proc says, looked at every 10 ms.
+        deadline = time.monotonic() + seconds
+        while still_running(pid):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
     try:
         return bool(select.select([fd], [], [], seconds)[0])
     finally:

@@ -1,17 +1,17 @@
 """A kernel older than a call answers ENOSYS, raised as "<name>: needs Linux X.Y".
 
-A seccomp filter in a child process stands in for the old kernel: it fails
-the system calls of every table entry that names the Linux version it needs
+A seccomp filter in a child process stands in for the old kernel
+(tools/old_kernel.py): it fails every system call newer than Linux 4.18
 with ENOSYS before the kernel looks at the arguments, as a kernel without
-them would (and as newer container runtimes' profiles do).
+them would (and as newer container runtimes' profiles do); or, as older
+profiles did, with EPERM for the calls this package makes.
 """
 
 import errno
 import json
-import subprocess
-import sys
 import textwrap
 
+import kernelkit
 import pytest
 
 import glibc.families
@@ -19,36 +19,13 @@ import glibc.families
 ENTRIES = {f.name: f for fam in glibc.families.load() for f in fam.functions if f.linux}
 
 # From 424 on every architecture numbers a system call alike (Linux's ABI).
-SYSCALL_NUMBERS = {
-    "pidfd_send_signal": 424,
-    "pidfd_open": 434,
-    "close_range": 436,
-    "openat2": 437,
-    "pidfd_getfd": 438,
-    "epoll_pwait2": 441,
-}
+SYSCALL_NUMBERS = kernelkit.runner.PACKAGE_CALLS
 
-# Run in a fresh interpreter: the filter stays with the process for good.
+# Each call the tables say needs a newer kernel, made under the filter.
 CHILD = textwrap.dedent("""
-    import ctypes, errno, json, struct, sys
+    import json
     import glibc
 
-    numbers = json.loads(sys.argv[1])
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
-    # BPF: load seccomp_data.nr; each number in the list returns
-    # SECCOMP_RET_ERRNO | ENOSYS, anything else SECCOMP_RET_ALLOW.
-    code = [(0x20, 0, 0, 0)]
-    for i, nr in enumerate(numbers):
-        code.append((0x15, len(numbers) - i, 0, nr))
-    code += [(0x06, 0, 0, 0x7fff0000), (0x06, 0, 0, 0x00050000 | errno.ENOSYS)]
-    program = b"".join(struct.pack("HBBI", *op) for op in code)
-    buf = ctypes.create_string_buffer(program)
-    fprog = struct.pack("HxxxxxxP", len(code), ctypes.addressof(buf))
-    fbuf = ctypes.create_string_buffer(fprog)
-    if libc.prctl(glibc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) or \\
-            libc.prctl(glibc.PR_SET_SECCOMP, 2, ctypes.addressof(fbuf), 0, 0):
-        sys.exit("seccomp: %s" % errno.errorcode[ctypes.get_errno()])
     ffi = glibc.ffi
     how = glibc.open_how()
     calls = {
@@ -76,14 +53,65 @@ def test_every_entry_that_needs_a_newer_kernel_is_tried_here():
 
 
 def test_a_call_the_kernel_lacks_says_which_linux_it_needs():
-    numbers = sorted(SYSCALL_NUMBERS.values())
-    ran = subprocess.run([sys.executable, "-c", CHILD, json.dumps(numbers)],
-                         capture_output=True, text=True, timeout=60)
-    if ran.returncode and ran.stderr.startswith("seccomp:"):
-        pytest.skip(ran.stderr.strip())
+    ran = kernelkit.old_kernel(CHILD)
     assert ran.returncode == 0, ran.stderr
     got = json.loads(ran.stdout)
     want = {name: [errno.ENOSYS, "[Errno %d] %s: needs Linux %s"
                    % (errno.ENOSYS, name, entry.linux)]
             for name, entry in ENTRIES.items()}
     assert got == want
+
+
+# The raw numbers, through ctypes: pidfd_open (434) is one of the package's,
+# clone3 (435) is glibc's own, which it falls back from on ENOSYS only.
+RAW = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+for nr in (434, 435):
+    ctypes.set_errno(0)
+    print(libc.syscall(nr, 0, 0), ctypes.get_errno())
+"""
+
+
+@pytest.mark.parametrize("answer", ["ENOSYS", "EPERM"])
+def test_the_filter_answers_eperm_only_for_the_calls_of_the_package(answer):
+    ran = kernelkit.old_kernel(RAW, answer)
+    assert ran.returncode == 0, ran.stderr
+    first = getattr(errno, answer)
+    assert ran.stdout.split("\n") == ["-1 %d" % first, "-1 %d" % errno.ENOSYS, ""]
+
+
+# The supervisor and the selectors make no call newer than Linux 4.18: a
+# command that leaves a daemon behind is run, the daemon reaped, and an
+# epoll selector and select.epoll wait with a timeout, whatever the filter answers.
+OBJECTS = """
+import os, subprocess, sys
+import pyglibc, pyglibc.select, pyglibc.selectors
+r, w = os.pipe()
+with pyglibc.selectors.EpollSelector() as sel, pyglibc.select.epoll() as ep:
+    sel.register(r, pyglibc.selectors.EVENT_READ)
+    ep.register(r)
+    print(sel.select(0.01), ep.poll(0.01))
+    os.write(w, b"x")
+    print(len(sel.select(0.01)), ep.poll(0.01) == [(r, pyglibc.select.EPOLLIN)])
+done = subprocess.run([sys.executable, "-m", "pyglibc", "run", "--", "sh", "-c",
+                       "(setsid sleep 30 &); echo started"], capture_output=True, text=True)
+print(done.returncode, done.stdout.strip(), done.stderr)
+"""
+
+
+@pytest.mark.parametrize("answer", ["ENOSYS", "EPERM"])
+def test_the_supervisor_and_the_selectors_need_no_newer_call(answer):
+    ran = kernelkit.old_kernel(OBJECTS, answer)
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert ran.stdout == "[] []\n1 True\n0 started \n"
+
+
+@pytest.mark.parametrize("answer", ["ENOSYS", "EPERM"])
+def test_a_pidfd_without_pidfd_open_is_the_kernels_error(answer):
+    ran = kernelkit.old_kernel(
+        "import os, pyglibc\n"
+        "try:\n    pyglibc.pidfd(os.getpid())\nexcept OSError as exc:\n    print(exc)\n", answer)
+    want = {"ENOSYS": "[Errno 38] pidfd_open: needs Linux 5.3",
+            "EPERM": "[Errno 1] pidfd_open: Operation not permitted"}
+    assert (ran.stderr, ran.stdout) == ("", want[answer] + "\n")

@@ -41,6 +41,7 @@ def reaped_pid(spawn):
 # -- pidfd_open --------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_pidfd_open_is_close_on_exec_and_blocking(spawn, fds):
     pidfd = fds(pidfd_open(spawn().pid))
     assert not os.get_inheritable(pidfd)
@@ -49,11 +50,13 @@ def test_pidfd_open_is_close_on_exec_and_blocking(spawn, fds):
     assert "pidfd" in os.readlink("/proc/self/fd/%d" % pidfd)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_pidfd_nonblock_makes_it_nonblocking(spawn, fds):
     pidfd = fds(pidfd_open(spawn().pid, PIDFD_NONBLOCK))
     assert not os.get_blocking(pidfd)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_a_pidfd_becomes_readable_when_its_process_ends(spawn, fds):
     child = spawn()
     pidfd = fds(pidfd_open(child.pid))
@@ -62,6 +65,7 @@ def test_a_pidfd_becomes_readable_when_its_process_ends(spawn, fds):
     assert readable(pidfd, 10000)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_pidfd_open_names_the_process_in_fdinfo(spawn, fds):
     child = spawn()
     pidfd = fds(pidfd_open(child.pid))
@@ -69,12 +73,14 @@ def test_pidfd_open_names_the_process_in_fdinfo(spawn, fds):
         assert "Pid:\t%d\n" % child.pid in f.read()
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_pidfd_open_of_a_reaped_process_is_esrch(spawn, raises_errno):
     pid = reaped_pid(spawn)
     with raises_errno("pidfd_open", "ESRCH"):
         pidfd_open(pid)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 @pytest.mark.parametrize("pid, flags", [(0, 0), (-1, 0), ("me", 1 << 30)])
 def test_pidfd_open_of_a_bad_pid_or_flag_is_einval(pid, flags, raises_errno):
     with raises_errno("pidfd_open", "EINVAL"):
@@ -91,6 +97,7 @@ def test_pidfd_thread_opens_a_thread(fds):
 # -- pidfd_send_signal -----------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_pidfd_send_signal_kills_the_process(spawn, fds):
     child = spawn()
     pidfd = fds(pidfd_open(child.pid))
@@ -108,6 +115,7 @@ def received(signum):
     return record
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_pidfd_send_signal_carries_the_siginfo_given(fds, signal_mask):
     # To itself a process may send any si_code; the receiver gets info as given.
     signal_mask(signal.SIGUSR1)
@@ -118,6 +126,7 @@ def test_pidfd_send_signal_carries_the_siginfo_given(fds, signal_mask):
     assert (got.ssi_signo, got.ssi_errno) == (signal.SIGUSR1, 1234)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_pidfd_send_signal_without_info_is_like_kill(fds, signal_mask):
     signal_mask(signal.SIGUSR2)
     pidfd = fds(pidfd_open(os.getpid()))
@@ -126,6 +135,7 @@ def test_pidfd_send_signal_without_info_is_like_kill(fds, signal_mask):
     assert (got.ssi_signo, got.ssi_pid, got.ssi_uid) == (signal.SIGUSR2, os.getpid(), os.getuid())
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_pidfd_send_signal_to_a_reaped_process_is_esrch(spawn, raises_errno):
     child = spawn()
     pidfd = pidfd_open(child.pid)
@@ -137,12 +147,14 @@ def test_pidfd_send_signal_to_a_reaped_process_is_esrch(spawn, raises_errno):
         os.close(pidfd)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_pidfd_send_signal_on_a_pipe_is_ebadf(fds, raises_errno):
     r, _ = fds.pipe()
     with raises_errno("pidfd_send_signal", "EBADF"):
         pidfd_send_signal(r, signal.SIGTERM)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 @pytest.mark.parametrize("sig, flags", [(1000, 0), (0, 1 << 20)])
 def test_pidfd_send_signal_of_a_bad_signal_or_flag_is_einval(spawn, fds, raises_errno, sig, flags):
     pidfd = fds(pidfd_open(spawn().pid))
@@ -150,6 +162,7 @@ def test_pidfd_send_signal_of_a_bad_signal_or_flag_is_einval(spawn, fds, raises_
         pidfd_send_signal(pidfd, sig, None, flags)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_a_user_si_code_to_another_process_is_eperm(spawn, fds, raises_errno):
     # si_code >= 0 claims the kernel or kill(2) sent it: only allowed to oneself.
     child = spawn()
@@ -160,6 +173,7 @@ def test_a_user_si_code_to_another_process_is_eperm(spawn, fds, raises_errno):
     assert child.alive()
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_pidfd_send_signal_needs_a_siginfo_t(fds):
     pidfd = fds(pidfd_open(os.getpid()))
     with pytest.raises(TypeError, match=r"^pidfd_send_signal: info must be a 'siginfo_t \*'"):
@@ -169,6 +183,7 @@ def test_pidfd_send_signal_needs_a_siginfo_t(fds):
 # -- pidfd_getfd -------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_getfd")
 def test_pidfd_getfd_copies_a_descriptor_out_of_another_process(spawn, fds):
     r, w = fds.pipe()
     child = spawn()  # it has its own copy of w, at the same number
@@ -181,6 +196,7 @@ def test_pidfd_getfd_copies_a_descriptor_out_of_another_process(spawn, fds):
     assert os.read(r, 64) == b"through the child's pipe"
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_getfd")
 def test_pidfd_getfd_of_a_descriptor_the_process_lacks_is_ebadf(spawn, fds, raises_errno):
     r, w = fds.pipe()
     child = spawn()
@@ -189,12 +205,14 @@ def test_pidfd_getfd_of_a_descriptor_the_process_lacks_is_ebadf(spawn, fds, rais
         pidfd_getfd(pidfd, max(r, w, pidfd) + 100)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_getfd")
 def test_pidfd_getfd_with_flags_is_einval(fds, raises_errno):
     pidfd = fds(pidfd_open(os.getpid()))
     with raises_errno("pidfd_getfd", "EINVAL"):
         pidfd_getfd(pidfd, pidfd, 1)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_getfd")
 def test_pidfd_getfd_from_a_reaped_process_is_esrch(spawn, raises_errno):
     child = spawn()
     pidfd = pidfd_open(child.pid)

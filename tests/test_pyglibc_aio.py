@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 
+import kernelkit
 import pytest
 
 import glibc
@@ -189,6 +190,7 @@ def test_signals_wakes_the_loop_for_a_signal_sent_by_another_thread(run):
     assert {info.si_pid for info in got} == {os.getpid()}
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_signals_from_another_process_and_its_exit_status(run):
     async def main():
         async with aio.signals(USR1, signal.SIGCHLD) as sigs:
@@ -443,6 +445,7 @@ def test_ticker_and_sleep_refuse_bad_times():
 # -- processes -----------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_process_wait_reaps_a_child_and_gives_its_status(run, spawn):
     child = spawn()
 
@@ -460,6 +463,7 @@ def test_process_wait_reaps_a_child_and_gives_its_status(run, spawn):
     assert not os.path.exists("/proc/%d" % child.pid)  # reaped
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_process_signals_go_to_the_process_and_not_to_its_pid(run, spawn):
     child = spawn()
 
@@ -475,6 +479,7 @@ def test_process_signals_go_to_the_process_and_not_to_its_pid(run, spawn):
     assert run(main()) == -signal.SIGTERM
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_wait_process_takes_a_pid_or_a_pidfd(run, spawn):
     first, second = spawn(), spawn()
 
@@ -489,6 +494,7 @@ def test_wait_process_takes_a_pid_or_a_pidfd(run, spawn):
     assert run(main()) == (4, 5, False, 5)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_exited_waits_for_a_process_that_is_not_a_child(run):
     # sh's child is our grandchild: we may signal it and see it end, not reap it.
     shell = subprocess.Popen(["sh", "-c", "sleep 30 & echo $!; wait $!"], stdout=subprocess.PIPE)
@@ -515,6 +521,7 @@ def test_exited_waits_for_a_process_that_is_not_a_child(run):
             shell.wait()
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_cancelling_a_process_wait_reaps_nothing(run, spawn):
     child = spawn()
 
@@ -538,6 +545,7 @@ def test_cancelling_a_process_wait_reaps_nothing(run, spawn):
     assert run(main()) == (6, {}, True)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_process_of_a_pid_that_is_gone(spawn):
     child = spawn()
     child.exit(0)
@@ -760,3 +768,52 @@ def test_the_example_service(tmp_path, watchdog):
             service.wait()
         service.stdout.close()
         service.stderr.close()
+
+
+# -- kernels without pidfd_open ------------------------------------------------------------------
+
+# Under tools/old_kernel.py: a child that exits 7 is awaited by pid; a wait
+# cancelled first reaps nothing (the child is still there to reap after).
+# Both are forked before any thread runs.
+OLD_KERNEL_WAIT = """
+import asyncio, os, sys, time
+from pyglibc import aio
+
+def child(code, after):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(after)
+        os._exit(code)
+    return pid
+
+first, second = child(3, 0.1), child(7, 0.3)
+
+async def main():
+    cancelled = asyncio.ensure_future(aio.wait_process(first))
+    await asyncio.sleep(0.05)
+    cancelled.cancel()
+    result = await aio.wait_process(second)
+    try:
+        await aio.wait_process(os.getppid())
+    except ChildProcessError:
+        pass
+    return result.returncode
+
+print(asyncio.run(main()), os.waitpid(-1, 0)[1] >> 8)
+"""
+
+
+@pytest.mark.parametrize("answer", ["ENOSYS", "EPERM"])
+def test_wait_process_waits_by_pid_where_the_kernel_has_no_pidfd(answer):
+    done = kernelkit.old_kernel(OLD_KERNEL_WAIT, answer)
+    assert (done.stderr, done.stdout) == ("", "7 3\n")
+
+
+@pytest.mark.parametrize("answer", ["ENOSYS", "EPERM"])
+def test_a_process_without_pidfd_open_is_the_kernels_error(answer):
+    done = kernelkit.old_kernel(
+        "import os\nfrom pyglibc import aio\n"
+        "try:\n    aio.Process(os.getpid())\nexcept OSError as exc:\n    print(exc)\n", answer)
+    want = {"ENOSYS": "[Errno 38] pidfd_open: needs Linux 5.3",
+            "EPERM": "[Errno 1] pidfd_open: Operation not permitted"}
+    assert (done.stderr, done.stdout) == ("", want[answer] + "\n")

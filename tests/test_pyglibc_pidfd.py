@@ -47,6 +47,7 @@ def child(spawn):
 # -- the descriptor ---------------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_it_is_close_on_exec_and_blocking(child):
     with pidfd(child.pid) as p:
         assert not os.get_inheritable(p.fileno())
@@ -54,11 +55,13 @@ def test_it_is_close_on_exec_and_blocking(child):
         assert p.pid == child.pid
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_pidfd_nonblock_makes_a_nonblocking_one(child):
     with pidfd(child.pid, PIDFD_NONBLOCK) as p:
         assert not os.get_blocking(p.fileno()) and not os.get_inheritable(p.fileno())
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_close_closes_once_and_then_every_use_is_a_value_error(child):
     p = pidfd(child.pid)
     fd = p.fileno()
@@ -75,6 +78,7 @@ def test_close_closes_once_and_then_every_use_is_a_value_error(child):
             pass
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_with_closes_it_and_so_does_the_finalizer(child):
     with pidfd(child.pid) as p:
         fd = p.fileno()
@@ -86,6 +90,7 @@ def test_with_closes_it_and_so_does_the_finalizer(child):
     assert not fd_is_open(fd)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_a_reaped_process_cannot_be_opened(spawn):
     gone = spawn()
     gone.reap()
@@ -102,6 +107,7 @@ def test_arguments_of_the_wrong_type_are_type_errors(args, message):
         pidfd(*args)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_a_bad_pid_is_einval(raises_errno):
     with raises_errno("pidfd_open", "EINVAL"):
         pidfd(0)
@@ -110,6 +116,7 @@ def test_a_bad_pid_is_einval(raises_errno):
 # -- waiting ----------------------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_wait_reaps_the_child_and_decodes_its_exit(child):
     with pidfd(child.pid) as p:
         assert p.returncode is None
@@ -123,6 +130,7 @@ def test_wait_reaps_the_child_and_decodes_its_exit(child):
     assert not os.path.exists("/proc/%d" % child.pid)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_a_kill_gives_a_negative_returncode(child):
     with pidfd(child.pid) as p:
         p.kill()
@@ -132,6 +140,7 @@ def test_a_kill_gives_a_negative_returncode(child):
         (CLD_KILLED, signal.SIGKILL, -signal.SIGKILL)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_terminate_sends_sigterm(child):
     with pidfd(child.pid) as p:
         p.terminate()
@@ -139,6 +148,7 @@ def test_terminate_sends_sigterm(child):
         child.reaped = True
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_the_result_is_what_the_standard_library_reads(child):
     with pidfd(child.pid) as p:
         child.exit(42)
@@ -150,6 +160,7 @@ def test_the_result_is_what_the_standard_library_reads(child):
     assert ours._fields == ("si_pid", "si_uid", "si_signo", "si_status", "si_code")
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_poll_is_none_while_it_runs(child):
     with pidfd(child.pid) as p:
         assert p.poll() is None and p.wait(WEXITED | WNOHANG) is None
@@ -158,6 +169,7 @@ def test_poll_is_none_while_it_runs(child):
         child.reaped = True
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_stop_and_continue_are_reported_without_a_returncode(child):
     with pidfd(child.pid) as p:
         os.kill(child.pid, signal.SIGSTOP)
@@ -169,6 +181,7 @@ def test_stop_and_continue_are_reported_without_a_returncode(child):
         assert p.returncode is None and child.alive()
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_a_timeout_gives_none_then_the_exit_once_it_comes(child):
     with pidfd(child.pid) as p:
         assert p.wait(timeout=0) is None
@@ -178,12 +191,14 @@ def test_a_timeout_gives_none_then_the_exit_once_it_comes(child):
         child.reaped = True
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_a_timeout_of_the_wrong_type_is_a_type_error(child):
     with pidfd(child.pid) as p:
         with pytest.raises(TypeError, match="^pidfd.wait: timeout must be a number"):
             p.wait(timeout="1")
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_a_nan_timeout_is_a_value_error_as_in_the_standard_library(child):
     with pytest.raises(ValueError):
         time.sleep(math.nan)  # and, on CPython, select.select, signal.sigtimedwait, ...
@@ -193,6 +208,7 @@ def test_a_nan_timeout_is_a_value_error_as_in_the_standard_library(child):
             p.wait(timeout=math.nan)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 @pytest.mark.parametrize("timeout", [math.inf, 3e6, 1e300, 10**30])
 def test_an_infinite_or_huge_timeout_waits_for_the_end(child, helper, timeout):
     """inf waits without limit, as in signals.wait() and sigwait(); so does a finite timeout
@@ -207,6 +223,7 @@ def test_an_infinite_or_huge_timeout_waits_for_the_end(child, helper, timeout):
         child.reaped = True
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_a_negative_timeout_looks_without_waiting(child):
     # As subprocess.Popen.wait(timeout=-1) looks once.
     with pidfd(child.pid) as p:
@@ -214,6 +231,7 @@ def test_a_negative_timeout_looks_without_waiting(child):
         assert p.wait(timeout=-math.inf) is None
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_a_nonblocking_pidfd_polls_but_does_not_wait(child):
     with pidfd(child.pid, PIDFD_NONBLOCK) as p:
         assert p.poll() is None
@@ -224,12 +242,14 @@ def test_a_nonblocking_pidfd_polls_but_does_not_wait(child):
         child.reaped = True
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_waiting_for_a_process_that_is_no_child_is_a_child_process_error():
     with pidfd(os.getpid()) as p:
         with pytest.raises(ChildProcessError):
             p.poll()
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_wait_is_retried_after_a_handler_that_returns(child, on_signal, helper):
     with pidfd(child.pid) as p:
         handled = helper.interrupt_then("waitid", lambda: child.exit(8), on_signal)
@@ -238,6 +258,7 @@ def test_wait_is_retried_after_a_handler_that_returns(child, on_signal, helper):
     assert handled.is_set()
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_before_linux_5_4_it_waits_by_pid(child, monkeypatch):
     # Simulated: such a kernel refuses P_PIDFD as an unknown idtype.
     real = pyglibc._pidfd._waitid
@@ -260,6 +281,7 @@ def test_before_linux_5_4_it_waits_by_pid(child, monkeypatch):
 # -- through a selector ----------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_an_epoll_selector_sees_the_exit(spawn):
     children = [spawn() for _ in range(3)]
     with EpollSelector() as sel:
@@ -282,6 +304,7 @@ def test_an_epoll_selector_sees_the_exit(spawn):
 # -- signals and descriptors --------------------------------------------------------------------
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_send_signal_passes_a_siginfo(signal_mask):
     signal_mask(signal.SIGUSR1)
     info = glibc.siginfo_t({"si_signo": signal.SIGUSR1, "si_errno": 77, "si_code": 0})
@@ -291,6 +314,7 @@ def test_send_signal_passes_a_siginfo(signal_mask):
     assert (got.ssi_signo, got.ssi_errno) == (signal.SIGUSR1, 77)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_send_signal_to_a_reaped_process_is_a_process_lookup_error(child):
     with pidfd(child.pid) as p:
         p.kill()
@@ -300,12 +324,14 @@ def test_send_signal_to_a_reaped_process_is_a_process_lookup_error(child):
             p.send_signal(0)
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_send_signal_of_no_int_is_a_type_error(child):
     with pidfd(child.pid) as p:
         with pytest.raises(TypeError, match="^pidfd.send_signal: sig must be an int"):
             p.send_signal("TERM")
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_getfd")
 def test_getfd_copies_a_descriptor_of_the_child(spawn, fds):
     r, w = fds.pipe()
     child = spawn()
@@ -318,6 +344,7 @@ def test_getfd_copies_a_descriptor_of_the_child(spawn, fds):
     assert os.read(r, 2) == b"hi"
 
 
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_getfd")
 def test_getfd_of_a_descriptor_the_child_lacks_is_ebadf(child, raises_errno):
     with pidfd(child.pid) as p:
         with raises_errno("pidfd_getfd", "EBADF"):

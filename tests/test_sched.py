@@ -299,6 +299,7 @@ def _join_the_parent_through_a_pidfd(parent):
     return socket.gethostname()
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 @root
 def test_setns_takes_a_pidfd_and_the_namespaces_it_names():
     assert in_child(_join_the_parent_through_a_pidfd, os.getpid()) == socket.gethostname()

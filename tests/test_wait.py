@@ -227,6 +227,7 @@ def test_waitid_sees_a_stop_and_a_continue(spawn):
     assert info.si_code == CLD_CONTINUED and child_fields(info)[2] == signal.SIGCONT
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_waitid_takes_a_pidfd(spawn, fds):
     child = spawn()
     pidfd = fds(pidfd_open(child.pid))
@@ -236,6 +237,7 @@ def test_waitid_takes_a_pidfd(spawn, fds):
     assert info.si_code == CLD_EXITED and child_fields(info) == (child.pid, os.getuid(), 11)
 
 
+@pytest.mark.needs_kernel("pidfd_open")
 def test_waitid_on_a_nonblocking_pidfd_is_eagain_while_the_child_runs(spawn, fds, raises_errno):
     child = spawn()
     pidfd = fds(pidfd_open(child.pid, PIDFD_NONBLOCK))
