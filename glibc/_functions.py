@@ -433,7 +433,8 @@ def make_function(entry: Function, ffi: Any, lib: Any) -> Callable[..., Any]:
             if p.const:
                 lines.append(_FAST_POINTER.format(p.name))
             else:
-                env["_passed_" + p.name] = [None]
+                # Nothing a caller passes is this object (None is, and must be checked).
+                env["_passed_" + p.name] = [object()]
                 lines.append((_FAST_WRITTEN if env["_NEVER_VIEWS"] else _FAST_WRITTEN_PYPY)
                              .format(p.name))
         elif count is None:

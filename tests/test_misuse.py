@@ -497,3 +497,18 @@ def test_a_read_only_view_is_refused_after_a_writable_cdata_passed():
     refused, untouched = in_child(_good_then_read_only_then_good)
     assert refused is not None and "read-only" in refused
     assert untouched
+
+
+def test_none_where_null_is_allowed_is_null_on_the_first_call_too():
+    # sigtimedwait's info may be NULL: the first call of a fresh wrapper must
+    # not take None for a cdata that passed before.
+    def first_call():
+        mask = glibc.sigset_t()
+        glibc.sigemptyset(mask)
+        glibc.sigaddset(mask, signal.SIGUSR2)
+        zero = glibc.timespec()
+        try:
+            glibc.sigtimedwait(mask, None, zero)
+        except BlockingIOError:
+            return "timed out"
+    assert in_child(first_call) == "timed out"
