@@ -85,3 +85,9 @@ def params(names, needs):
 
     return [pytest.param(name, marks=pytest.mark.needs_kernel(*needs[name]))
             if name in needs else name for name in names]
+
+
+# What pyglibc.pidfd and aio.Process raise, printed, when the filter of
+# old_kernel() refuses pidfd_open with each answer.
+PIDFD_OPEN_REFUSED = {"ENOSYS": "[Errno 38] pidfd_open: needs Linux 5.3",
+                      "EPERM": "[Errno 1] pidfd_open: Operation not permitted"}
