@@ -13,10 +13,8 @@ import contextlib
 import errno
 import faulthandler
 import os
-import platform
 import signal
 import threading
-import time
 
 import pytest
 
@@ -225,12 +223,6 @@ def watchdog():
     faulthandler.cancel_dump_traceback_later()
 
 
-# x86_64 system call numbers (<asm/unistd_64.h>), as /proc/<tid>/syscall shows them.
-_SYSCALLS = {"read": 0, "pause": 34, "epoll_wait": 232, "wait4": 61, "waitid": 247,
-             "splice": 275, "poll": 7, "clock_nanosleep": 230, "pselect6": 270, "ppoll": 271,
-             "epoll_pwait2": 441, "rt_sigtimedwait": 128, "rt_sigsuspend": 130}
-
-
 class Helper:
     """A second thread that acts while the main thread waits in a system call.
 
@@ -259,31 +251,15 @@ class Helper:
         self._threads.append(thread)
 
     def wait_blocked(self, syscall, within=10.0):
-        """Return once the main thread sleeps in syscall (or, off x86_64, after a pause)."""
-        if platform.machine() != "x86_64":
-            time.sleep(0.1)
-            return
-        path = "/proc/self/task/%d/syscall" % self._main_tid
-        deadline = time.monotonic() + within
-        wanted = str(_SYSCALLS[syscall])
-        while time.monotonic() < deadline and not self._test_over.is_set():
-            with open(path) as f:
-                seen = f.read()
-            if seen.split()[0] == wanted:
-                # The same call, arguments and all, still there a little later:
-                # the wait the test means, not a brief read the interpreter
-                # happened to make (a signal sent then would miss the test's).
-                time.sleep(0.02)
-                with open(path) as f:
-                    if f.read() == seen:
-                        return
-            time.sleep(0.001)
-        # Raise, not return: the script's next step (a signal, say) is no longer wanted.
-        raise AssertionError("the main thread did not block in %s(2)" % syscall)
+        """Return once the main thread sleeps in syscall (waiting.py says how that is seen)."""
+        import waiting  # here, as kernelkit above
+
+        waiting.wait_until_in(self._main_tid, syscall, within, give_up=self._test_over)
 
     def is_blocked(self, syscall):
-        with open("/proc/self/task/%d/syscall" % self._main_tid) as f:
-            return f.read().split()[0] == str(_SYSCALLS[syscall])
+        import waiting
+
+        return waiting.sleeps_in(self._main_tid) in waiting.SLEEPS_IN[syscall]
 
     def signal_main(self, signum=signal.SIGUSR1):
         signal.pthread_kill(self.main_ident, signum)

@@ -16,7 +16,6 @@
 
 import gc
 import os
-import platform
 import selectors as std_selectors
 import signal
 import subprocess
@@ -27,6 +26,7 @@ import time
 
 import kernelkit
 import pytest
+import waiting
 
 import glibc
 import pyglibc
@@ -35,7 +35,6 @@ import pyglibc.selectors
 from children import in_child
 
 SIGUSR1, SIGUSR2 = signal.SIGUSR1, signal.SIGUSR2
-X86_64 = platform.machine() == "x86_64"
 
 
 class Interrupted(Exception):
@@ -101,24 +100,6 @@ def test_what_a_handler_raises_ends_the_wait(wait, fds, sigset, signal_mask, hel
 
 
 # -- the GIL is released while a call waits --------------------------------------------------
-
-# x86_64 system call numbers: what /proc/<tid>/syscall shows a waiting thread in.
-WAITING_IN = {"read": {0}, "epoll_wait": {232, 281}, "poll": {7, 271}, "rt_sigtimedwait": {128},
-              "waitid": {247}, "wait4": {61}, "pause": {34}, "clock_nanosleep": {230},
-              "pselect6": {270}}
-
-
-def _waits_in(tid, syscall):
-    """True once thread tid sleeps in syscall (checked twice, 10 ms apart: a steady wait)."""
-    path = "/proc/self/task/%d/syscall" % tid
-    for _ in range(2):
-        with open(path) as f:
-            first = f.read().split()[0]
-        if not first.isdigit() or int(first) not in WAITING_IN[syscall]:
-            return False
-        time.sleep(0.01)
-    return True
-
 
 def _blocking_calls():
     """name -> setup() returning (call, syscall, wake, cleanup)."""
@@ -243,7 +224,6 @@ def _blocking_calls():
 BLOCKING = _blocking_calls()
 
 
-@pytest.mark.skipif(not X86_64, reason="reads x86_64 system call numbers from /proc")
 @pytest.mark.parametrize("name", kernelkit.params(sorted(BLOCKING),
                                                   {"pyglibc_pidfd": ["pidfd_open"]}))
 def test_a_thread_waiting_in_a_call_lets_a_counter_thread_run(name, watchdog):
@@ -266,13 +246,11 @@ def test_a_thread_waiting_in_a_call_lets_a_counter_thread_run(name, watchdog):
             thread.start()
         while not waiter_tid:
             time.sleep(0.001)
-        deadline = time.monotonic() + 10
-        while not _waits_in(waiter_tid[0], syscall):
-            assert time.monotonic() < deadline, "%s did not wait in %s(2)" % (name, syscall)
+        waiting.wait_until_in(waiter_tid[0], syscall)
         before = counted[0]
         time.sleep(0.02)
         # Still waiting, and the counter went on meanwhile.
-        assert _waits_in(waiter_tid[0], syscall)
+        assert waiting.waits_in(waiter_tid[0], syscall)
         assert counted[0] > before + 1000
         wake()
         threads[0].join()
@@ -436,12 +414,7 @@ def test_an_epoll_that_another_thread_polls_is_closed_by_close_in_the_child(watc
     try:
         while not tids:
             time.sleep(0.001)
-        deadline = time.monotonic() + 10
-        while not (X86_64 and _waits_in(tids[0], "epoll_wait")):
-            if not X86_64:
-                time.sleep(0.1)
-                break
-            assert time.monotonic() < deadline
+        waiting.wait_until_in(tids[0], "epoll_wait")
 
         def child():
             fd = ep.fileno()

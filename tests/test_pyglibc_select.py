@@ -14,8 +14,8 @@ PyPy's own select.epoll misbehaves (``poll(None)``, integers C cannot
 hold), ours keeps CPython's behaviour: PYPY_DIFFERS lists those cases.
 
 Where the kernel's view matters (the timeout epoll_wait(2) gets, whether
-the main thread waits in it), a second thread reads
-/proc/self/task/<tid>/syscall.
+the main thread waits in it), a second thread reads /proc
+(tests/waiting.py).
 """
 
 import copy
@@ -26,7 +26,6 @@ import gc
 import math
 import os
 import pickle
-import platform
 import resource
 import select
 import signal
@@ -36,6 +35,7 @@ import time
 import warnings
 
 import pytest
+import waiting
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -364,21 +364,6 @@ def test_a_timeout_a_hair_below_zero_does_not_wait():
     assert same_on_both(scenario) == [returned([])]
 
 
-def epoll_wait_timeout(main_tid, within=10.0):
-    """The timeout (ms) of the epoll_wait(2) that the main thread sleeps in."""
-    path = "/proc/self/task/%d/syscall" % main_tid
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        with open(path) as f:
-            fields = f.read().split()
-        if fields[0] in ("232", "281"):  # epoll_wait, epoll_pwait (x86_64)
-            timeout = int(fields[4], 16) & 0xFFFFFFFF
-            return timeout - (1 << 32) if timeout >= 1 << 31 else timeout
-        time.sleep(0.001)
-    raise AssertionError("the main thread did not wait in epoll_wait(2)")
-
-
-@pytest.mark.skipif(platform.machine() != "x86_64", reason="reads x86_64 system call numbers")
 @pytest.mark.parametrize("timeout", [None, -1, -3.5, 2, True, 1.5, 1.0001, 0.5000001, 1e-300 + 3,
                                      2147483])
 def test_the_kernel_gets_the_same_timeout_in_milliseconds(timeout, helper):
@@ -390,7 +375,7 @@ def test_the_kernel_gets_the_same_timeout_in_milliseconds(timeout, helper):
         seen = []
 
         def script():
-            seen.append(epoll_wait_timeout(threading.main_thread().native_id))
+            seen.append(waiting.epoll_wait_arguments(threading.main_thread().native_id)[1])
             os.write(w, b"x")
 
         helper.start(script)
@@ -978,11 +963,7 @@ def test_poll_releases_the_gil_while_it_waits(watchdog):
             time.sleep(0.001)
         # Busy in Python until the poller sleeps in epoll_wait: only possible
         # if it let go of the GIL there.
-        path = "/proc/self/task/%d/syscall" % tids[0]
-        while True:
-            with open(path) as f:
-                if f.read().split()[0] in ("232", "281"):
-                    break
+        while not waiting.waits_in(tids[0], "epoll_wait", steady=0):
             sum(range(1000))
         os.write(w, b"x")
         thread.join()
@@ -991,18 +972,6 @@ def test_poll_releases_the_gil_while_it_waits(watchdog):
     assert same_on_both(scenario) == [[[(FIRST_FD, IN)]]]
 
 
-def _wait_for_epoll_wait(tid, within=10.0):
-    path = "/proc/self/task/%d/syscall" % tid
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        with open(path) as f:
-            if f.read().split()[0] in ("232", "281"):
-                return
-        time.sleep(0.001)
-    raise AssertionError("the thread did not wait in epoll_wait(2)")
-
-
-@pytest.mark.skipif(platform.machine() != "x86_64", reason="reads x86_64 system call numbers")
 def test_close_while_another_thread_polls(watchdog):
     """The poll goes on (the kernel keeps the instance while it waits) and ends with the
     event; closed and fileno() say closed at once."""
@@ -1020,7 +989,7 @@ def test_close_while_another_thread_polls(watchdog):
         thread.start()
         while not tids:
             time.sleep(0.001)
-        _wait_for_epoll_wait(tids[0])
+        waiting.wait_until_in(tids[0], "epoll_wait")
         run(ep.close)
         run.note(ep.closed)
         run(ep.fileno)
@@ -1035,7 +1004,6 @@ def test_close_while_another_thread_polls(watchdog):
     assert log[4] == [returned([(FIRST_FD, IN)])]
 
 
-@pytest.mark.skipif(platform.machine() != "x86_64", reason="reads x86_64 system call numbers")
 def test_a_descriptor_closed_under_a_poll_is_not_reused_until_the_poll_returns(watchdog, fds):
     """Ours only: the standard library frees the number at once, so that a new epoll
     instance may get it while the old poll still runs on it."""
@@ -1053,7 +1021,7 @@ def test_a_descriptor_closed_under_a_poll_is_not_reused_until_the_poll_returns(w
     thread.start()
     while not tids:
         time.sleep(0.001)
-    _wait_for_epoll_wait(tids[0])
+    waiting.wait_until_in(tids[0], "epoll_wait")
     ep.close()
     assert ep.closed
     assert fd_target(epfd) == "anon_inode:[eventpoll]"  # held by the poll in flight

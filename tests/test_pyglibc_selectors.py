@@ -8,8 +8,8 @@ reprs that name them compare equal too.  Then the test checks what the
 standard library does, so a reader sees the behaviour that is copied.
 
 Where the kernel's view matters (the timeout and maxevents epoll_wait(2)
-gets, EINTR), a second thread reads /proc/self/task/<tid>/syscall while
-the main thread waits in epoll_wait(2).
+gets, EINTR), a second thread reads /proc while the main thread waits in
+epoll_wait(2) (tests/waiting.py).
 
 At the end a Hypothesis state machine drives both selectors over the same
 sockets, the standard library's as the model.
@@ -22,7 +22,6 @@ import math
 import operator
 import os
 import pickle
-import platform
 import select
 import selectors
 import signal
@@ -32,6 +31,7 @@ import threading
 import time
 
 import pytest
+import waiting
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -581,29 +581,11 @@ def test_select_with_nothing_registered_returns_after_the_timeout():
     assert same_on_both(scenario) == [returned([]), returned([])]
 
 
-# What epoll_wait(2) was called with, read from /proc while the main thread waits in it.
-_EPOLL_WAITS = (232, 281)  # x86_64's epoll_wait and epoll_pwait
-
-
-def epoll_wait_arguments(within=10.0):
+def epoll_wait_arguments():
     """(maxevents, timeout in ms) of the epoll_wait(2) the main thread sleeps in, once it does."""
-    path = "/proc/self/task/%d/syscall" % threading.main_thread().native_id
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        with open(path) as f:
-            fields = f.read().split()
-        if fields[0].isdigit() and int(fields[0]) in _EPOLL_WAITS:
-            maxevents, timeout = (int(field, 16) & 0xFFFFFFFF for field in fields[3:5])
-            return maxevents, timeout - (1 << 32) if timeout >= 1 << 31 else timeout
-        time.sleep(0.001)
-    raise AssertionError("the main thread did not wait in epoll_wait(2)")
+    return waiting.epoll_wait_arguments(threading.main_thread().native_id)
 
 
-needs_x86_64 = pytest.mark.skipif(platform.machine() != "x86_64",
-                                  reason="reads x86_64 system call numbers in /proc")
-
-
-@needs_x86_64
 @pytest.mark.parametrize("timeout", [None, 2.5, 1.2345, 1.0001, 1.009, 3.0, 10**6])
 def test_epoll_wait_gets_the_same_timeout_and_maxevents(helper, timeout):
     """The timeout rounds up to whole ms; maxevents is the number of registered fds."""
@@ -631,7 +613,6 @@ def test_epoll_wait_gets_the_same_timeout_and_maxevents(helper, timeout):
         timeout * 1000) + 1
 
 
-@needs_x86_64
 def test_an_fd_closed_while_its_file_stays_open_is_reported_by_epoll_and_skipped(helper):
     """epoll watches the open file, not the fd number: after the fd is closed and
     unregistered (EBADF ignored), a dup keeps the file registered, epoll keeps
@@ -674,7 +655,7 @@ def test_a_signal_whose_handler_returns_does_not_end_select_early(helper, on_sig
         t(t.sel.register, a, EVENT_READ)
 
         def script():
-            epoll_wait_arguments()
+            helper.wait_blocked("epoll_wait")
             helper.signal_main()
 
         helper.start(script)
@@ -693,9 +674,9 @@ def test_a_signal_whose_handler_returns_then_a_ready_fd(helper, on_signal):
         t(t.sel.register, a, EVENT_READ, "a")
 
         def script():
-            epoll_wait_arguments()
+            helper.wait_blocked("epoll_wait")
             helper.signal_main()
-            epoll_wait_arguments()  # back in epoll_wait, or not yet out of it: alike
+            helper.wait_blocked("epoll_wait")  # back in epoll_wait, or not yet out of it: alike
             b.send(b"x")
 
         helper.start(script)
@@ -721,7 +702,7 @@ def test_a_handler_that_raises(helper, on_signal, error):
         t(t.sel.register, a, EVENT_READ)
 
         def script():
-            epoll_wait_arguments()
+            helper.wait_blocked("epoll_wait")
             helper.signal_main()
 
         helper.start(script)
