@@ -5,6 +5,7 @@ and bad arguments are refused before C runs, naming the function.
 import errno
 import os
 
+import kernelkit
 import pytest
 
 import glibc
@@ -73,8 +74,16 @@ EINVAL_CALLS = {
 }
 
 
+# The calls above whose only EINVAL is a flag they do not know.  qemu-user
+# hands the kernel the flags it knows one by one, so there the call succeeds.
+ONLY_BY_FLAG = {"epoll_create1", "pipe2", "timerfd_create"}
+
+
 @pytest.mark.parametrize("name", sorted(EINVAL_CALLS))
 def test_einval_carries_the_reason_from_the_table(name, raises_errno):
+    if name in ONLY_BY_FLAG and kernelkit.emulator():
+        pytest.skip("%s drops flags it does not know before the kernel sees them"
+                    % kernelkit.emulator())
     with raises_errno(name, "EINVAL"):
         EINVAL_CALLS[name]()
 

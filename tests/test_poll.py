@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 
+import kernelkit
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -279,6 +280,10 @@ def test_nfds_beyond_a_set_is_refused_before_the_call():
     with pytest.raises(ValueError, match="^pselect: writefds has 1024 bits, fewer than nfds 1025$"):
         pselect(FD_SETSIZE + 1, None, fd_set(), None, None, None)
     # An array of sets has room for more.
+    if kernelkit.emulator():
+        # qemu-user copies the sets into an fd_set of its own: more than
+        # FD_SETSIZE bits overrun it, and the emulator dies.
+        pytest.skip("%s holds at most FD_SETSIZE fds in a set" % kernelkit.emulator())
     assert pselect(FD_SETSIZE + 1, None, None, fd_set.array(2), duration(0), None) == 0
 
 
