@@ -1,10 +1,11 @@
 """The suite on other Debian releases: ``pip install .`` and pytest in a root of each, as root.
 
-    python3 tools/distros.py                   bullseye and trixie
+    python3 tools/distros.py                   the x86_64 releases but this machine's own
     python3 tools/distros.py bullseye -- -k signalfd
     python3 tools/distros.py --wheel           the wheel built on bullseye,
                                                in bookworm and trixie
-    python3 tools/distros.py bookworm-arm64    aarch64, under qemu-user
+    python3 tools/distros.py bookworm-arm64    aarch64, under qemu-user (fetched from
+                                               Debian 13, registered with binfmt_misc)
 
 Each release is a minimal root that mmdebstrap makes from Debian's package
 registry (once: it is kept in ``$GLIBC_ROOTS``, by default
@@ -27,12 +28,16 @@ need one skip, as they say.
 """
 
 import argparse
+import lzma
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +56,19 @@ RELEASES = {
     # the system calls passed to this machine's kernel.
     "bookworm-arm64": "Debian 12 on aarch64, under qemu-user: glibc 2.36, Python 3.11",
 }
-DEFAULT = ("bullseye", "trixie")  # bookworm is what the other sessions run on here
+
+
+def _this_release():
+    try:
+        with open("/etc/os-release") as f:
+            return re.search(r"^VERSION_CODENAME=(.*)$", f.read(), re.M).group(1)
+    except (OSError, AttributeError):
+        return None
+
+
+# Each release of this machine's architecture but its own, which the other
+# sessions run on.
+DEFAULT = tuple(r for r in RELEASES if "-" not in r and r != _this_release())
 # The wheel is built on the oldest headers and must run on every release.
 WHEEL_BUILT_ON = "bullseye"
 WHEEL_TESTED_ON = ("bookworm", "trixie")
@@ -108,17 +125,63 @@ def remove(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-def ensure_qemu():
-    """qemu-user and binfmt_misc, so that this machine runs another architecture's programs."""
-    if not shutil.which("qemu-aarch64-static"):
-        say("apt-get install qemu-user-static binfmt-support")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        run(["apt-get", "update", "-qq"], env=env)
-        run(["apt-get", "install", "-y", "-qq", "qemu-user-static", "binfmt-support"], env=env,
-            stdout=subprocess.DEVNULL)
-    if not os.path.ismount("/proc/sys/fs/binfmt_misc"):
-        run(["mount", "-t", "binfmt_misc", "binfmt_misc", "/proc/sys/fs/binfmt_misc"])
-    run(["update-binfmts", "--enable"], stdout=subprocess.DEVNULL)
+# qemu-user comes from Debian 13 whatever this machine runs: Debian 12's
+# (7.2) answers EINVAL to PR_SET_CHILD_SUBREAPER, which the supervisor needs.
+QEMU_FROM = "https://deb.debian.org/debian", "trixie", "qemu-user"
+# Debian's names for this machine's architecture and qemu's for the guest's.
+DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+QEMU_ARCH = {"arm64": "aarch64"}
+# What binfmt_misc matches a guest's programs by: the first 20 bytes of an
+# ELF header (64-bit, little-endian, executable or shared object, e_machine).
+ELF_MAGIC = {"aarch64": ("7f454c460201010000000000000000000200b700",
+                         "ffffffffffffff00fffffffffffffffffeffffff")}
+
+
+def _qemu_binary(guest):
+    """qemu-user for guest, taken once from Debian's package and kept in the cache."""
+    # Debian's qemu reads the binfmt_misc P flag (argv[0] kept) from its own name.
+    binary = CACHE / "qemu" / ("%s-binfmt-P" % guest)
+    if binary.exists():
+        return binary
+    mirror, suite, package = QEMU_FROM
+    host = DEBIAN_ARCH[platform.machine()]
+    index = "%s/dists/%s/main/binary-%s/Packages.xz" % (mirror, suite, host)
+    say("%s from Debian %s" % (package, suite))
+    with urllib.request.urlopen(index, timeout=120) as response:
+        packages = lzma.decompress(response.read()).decode()
+    stanza = next(s for s in packages.split("\n\n") if s.startswith("Package: %s\n" % package))
+    filename = re.search(r"^Filename: (.+)$", stanza, re.M).group(1)
+    with tempfile.TemporaryDirectory() as scratch:
+        deb = Path(scratch) / "qemu.deb"
+        with urllib.request.urlopen("%s/%s" % (mirror, filename), timeout=600) as response:
+            deb.write_bytes(response.read())
+        run(["dpkg-deb", "-x", str(deb), str(Path(scratch) / "x")])
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(scratch) / "x" / "usr" / "bin" / ("qemu-" + guest), str(binary) + ".new")
+    os.replace(str(binary) + ".new", binary)
+    return binary
+
+
+def ensure_qemu(arch):
+    """This machine runs arch's programs: qemu-user registered with binfmt_misc.
+
+    The entry has Debian's name (mmdebstrap looks for it) and the F flag:
+    the kernel opens qemu now, so it need not be inside the roots.  An
+    entry of that name for another qemu is replaced.
+    """
+    guest = QEMU_ARCH[arch]
+    binary = _qemu_binary(guest)
+    binfmt = Path("/proc/sys/fs/binfmt_misc")
+    if not os.path.ismount(binfmt):
+        run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(binfmt)])
+    entry = binfmt / ("qemu-" + guest)
+    if entry.exists():
+        if "interpreter %s\n" % binary in entry.read_text():
+            return
+        entry.write_text("-1")
+    magic, mask = (
+        "".join("\\x" + h[i:i + 2] for i in range(0, len(h), 2)) for h in ELF_MAGIC[guest])
+    (binfmt / "register").write_text(":qemu-%s:M::%s:%s:%s:PF" % (guest, magic, mask, binary))
 
 
 def ensure_root(release):
@@ -126,8 +189,8 @@ def ensure_root(release):
     root = CACHE / release
     made = root / ".pyglibc-root"
     suite, _, arch = release.partition("-")
-    if arch:
-        ensure_qemu()
+    if arch and arch != DEBIAN_ARCH[platform.machine()]:
+        ensure_qemu(arch)
     if not made.exists():
         ensure_mmdebstrap()
         remove(root)
