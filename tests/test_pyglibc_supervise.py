@@ -23,7 +23,7 @@ from capkit import drop
 from children import in_child
 from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
 from pyglibc._supervisor import Reaped, Supervision
-from pyglibc._supervisor.loop import _LINE_MAX
+from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
 from supervise_kit import LAUNCH, PYTHON_COMM, gone
 
@@ -506,7 +506,7 @@ def test_a_result_is_a_supervision():
 def without_posix_spawn_and_waitid(monkeypatch, not_a_subreaper):
     # Not with the watchdog: its thread would make this a fork of a threaded process.
     monkeypatch.setattr("pyglibc._supervisor.start._posix_spawn", None)
-    monkeypatch.setattr("pyglibc._supervisor.loop._waitid", None)
+    monkeypatch.setattr("pyglibc._supervisor.reaping._waitid", None)
 
 
 def test_fork_and_proc_scan_reap_and_name_a_daemon(without_posix_spawn_and_waitid, files):

@@ -57,9 +57,9 @@ read from a signalfd) or in a PID namespace, and puts everything back.
 Its parts, in the order a run goes through them: ``settings`` (the
 arguments checked), ``signals`` (which are managed and forwarded; blocking
 them), ``proc`` (what /proc says), ``start`` (starting the command),
-``loop`` (the epoll loop, _Run, which also reaps and carries the captured
-output), ``records`` (Reaped, Supervision), ``pidns`` (the init of a PID
-namespace).
+``loop`` (the epoll loop, _Run), ``reaping`` and ``output`` (the parts of
+_Run that reap and that carry the captured output), ``records`` (Reaped,
+Supervision), ``pidns`` (the init of a PID namespace).
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """The loop of one supervision (_Run): epoll over a signalfd, a timerfd and the output pipes.
 
 It starts the command, forwards the signals it reads (rewritten as asked),
-arms the deadlines (timeout, kill-after, linger), reaps and records every
-child that exits, and returns when the command has ended and no child is
-left.
+arms the deadlines (timeout, kill-after, linger) and returns when the
+command has ended and no child is left.
 """
 
 from __future__ import annotations
@@ -13,8 +12,10 @@ import select
 import time
 
 from pyglibc import _rawcalls
-from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _proc_is_ours, _stat
-from pyglibc._supervisor.records import Reaped, _shell_words
+from pyglibc._supervisor.output import _Output, _Stream
+from pyglibc._supervisor.proc import _proc_is_ours
+from pyglibc._supervisor.reaping import _Reaping
+from pyglibc._supervisor.records import _shell_words
 from pyglibc._supervisor.signals import (
     _HURRY,
     _SIGCHLD,
@@ -28,58 +29,18 @@ from pyglibc._supervisor.start import _dup_above_2, _find, _spawn, _spawn_error,
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
-    from typing import Callable, Dict, Iterator, List, Optional, Tuple
+    from typing import Callable, Dict, List, Optional
 
-    from pyglibc._supervisor.proc import _Stat
     from pyglibc._supervisor.records import Supervision
     from pyglibc._supervisor.settings import _Settings
-    from pyglibc._supervisor.signals import Signal
-
-# A line longer than this is cut in pieces, each with its prefix, so that a
-# command printing without newlines cannot make the supervisor's memory grow.
-_LINE_MAX = 65536
-_CHUNK = 65536
-
-_waitid = getattr(os, "waitid", None)          # missing on PyPy 3.9
 
 
-class _Stream:
-    """One captured output: lines read from a pipe, written with a prefix to another fd."""
+class _Run(_Reaping, _Output):
+    """One supervision: the descriptors, the state of the command and the records.
 
-    def __init__(self, fd: int, prefix: bytes, out: int) -> None:
-        self.fd, self.prefix, self.out = fd, prefix, out
-        self.partial = b""
-
-    def feed(self, data: bytes) -> None:
-        lines = (self.partial + data).split(b"\n")
-        self.partial = lines.pop()
-        while len(self.partial) > _LINE_MAX:
-            lines.append(self.partial[:_LINE_MAX])
-            self.partial = self.partial[_LINE_MAX:]
-        if lines:
-            prefix = self.prefix
-            _write_all(self.out, prefix + (b"\n" + prefix).join(lines) + b"\n")
-
-    def flush(self) -> None:
-        """At end of file: a last line without its newline is written with one added."""
-        if self.partial:
-            partial, self.partial = self.partial, b""
-            _write_all(self.out, self.prefix + partial + b"\n")
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        try:
-            view = view[os.write(fd, view):]
-        except BlockingIOError:  # our stdout is non-blocking: wait until it takes more
-            poller = select.poll()
-            poller.register(fd, select.POLLOUT)
-            poller.poll()
-
-
-class _Run:
-    """One supervision: the descriptors, the state of the command and the records."""
+    Here: the loop, starting the command, signals and deadlines; _Reaping
+    and _Output hold the reaping and the captured output.
+    """
 
     def __init__(self, argv: List[bytes], result: Supervision, settings: _Settings) -> None:
         self.argv, self.result, self.settings = argv, result, settings
@@ -129,14 +90,10 @@ class _Run:
                 handler = handlers.get(fd)
                 if handler is not None:  # not one an earlier handler of this round closed
                     handler()
-        for stream in list(self.streams.values()):  # every writer is gone: read to the end
-            while stream.fd in self.streams:
-                self.on_output(stream)
+        self.read_to_end()
 
     def close(self) -> None:
-        for fd in self.streams:
-            os.close(fd)
-        self.streams.clear()
+        self.close_streams()
         if self.timer >= 0:
             os.close(self.timer)
         if hasattr(self, "epoll"):
@@ -157,13 +114,7 @@ class _Run:
         opened: List[int] = []
         try:
             if settings.prefixes is not None:
-                for n, (prefix, out) in enumerate(zip(settings.prefixes, settings.fds[1:]), 1):
-                    r, w = os.pipe2(os.O_CLOEXEC)
-                    opened.append(w)
-                    self.streams[r] = stream = _Stream(r, prefix, out)
-                    self.watch(r, lambda s=stream: self.on_output(s))  # type: ignore[misc]
-                    os.set_blocking(r, False)
-                    child_fds[n] = w
+                self.capture(settings.prefixes, settings.fds[1:], child_fds, opened)
             # A source among 0-2 that is not its own target could be overwritten by an
             # earlier dup2 (stdout=2, stderr=1): the child gets a copy above 2 instead.
             for n, src in enumerate(child_fds):
@@ -223,24 +174,6 @@ class _Run:
         if action is not None:
             action()
 
-    def on_output(self, stream: _Stream) -> None:
-        try:
-            data = os.read(stream.fd, _CHUNK)
-        except BlockingIOError:
-            if not self.childless:
-                return
-            data = b""  # no writer left in the tree: whoever else holds it, we are done
-        try:
-            if data:
-                stream.feed(data)
-                return
-            stream.flush()
-        except BrokenPipeError:
-            pass  # nobody reads our side: closing the pipe lets the command see it too
-        del self.streams[stream.fd]
-        self.unwatch(stream.fd)
-        os.close(stream.fd)
-
     # -- deadlines
     def set_alarm(self, seconds: Optional[float],
                   action: Optional[Callable[[], None]] = None) -> None:
@@ -282,157 +215,3 @@ class _Run:
                 os.kill(self.pid, signum)
         except ProcessLookupError:
             pass
-
-    # -- reaping
-    def reap(self) -> None:
-        """Reap every child that has exited, reading its name first; note when none is left."""
-        if _waitid is not None:
-            exited = self.exited_waitid()
-        elif self.proc:
-            exited = self.exited_scan()
-        else:
-            exited = self.exited_blind()
-        for pid, stat, status in exited:
-            self.record(pid, stat, status)
-        if self.killing and not self.childless:
-            self.signal_all(_SIGKILL)  # a straggler forked before the last round
-
-    def exited_waitid(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
-        """(pid, stat, status) of the children that have exited, peeked at with WNOWAIT."""
-        assert _waitid is not None
-        while True:
-            try:
-                info = _waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-            except ChildProcessError:
-                self.childless = True
-                return
-            if info is None:
-                return
-            stat = _stat(info.si_pid) if self.proc else None
-            pid, status = os.waitpid(info.si_pid, os.WNOHANG)
-            if not pid:  # not waitable after all: the next SIGCHLD will tell
-                return
-            yield pid, stat, status
-
-    def exited_scan(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
-        """The same from /proc, without waitid: the zombies among the children /proc lists.
-
-        No waitpid(-1) here, which could reap a child that died since the
-        scan, before its name was read.  A zombie stays listed until it is
-        reaped, so a scan that shows no child means that none is left.
-        """
-        while True:
-            children = _children(self.me)
-            if not children:
-                self.childless = True
-                return
-            reaped = False
-            for pid in children:
-                stat = _stat(pid)
-                if stat is not None and stat.state == "Z":
-                    pid, status = os.waitpid(pid, os.WNOHANG)
-                    if pid:
-                        reaped = True
-                        yield pid, stat, status
-            if not reaped:
-                return
-
-    def exited_blind(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
-        """Without waitid nor a /proc of our own: waitpid(-1), and no names."""
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                self.childless = True
-                return
-            if not pid:
-                return
-            yield pid, None, status
-
-    def record(self, pid: int, stat: Optional[_Stat], status: int) -> None:
-        started = None
-        if stat is not None:
-            started = round(max(0.0, stat.start / _CLK_TCK - self.boot0), 2)
-        exitcode: Optional[int]
-        signum: Optional[Signal]
-        if os.WIFSIGNALED(status):
-            exitcode, signum = None, _signal_or_int(os.WTERMSIG(status))
-        else:
-            exitcode, signum = os.WEXITSTATUS(status), None
-        sent = self.signalled.get(pid, None if pid == self.pid else self.signalled_all)
-        process = Reaped(pid, stat.name if stat else None, pid == self.pid, exitcode, signum,
-                         bool(os.WCOREDUMP(status)), started, self.now(),
-                         None if sent is None else _signal_or_int(sent))
-        self.result.processes.append(process)
-        if pid == self.pid:
-            self.command_ended(process)
-        else:
-            self.log("reap", "reaped orphan %d (%s): %s" % (pid, process.name or "?",
-                                                            process.status))
-
-    def command_ended(self, process: Reaped) -> None:
-        self.command_done = True
-        result = self.result
-        if process.signal is None:
-            result.returncode = result.exit_status = process.exitcode or 0
-        else:
-            result.returncode = -process.signal
-            result.exit_status = 128 + process.signal
-        if result.timed_out:
-            result.exit_status = 124
-        elif result.exit_status in self.settings.zero_status:
-            result.exit_status = 0
-        self.log("exit", "pid %d ended: %s; exit status %d" % (
-            process.pid, process.status, result.exit_status))
-        self.set_alarm(None)
-        if self.signal_all(_SIGTERM):
-            self.set_alarm(self.settings.linger, self.kill_all)
-
-    def kill_all(self) -> None:
-        self.killing = True
-        self.signal_all(_SIGKILL)
-
-    def signal_all(self, signum: int) -> List[int]:
-        """Send signum to every living process under the supervisor; return their pids.
-
-        Without a /proc of our own, an init sends it to every process of its
-        namespace at once (kill(-1)), and returns [-1] if there was one.
-        """
-        if not self.proc:
-            if self.me != 1:
-                return []
-            try:
-                os.kill(-1, signum)
-                if signum == _SIGTERM:
-                    os.kill(-1, _SIGCONT)
-            except ProcessLookupError:
-                return []
-            self.signalled_all = signum
-            self.log("signal", "sent %s to every process left" % _signal_name(signum))
-            return [-1]
-        alive = []
-        for pid in _descendants(self.me):
-            stat = _stat(pid)
-            if stat is not None and stat.state not in ("Z", "X"):
-                alive.append(pid)
-        for pid in alive:
-            self.signalled[pid] = signum
-            try:
-                os.kill(pid, signum)
-                if signum == _SIGTERM:  # a stopped process would not act on it
-                    os.kill(pid, _SIGCONT)
-            except ProcessLookupError:
-                pass
-        if alive:
-            self.log("signal", "sent %s to what is left: %s" % (
-                _signal_name(signum), ", ".join(map(str, alive))))
-        return alive
-
-    def abort(self) -> None:
-        """After an error in the loop: SIGKILL the whole tree and reap it, so nothing is left."""
-        while True:
-            self.signal_all(_SIGKILL)
-            try:
-                os.waitpid(-1, 0)
-            except ChildProcessError:
-                return

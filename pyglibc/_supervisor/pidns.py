@@ -13,7 +13,7 @@ import select
 
 from pyglibc import _rawcalls
 from pyglibc._supervisor import _supervise, _with_pdeathsig
-from pyglibc._supervisor.loop import _CHUNK
+from pyglibc._supervisor.output import _CHUNK
 from pyglibc._supervisor.records import Supervision
 from pyglibc._supervisor.signals import _SIGCHLD, _SIGKILL, _Blocked, _signal_name
 
