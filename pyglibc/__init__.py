@@ -35,7 +35,7 @@ _HOMES = {
     "sigwait": "pyglibc._signals",
     "siginfo": "pyglibc._signals",
     "sigqueue": "pyglibc._signals",
-    "supervise": "pyglibc._supervise",
+    "supervise": "pyglibc._supervisor",
 }
 
 __all__ = sorted(_HOMES)
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
         sigwait as sigwait,
     )
     from pyglibc._subreaper import subreaper as subreaper
-    from pyglibc._supervise import supervise as supervise
+    from pyglibc._supervisor import supervise as supervise
     from pyglibc._timerfd import timerfd as timerfd
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pyglibc import _supervise
+from pyglibc import _supervisor
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -105,8 +105,8 @@ class _Args:
     """The options, as argparse's namespace has them, for a run with none given."""
 
     timeout: Optional[float] = None
-    kill_after = _supervise.KILL_AFTER
-    linger = _supervise.LINGER
+    kill_after = _supervisor.KILL_AFTER
+    linger = _supervisor.LINGER
     group = False
     setsid = False
     single_child = False
@@ -206,11 +206,11 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                      help="send CMD SIGTERM after SECONDS, and SIGKILL --kill-after seconds "
                           "later if it has not ended; the exit status is then 124")
     run.add_argument("--kill-after", type=_seconds(False), metavar="SECONDS",
-                     default=_supervise.KILL_AFTER,
+                     default=_supervisor.KILL_AFTER,
                      help="seconds from the timeout's SIGTERM to SIGKILL; 0 sends both at "
                           "once (default: %(default)s)")
     run.add_argument("--linger", type=_seconds(False), metavar="SECONDS",
-                     default=_supervise.LINGER,
+                     default=_supervisor.LINGER,
                      help="once CMD has ended, the processes it left get SIGTERM, and SIGKILL "
                           "this many seconds later (default: %(default)s)")
     run.add_argument("--group", action="store_true",
@@ -331,7 +331,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
              verbosity: int) -> int:
     prefix = None
     if args.prefix or args.out_prefix is not None or args.err_prefix is not None:
-        out, err = (p.decode() for p in _supervise.PREFIX)
+        out, err = (p.decode() for p in _supervisor.PREFIX)
         prefix = (out if args.out_prefix is None else args.out_prefix,
                   err if args.err_prefix is None else args.err_prefix)
     report = None
@@ -350,7 +350,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
         if _signal.getsignal(_signal.SIGCHLD) == _signal.SIG_IGN:
             _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
         try:
-            result = _supervise.supervise(
+            result = _supervisor.supervise(
                 command, timeout=args.timeout, kill_after=args.kill_after,
                 linger=args.linger, group=args.group, setsid=args.setsid, prefix=prefix,
                 init=True if args.init else None, pidns=args.pidns,

@@ -55,6 +55,18 @@ def test_wheel_ships_tables_and_marker_but_no_build_inputs():
 
 
 @installed_only
+def test_wheel_ships_every_package_of_the_source_tree():
+    # pyproject.toml lists the packages by name: one left out (a new subpackage)
+    # would be missing from the wheel, and fail on import only once installed.
+    files = {str(f) for f in importlib.metadata.files("glibc")}
+    for top in ("glibc", "pyglibc"):
+        for folder, _, names in os.walk(os.path.join(REPO, top)):
+            if "__init__.py" in names:
+                init = os.path.relpath(os.path.join(folder, "__init__.py"), REPO)
+                assert init in files, init
+
+
+@installed_only
 def test_cffi_is_a_dependency_except_on_pypy():
     # PyPy's cffi is built in and must match its _cffi_backend: pip must not replace it.
     (requirement,) = [r for r in importlib.metadata.requires("glibc") if r.startswith("cffi")]

@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from pyglibc import _cli, _supervise
-from pyglibc._supervise import Reaped, Supervision
+from pyglibc import _cli, _supervisor
+from pyglibc._supervisor import Reaped, Supervision
 from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
 
 RUN = [sys.executable, "-m", "pyglibc", "run"]
@@ -226,7 +226,7 @@ def test_a_sigterm_during_the_linger_kills_what_is_left_at_once(started):
 # -- signals -----------------------------------------------------------------------------------
 
 def test_every_managed_signal_is_forwarded_and_listed_in_the_json(started, tmp_path):
-    names = [signum.name[3:] for signum in _supervise.FORWARDED if signum != signal.SIGTERM]
+    names = [signum.name[3:] for signum in _supervisor.FORWARDED if signum != signal.SIGTERM]
     script = "".join("trap 'echo %s' %s; " % (name, name) for name in names) + (
         "trap 'echo TERM; exit 3' TERM; echo ready; while :; do sleep 10 & wait; done")
     # --linger: a sleep that sh has forked but not yet exec'd runs sh's trap on SIGTERM,
@@ -522,7 +522,7 @@ def test_run_without_options_imports_nothing_heavy(tmp_path):
                           stdout=subprocess.PIPE, timeout=TIMEOUT)
     assert done.returncode == 0
     imported = set(done.stdout.decode().split())
-    assert "pyglibc._supervise" in imported
+    assert "pyglibc._supervisor" in imported
     assert imported.isdisjoint(HEAVY), sorted(imported & set(HEAVY))
 
 

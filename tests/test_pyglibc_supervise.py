@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -20,12 +21,14 @@ import glibc
 import pyglibc
 from capkit import drop
 from children import in_child
-from pyglibc import _supervise, pthread_sigmask, subreaper, supervise
-from pyglibc._supervise import Reaped, Supervision
+from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
+from pyglibc._supervisor import Reaped, Supervision
+from pyglibc._supervisor.output import _LINE_MAX
+from pyglibc._supervisor.settings import _Settings
 from supervise_kit import LAUNCH, PYTHON_COMM, gone
 
 SIGTERM, SIGKILL, SIGUSR1 = signal.SIGTERM, signal.SIGKILL, signal.SIGUSR1
-MANAGED = set(_supervise.FORWARDED) | {signal.SIGCHLD}
+MANAGED = set(_supervisor.FORWARDED) | {signal.SIGCHLD}
 
 
 @pytest.fixture
@@ -130,7 +133,7 @@ def test_no_child_is_left_afterwards(run):
 
 
 def test_times_are_seconds_from_the_start(run):
-    before = _supervise.time.time()
+    before = time.time()
     result = run(["sleep", "0.05"])
     command = result.command
     assert before <= result.started <= before + 1
@@ -245,9 +248,9 @@ def test_prefix_passes_bytes_and_ends_a_last_partial_line(run, files):
 
 
 def test_a_line_longer_than_the_limit_is_cut(run, files):
-    size = _supervise._LINE_MAX + 10
+    size = _LINE_MAX + 10
     run(["sh", "-c", "head -c %d /dev/zero | tr '\\0' a" % size], prefix=True)
-    assert files.read()[0] == (b"[out] " + b"a" * _supervise._LINE_MAX + b"\n[out] "
+    assert files.read()[0] == (b"[out] " + b"a" * _LINE_MAX + b"\n[out] "
                                + b"a" * 10 + b"\n")
 
 
@@ -502,8 +505,8 @@ def test_a_result_is_a_supervision():
 @pytest.fixture
 def without_posix_spawn_and_waitid(monkeypatch, not_a_subreaper):
     # Not with the watchdog: its thread would make this a fork of a threaded process.
-    monkeypatch.setattr(_supervise, "_posix_spawn", None)
-    monkeypatch.setattr(_supervise, "_waitid", None)
+    monkeypatch.setattr("pyglibc._supervisor.start._posix_spawn", None)
+    monkeypatch.setattr("pyglibc._supervisor.reaping._waitid", None)
 
 
 def test_fork_and_proc_scan_reap_and_name_a_daemon(without_posix_spawn_and_waitid, files):
@@ -557,13 +560,13 @@ def test_an_init_forwards_every_signal_it_can_catch(run):
     assert [signum for _, signum in result.forwarded] == [signal.SIGALRM]
     # Without init, SIGALRM is not even blocked: it would end this process, so it is
     # only checked that it is not among those managed.
-    assert signal.SIGALRM not in _supervise._Settings(
+    assert signal.SIGALRM not in _Settings(
         None, 0, 0, False, False, None, (0, 1, 2), {}, False, False, {}, None,
         frozenset(), None).managed
 
 
 def test_what_an_init_does_not_forward():
-    catchable = _supervise.catchable_signals()
+    catchable = _supervisor.catchable_signals()
     assert not catchable & {signal.SIGKILL, signal.SIGSTOP, signal.SIGSEGV, signal.SIGBUS,
                             signal.SIGILL, signal.SIGFPE}
     assert {signal.SIGALRM, signal.SIGTSTP, signal.SIGCONT, signal.SIGRTMIN,

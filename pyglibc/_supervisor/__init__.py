@@ -1,0 +1,289 @@
+"""Run a command and leave no process behind: ``pyglibc.supervise(["make", "test"])``.
+
+The supervisor is a child subreaper (prctl(2) PR_SET_CHILD_SUBREAPER), so
+every process the command leaves behind is reparented to it instead of to
+init.  One epoll loop waits on three kinds of descriptor and nothing else,
+with no polling and no sleeps:
+
+* a signalfd(2) reporting SIGCHLD and the signals to forward (blocked in the
+  calling thread, so that they queue for the descriptor);
+* a timerfd(2), made when a deadline first comes up: the --timeout, the
+  --kill-after that follows it, or the --linger once the command has ended;
+* with ``prefix``, the read ends of the pipes that carry the command's
+  stdout and stderr.
+
+On each SIGCHLD every child that has exited is reaped (signals coalesce, so
+one SIGCHLD may stand for many), and recorded with the command name it had:
+where os.waitid exists (not on PyPy 3.9) a waitid(WEXITED|WNOWAIT) peeks at
+the zombie, /proc/<pid>/stat gives its name, and only then is it reaped;
+elsewhere the zombies are found among the children /proc lists first.
+When the command has been reaped, the processes still alive under the
+supervisor (found by walking /proc/<pid>/task/<tid>/children down from
+its own pid) get SIGTERM and SIGCONT, and after ``linger`` seconds
+SIGKILL; the supervisor returns when it has no child left.
+
+As an init (``init=True``, and by default when it is PID 1, as in a
+container) it blocks and forwards every signal it can catch, not only the
+usual seven: a PID 1 has no default action for a signal it has no handler
+for, so a blocked signal read from the signalfd is the only way one
+reaches the command.  Only SIGKILL and SIGSTOP (which cannot be caught),
+SIGCHLD (the supervisor's own) and the hardware faults SIGSEGV, SIGBUS,
+SIGILL and SIGFPE (which would hide a crash of the supervisor itself) are
+not forwarded.  With ``pidns=True`` the command runs under a forked copy
+of the supervisor that is PID 1 of a new PID namespace, with a mount
+namespace and a /proc of its own: when that init ends, the kernel kills
+whatever is left in the namespace, so nothing can outlive it.
+
+Startup is part of the job (the goal: ``python -m pyglibc run -- true``
+within 1.5 times ``python -c pass``): the package imports only what every
+run needs, and reaches the few system calls it makes on each start through
+pyglibc._rawcalls rather than the glibc namespace, whose first use reads
+every binding table.  ``signal`` (for the names of signals), ``json``, the
+glibc namespace and the pidns module (for --pidns) are imported when first
+needed.
+
+Limits, all the kernel's: a process is signalled by pid after the walk of
+/proc, so one that dies and whose pid is reused in between (by its own
+parent's reaping, the supervisor's children cannot be) would get the
+signal instead; what CMD has another service start (systemd-run, at, a
+D-Bus activation) is not its descendant and is left alone (except under
+``pidns``); and with ``prefix``, a write to a stdout that nobody reads
+blocks the loop, timeout included, until it is read, as it would block any
+filter.
+
+This module holds supervise(), which checks its arguments and the process,
+then runs the command here (a subreaper, the managed signals blocked and
+read from a signalfd) or in a PID namespace, and puts everything back.
+Its parts, in the order a run goes through them: ``settings`` (the
+arguments checked), ``signals`` (which are managed and forwarded; blocking
+them), ``proc`` (what /proc says), ``start`` (starting the command),
+``loop`` (the epoll loop, _Run), ``reaping`` and ``output`` (the parts of
+_Run that reap and that carry the captured output), ``records`` (Reaped,
+Supervision), ``pidns`` (the init of a PID namespace).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from pyglibc import _rawcalls
+from pyglibc._supervisor.loop import _Run
+from pyglibc._supervisor.proc import _children, _proc_is_ours, _threads_not_blocking
+from pyglibc._supervisor.records import Reaped, Supervision
+from pyglibc._supervisor.settings import (
+    KILL_AFTER,
+    LINGER,
+    PREFIX,
+    _fd,
+    _prefixes,
+    _rewrites,
+    _seconds,
+    _Settings,
+    _signal_number,
+    _statuses,
+)
+from pyglibc._supervisor.signals import (
+    _FORWARDED,
+    _SIGCHLD,
+    _Blocked,
+    catchable_signals as catchable_signals,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
+    import signal
+    import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
+    from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
+
+    from pyglibc._supervisor.settings import Fd, Log
+else:
+    import _signal
+
+__all__ = ["FORWARDED", "KILL_AFTER", "LINGER", "PREFIX", "Reaped", "Supervision", "supervise"]
+
+if TYPE_CHECKING:
+    FORWARDED: Tuple[signal.Signals, ...] = ()
+    """The signals the supervisor passes on to the command (or its process group)."""
+
+
+def __getattr__(name: str) -> Any:
+    # FORWARDED is made on first use: the signal module's enums cost a millisecond.
+    if name == "FORWARDED":
+        import signal
+
+        value = tuple(signal.Signals(signum) for signum in _FORWARDED)
+        globals()[name] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
+              timeout: Optional[float] = None, kill_after: float = KILL_AFTER,
+              linger: float = LINGER, group: bool = False, setsid: bool = False,
+              prefix: Union[None, bool, Tuple[Union[str, bytes], Union[str, bytes]]] = None,
+              stdin: Fd = 0, stdout: Fd = 1, stderr: Fd = 2,
+              env: Optional[Mapping[str, str]] = None, init: Optional[bool] = None,
+              pidns: bool = False, rewrite: Optional[Mapping[int, Optional[int]]] = None,
+              pdeathsig: Optional[int] = None, zero_status: Iterable[int] = (),
+              log: Optional[Log] = None) -> Supervision:
+    """Run argv as a child subreaper would, and return a ``Supervision`` once no process is left.
+
+    ``argv``: the command and its arguments (str, bytes or path-like), the
+    program searched in the PATH of ``env`` (default: os.environ) like
+    execvp(3).  The command starts with stdin, stdout and stderr (file
+    descriptors or objects with fileno()) as its 0, 1, 2 and no other file
+    descriptor (as with subprocess's close_fds=True); with no signal
+    blocked, and SIGPIPE, SIGXFSZ, SIGCHLD and the signals forwarded at
+    their default action.
+
+    Signals: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGWINCH
+    (``FORWARDED``) are passed on to the command; with ``init`` (default:
+    True when this process is PID 1) every signal but SIGKILL, SIGSTOP,
+    SIGCHLD, SIGSEGV, SIGBUS, SIGILL and SIGFPE.  ``group``: the command
+    gets a process group of its own (setpgid), and forwarded signals, the
+    timeout's SIGTERM and SIGKILL go to the group; ``setsid``: a session
+    of its own (setsid), signals to its group, and SIGTSTP, SIGTTIN and
+    SIGTTOU forwarded as SIGSTOP (as dumb-init does: the group is orphaned,
+    and would not stop on them).  ``rewrite``: {signal: signal} sends the
+    second when the first comes (0 or None: not at all), and adds the
+    first to those forwarded.  ``pdeathsig``: the signal this process gets
+    when its parent ends (prctl PR_SET_PDEATHSIG; sent at once if the
+    parent has ended already), forwarded like the others unless it is
+    SIGKILL.
+
+    ``prefix``: None to let the command write to stdout and stderr itself;
+    True or a pair of prefixes (bytes or str) to capture both through pipes
+    and write each line, bytes as they came, to stdout or stderr after its
+    prefix (True: PREFIX); a last line without a newline gets one.
+    ``timeout``: seconds after which the command gets SIGTERM, then
+    SIGKILL ``kill_after`` seconds later if it has not ended (0: at once).
+    Once the command has ended, the processes it left get SIGTERM, and
+    SIGKILL ``linger`` seconds later; a SIGINT, SIGTERM, SIGHUP or SIGQUIT
+    received during the linger ends it at once.  ``zero_status``: exit
+    statuses of the command (128+N for signal N included) that give an
+    exit_status of 0.
+
+    ``pidns``: run the command under an init that is PID 1 of a new PID
+    namespace with its own mount namespace and /proc (this process is
+    forked for it: call it from a single-threaded process); everything
+    left in the namespace dies with that init.  A namespace that cannot be
+    made is no exception: ``error`` says why, exit_status is 125.
+
+    ``log``: called as ``log(event, message)`` as things happen; events:
+    "start", "forward", "timeout", "exit" (the command's end), "reap" (an
+    orphan reaped), "signal" (what is left signalled).
+
+    A command that cannot be started is no exception: the result has
+    ``error`` and an exit_status of 127 (not found) or 126 (not executable).
+    RuntimeError if the process has children already (they would be reaped
+    as if they were the command's), if SIGCHLD is ignored (the kernel would
+    reap them itself), if another thread does not block the signals
+    managed (a signal sent to the process could be delivered to it instead
+    of the signalfd), or if /proc is another PID namespace's (only a PID 1
+    can do without it).  Any thread may call supervise(); Python's own
+    threads start unblocked, so start yours inside ``with
+    pyglibc.pthread_sigmask(...)`` if they run meanwhile.
+
+    Everything is put back before it returns: the thread's signal mask, the
+    subreaper flag, the parent-death signal, and no file descriptor left
+    open.
+    """
+    if isinstance(argv, (str, bytes)) or not hasattr(argv, "__iter__"):
+        raise TypeError("supervise: argv must be a list of strings, not %s"
+                        % type(argv).__name__)
+    words = [os.fsencode(word) for word in argv]
+    if not words or not words[0]:
+        raise ValueError("supervise: argv must hold a command")
+    settings = _Settings(
+        None if timeout is None else _seconds(timeout, "timeout", positive=True),
+        _seconds(kill_after, "kill_after", positive=False),
+        _seconds(linger, "linger", positive=False), bool(group), bool(setsid),
+        _prefixes(prefix), (_fd(stdin, "stdin"), _fd(stdout, "stdout"), _fd(stderr, "stderr")),
+        os.environ if env is None else env, os.getpid() == 1 if init is None else bool(init),
+        bool(pidns), _rewrites(rewrite),
+        None if pdeathsig is None else _signal_number(pdeathsig, "pdeathsig"),
+        _statuses(zero_status), log)
+    result = Supervision([os.fsdecode(word) for word in words])
+    _supervise(words, result, settings)
+    return result
+
+
+def _supervise(words: List[bytes], result: Supervision, settings: _Settings) -> None:
+    """supervise() once the arguments are checked: result is filled in."""
+    _check_process(settings)
+    result.init, result.pidns = settings.init or settings.pidns, settings.pidns
+    parent = os.getppid()
+    start = time.monotonic()
+    previous_deathsig = None
+    if settings.pdeathsig is not None:
+        previous_deathsig = _rawcalls.pdeathsig()
+    try:
+        if settings.pidns:
+            # Imported here: pidns imports this module, and a run without it has
+            # no use for it at startup.
+            from pyglibc._supervisor.pidns import _in_pid_namespace
+
+            _in_pid_namespace(words, result, settings, parent)
+        else:
+            _here(words, result, settings, parent)
+    finally:
+        if previous_deathsig is not None:
+            _rawcalls.set_pdeathsig(previous_deathsig)
+    result.duration = round(time.monotonic() - start, 6)
+
+
+def _with_pdeathsig(settings: _Settings, parent: int) -> None:
+    """Ask for the parent-death signal; if the parent is gone already, send it now.
+
+    The signal is blocked (unless it is SIGKILL), so it waits for the loop.
+    """
+    if settings.pdeathsig is not None:
+        _rawcalls.set_pdeathsig(settings.pdeathsig)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), settings.pdeathsig)
+
+
+def _here(words: List[bytes], result: Supervision, settings: _Settings, parent: int) -> None:
+    run = _Run(words, result, settings)
+    was_subreaper = _rawcalls.subreaper()
+    if not was_subreaper:
+        _rawcalls.set_subreaper(True)
+    try:
+        with _Blocked(settings.managed) as sfd:
+            _with_pdeathsig(settings, parent)
+            try:
+                run.run(sfd)
+            except BaseException:
+                run.abort()
+                raise
+            finally:
+                run.close()
+    finally:
+        if not was_subreaper:
+            _rawcalls.set_subreaper(False)
+
+
+def _check_process(settings: _Settings) -> None:
+    me = os.getpid()
+    proc = _proc_is_ours()
+    if not proc and me != 1 and not settings.pidns:
+        raise RuntimeError("supervise: /proc is not this process's PID namespace's (pid %d "
+                           "here), so the processes under it cannot be found; mount a /proc "
+                           "for it (unshare --mount-proc) or use pidns" % me)
+    # Without /proc (only an init may do without), children are not looked for.
+    children = sorted(_children(me)) if proc else []
+    if children:
+        raise RuntimeError("supervise: this process has children already (pid %s): they would "
+                           "be reaped as if the command had left them"
+                           % ", ".join(map(str, children)))
+    if _signal.getsignal(_SIGCHLD) == _signal.SIG_IGN:
+        raise RuntimeError("supervise: SIGCHLD is ignored (SIG_IGN), so the kernel reaps the "
+                           "children and their exit statuses are lost; set it to SIG_DFL first")
+    threads = _threads_not_blocking(settings.managed)
+    if threads:
+        raise RuntimeError("supervise: thread(s) %s of this process do not block the signals "
+                           "the supervisor manages (SIGCHLD and those it forwards), so a signal "
+                           "sent to the process could go to them instead of the supervisor; "
+                           "block them there first (pyglibc.pthread_sigmask)"
+                           % ", ".join(map(str, threads)))

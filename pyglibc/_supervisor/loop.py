@@ -1,0 +1,217 @@
+"""The loop of one supervision (_Run): epoll over a signalfd, a timerfd and the output pipes.
+
+It starts the command, forwards the signals it reads (rewritten as asked),
+arms the deadlines (timeout, kill-after, linger) and returns when the
+command has ended and no child is left.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import time
+
+from pyglibc import _rawcalls
+from pyglibc._supervisor.output import _Output, _Stream
+from pyglibc._supervisor.proc import _proc_is_ours
+from pyglibc._supervisor.reaping import _Reaping
+from pyglibc._supervisor.records import _shell_words
+from pyglibc._supervisor.signals import (
+    _HURRY,
+    _SIGCHLD,
+    _SIGCONT,
+    _SIGKILL,
+    _SIGTERM,
+    _signal_name,
+    _signal_or_int,
+)
+from pyglibc._supervisor.start import _dup_above_2, _find, _spawn, _spawn_error, _StartError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
+    from typing import Callable, Dict, List, Optional
+
+    from pyglibc._supervisor.records import Supervision
+    from pyglibc._supervisor.settings import _Settings
+
+
+class _Run(_Reaping, _Output):
+    """One supervision: the descriptors, the state of the command and the records.
+
+    Here: the loop, starting the command, signals and deadlines; _Reaping
+    and _Output hold the reaping and the captured output.
+    """
+
+    def __init__(self, argv: List[bytes], result: Supervision, settings: _Settings) -> None:
+        self.argv, self.result, self.settings = argv, result, settings
+        self.me = os.getpid()
+        # Without a /proc of our own (a PID 1 under unshare --pid --fork, without
+        # --mount-proc), names are unknown and an init cleans up with kill(-1).
+        self.proc = _proc_is_ours()
+        self.pid = 0
+        self.command_done = False
+        self.childless = False
+        self.killing = False  # after the linger: SIGKILL whatever is found alive
+        self.signalled: Dict[int, int] = {}
+        self.signalled_all: Optional[int] = None  # what kill(-1) last sent
+        self.alarm_action: Optional[Callable[[], None]] = None
+        self.streams: Dict[int, _Stream] = {}
+        self.handlers: Dict[int, Callable[[], None]] = {}
+        self.timer = -1
+        self.t0 = time.monotonic()
+        self.boot0 = time.clock_gettime(time.CLOCK_BOOTTIME)
+
+    def now(self) -> float:
+        return round(time.monotonic() - self.t0, 6)
+
+    def log(self, event: str, message: str) -> None:
+        if self.settings.log is not None:
+            self.settings.log(event, message)
+
+    # run() starts the command and waits until no child is left; close() closes
+    # what it opened (the caller's signalfd excepted).
+    def run(self, sfd: int) -> None:
+        self.reader = _rawcalls.SignalReader(sfd)
+        self.epoll = select.epoll()
+        self.watch(sfd, self.on_signals)
+        try:
+            self.start()
+        except _StartError as exc:
+            self.result.error = str(exc)
+            self.result.exit_status = exc.status
+            return
+        if self.settings.log is not None:
+            self.log("start", "started %s as pid %d" % (_shell_words(self.result.argv), self.pid))
+        if self.settings.timeout is not None:
+            self.set_alarm(self.settings.timeout, self.timed_out)
+        handlers = self.handlers
+        while not (self.command_done and self.childless):
+            for fd, _ in self.epoll.poll():
+                handler = handlers.get(fd)
+                if handler is not None:  # not one an earlier handler of this round closed
+                    handler()
+        self.read_to_end()
+
+    def close(self) -> None:
+        self.close_streams()
+        if self.timer >= 0:
+            os.close(self.timer)
+        if hasattr(self, "epoll"):
+            self.epoll.close()
+
+    def watch(self, fd: int, handler: Callable[[], None]) -> None:
+        self.handlers[fd] = handler
+        self.epoll.register(fd, select.EPOLLIN)
+
+    def unwatch(self, fd: int) -> None:
+        del self.handlers[fd]
+        self.epoll.unregister(fd)
+
+    def start(self) -> None:
+        settings = self.settings
+        path = _find(self.argv[0], settings.env)
+        child_fds = list(settings.fds)
+        opened: List[int] = []
+        try:
+            if settings.prefixes is not None:
+                self.capture(settings.prefixes, settings.fds[1:], child_fds, opened)
+            # A source among 0-2 that is not its own target could be overwritten by an
+            # earlier dup2 (stdout=2, stderr=1): the child gets a copy above 2 instead.
+            for n, src in enumerate(child_fds):
+                if src <= 2 and src != n:
+                    child_fds[n] = _dup_above_2(src)
+                    opened.append(child_fds[n])
+            try:
+                self.pid = _spawn(path, self.argv, settings.env, child_fds, settings)
+            except OSError as exc:
+                raise _spawn_error(path, exc) from None
+        finally:
+            for fd in opened:
+                os.close(fd)
+        self.result.pid = self.pid
+
+    # -- events
+    def on_signals(self) -> None:
+        reap = False
+        for signum, code, sender in self.reader.read():
+            if signum == _SIGCHLD:
+                reap = True
+            elif sender == self.me and code in (_rawcalls.SI_USER, _rawcalls.SI_TKILL):
+                # Our own: the SIGPIPE or SIGXFSZ of a write of ours, which an
+                # init blocks (and so reads) with every other signal.
+                continue
+            else:
+                self.on_forwarded(signum, code)
+        if reap:
+            self.reap()
+
+    def on_forwarded(self, signum: int, code: int) -> None:
+        if not self.command_done:
+            # A positive si_code means the kernel sent it: a terminal's ^C, ^\, resize
+            # or hang-up goes to the whole foreground process group, which holds the
+            # command too unless it has its own group; a second copy would be one too many.
+            if code > 0 and not self.settings.group_signals:
+                return
+            sent = self.settings.rewrite.get(signum, signum)
+            if sent == 0:
+                self.log("forward", "%s not forwarded (rewritten to 0)" % _signal_name(signum))
+                return
+            self.send_command(sent)
+            self.result.forwarded.append((self.now(), _signal_or_int(sent)))
+            self.log("forward", "%s forwarded to %s %d%s" % (
+                _signal_name(sent), "process group" if self.settings.group_signals else "pid",
+                self.pid, "" if sent == signum else " (received %s)" % _signal_name(signum)))
+        elif signum in _HURRY and not self.killing:
+            self.set_alarm(None)
+            self.kill_all()
+
+    def on_alarm(self) -> None:
+        try:
+            os.read(self.timer, 8)
+        except BlockingIOError:  # re-armed since epoll saw it expire
+            return
+        action, self.alarm_action = self.alarm_action, None
+        if action is not None:
+            action()
+
+    # -- deadlines
+    def set_alarm(self, seconds: Optional[float],
+                  action: Optional[Callable[[], None]] = None) -> None:
+        """Arm the timer to call action after seconds (None: disarm); 0 calls it now."""
+        self.alarm_action = None
+        if self.timer >= 0:
+            _rawcalls.timerfd_arm(self.timer, 0)
+        if action is None or seconds is None:
+            return
+        if seconds == 0:
+            action()
+            return
+        if self.timer < 0:
+            self.timer = _rawcalls.timerfd()
+            self.watch(self.timer, self.on_alarm)
+        self.alarm_action = action
+        _rawcalls.timerfd_arm(self.timer, seconds)
+
+    def timed_out(self) -> None:
+        self.result.timed_out = True
+        self.log("timeout", "timed out after %g s: SIGTERM to pid %d" % (
+            self.settings.timeout or 0, self.pid))
+        self.send_command(_SIGTERM, record=True)
+        self.send_command(_SIGCONT)
+        self.set_alarm(self.settings.kill_after, self.kill_command)
+
+    def kill_command(self) -> None:
+        self.log("timeout", "pid %d still there %g s after SIGTERM: SIGKILL" % (
+            self.pid, self.settings.kill_after))
+        self.send_command(_SIGKILL, record=True)
+
+    def send_command(self, signum: int, record: bool = False) -> None:
+        if record:
+            self.signalled[self.pid] = signum
+        try:
+            if self.settings.group_signals:
+                os.killpg(self.pid, signum)
+            else:
+                os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass

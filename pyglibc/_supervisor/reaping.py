@@ -1,0 +1,205 @@
+"""Reaping: every child that has exited, waited for and recorded by name; what is left, signalled.
+
+A child is named from /proc/<pid>/stat while it is still a zombie, so it
+is looked at before it is reaped: with waitid(WEXITED|WNOWAIT) where
+os.waitid exists (not on PyPy 3.9), by a scan of the children /proc lists
+elsewhere, and without either (no /proc of our own) by waitpid(-1) and no
+name.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _stat
+from pyglibc._supervisor.records import Reaped
+from pyglibc._supervisor.signals import _SIGCONT, _SIGKILL, _SIGTERM, _signal_name, _signal_or_int
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
+    from typing import Callable, Dict, Iterator, List, Optional, Tuple
+
+    from pyglibc._supervisor.proc import _Stat
+    from pyglibc._supervisor.records import Supervision
+    from pyglibc._supervisor.settings import _Settings
+    from pyglibc._supervisor.signals import Signal
+
+_waitid = getattr(os, "waitid", None)          # missing on PyPy 3.9
+
+
+class _Reaping:
+    """The part of _Run that reaps and cleans up (see _Run for the rest)."""
+
+    # Set by _Run.__init__ and shared with the rest of it.
+    result: Supervision
+    settings: _Settings
+    me: int
+    proc: bool
+    pid: int
+    command_done: bool
+    childless: bool
+    killing: bool
+    signalled: Dict[int, int]
+    signalled_all: Optional[int]
+    boot0: float
+
+    if TYPE_CHECKING:
+        def now(self) -> float: ...
+
+        def log(self, event: str, message: str) -> None: ...
+
+        def set_alarm(self, seconds: Optional[float],
+                      action: Optional[Callable[[], None]] = None) -> None: ...
+
+    def reap(self) -> None:
+        """Reap every child that has exited, reading its name first; note when none is left."""
+        if _waitid is not None:
+            exited = self.exited_waitid()
+        elif self.proc:
+            exited = self.exited_scan()
+        else:
+            exited = self.exited_blind()
+        for pid, stat, status in exited:
+            self.record(pid, stat, status)
+        if self.killing and not self.childless:
+            self.signal_all(_SIGKILL)  # a straggler forked before the last round
+
+    def exited_waitid(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
+        """(pid, stat, status) of the children that have exited, peeked at with WNOWAIT."""
+        assert _waitid is not None
+        while True:
+            try:
+                info = _waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                self.childless = True
+                return
+            if info is None:
+                return
+            stat = _stat(info.si_pid) if self.proc else None
+            pid, status = os.waitpid(info.si_pid, os.WNOHANG)
+            if not pid:  # not waitable after all: the next SIGCHLD will tell
+                return
+            yield pid, stat, status
+
+    def exited_scan(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
+        """The same from /proc, without waitid: the zombies among the children /proc lists.
+
+        No waitpid(-1) here, which could reap a child that died since the
+        scan, before its name was read.  A zombie stays listed until it is
+        reaped, so a scan that shows no child means that none is left.
+        """
+        while True:
+            children = _children(self.me)
+            if not children:
+                self.childless = True
+                return
+            reaped = False
+            for pid in children:
+                stat = _stat(pid)
+                if stat is not None and stat.state == "Z":
+                    pid, status = os.waitpid(pid, os.WNOHANG)
+                    if pid:
+                        reaped = True
+                        yield pid, stat, status
+            if not reaped:
+                return
+
+    def exited_blind(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
+        """Without waitid nor a /proc of our own: waitpid(-1), and no names."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.childless = True
+                return
+            if not pid:
+                return
+            yield pid, None, status
+
+    def record(self, pid: int, stat: Optional[_Stat], status: int) -> None:
+        started = None
+        if stat is not None:
+            started = round(max(0.0, stat.start / _CLK_TCK - self.boot0), 2)
+        exitcode: Optional[int]
+        signum: Optional[Signal]
+        if os.WIFSIGNALED(status):
+            exitcode, signum = None, _signal_or_int(os.WTERMSIG(status))
+        else:
+            exitcode, signum = os.WEXITSTATUS(status), None
+        sent = self.signalled.get(pid, None if pid == self.pid else self.signalled_all)
+        process = Reaped(pid, stat.name if stat else None, pid == self.pid, exitcode, signum,
+                         bool(os.WCOREDUMP(status)), started, self.now(),
+                         None if sent is None else _signal_or_int(sent))
+        self.result.processes.append(process)
+        if pid == self.pid:
+            self.command_ended(process)
+        else:
+            self.log("reap", "reaped orphan %d (%s): %s" % (pid, process.name or "?",
+                                                            process.status))
+
+    def command_ended(self, process: Reaped) -> None:
+        self.command_done = True
+        result = self.result
+        if process.signal is None:
+            result.returncode = result.exit_status = process.exitcode or 0
+        else:
+            result.returncode = -process.signal
+            result.exit_status = 128 + process.signal
+        if result.timed_out:
+            result.exit_status = 124
+        elif result.exit_status in self.settings.zero_status:
+            result.exit_status = 0
+        self.log("exit", "pid %d ended: %s; exit status %d" % (
+            process.pid, process.status, result.exit_status))
+        self.set_alarm(None)
+        if self.signal_all(_SIGTERM):
+            self.set_alarm(self.settings.linger, self.kill_all)
+
+    def kill_all(self) -> None:
+        self.killing = True
+        self.signal_all(_SIGKILL)
+
+    def signal_all(self, signum: int) -> List[int]:
+        """Send signum to every living process under the supervisor; return their pids.
+
+        Without a /proc of our own, an init sends it to every process of its
+        namespace at once (kill(-1)), and returns [-1] if there was one.
+        """
+        if not self.proc:
+            if self.me != 1:
+                return []
+            try:
+                os.kill(-1, signum)
+                if signum == _SIGTERM:
+                    os.kill(-1, _SIGCONT)
+            except ProcessLookupError:
+                return []
+            self.signalled_all = signum
+            self.log("signal", "sent %s to every process left" % _signal_name(signum))
+            return [-1]
+        alive = []
+        for pid in _descendants(self.me):
+            stat = _stat(pid)
+            if stat is not None and stat.state not in ("Z", "X"):
+                alive.append(pid)
+        for pid in alive:
+            self.signalled[pid] = signum
+            try:
+                os.kill(pid, signum)
+                if signum == _SIGTERM:  # a stopped process would not act on it
+                    os.kill(pid, _SIGCONT)
+            except ProcessLookupError:
+                pass
+        if alive:
+            self.log("signal", "sent %s to what is left: %s" % (
+                _signal_name(signum), ", ".join(map(str, alive))))
+        return alive
+
+    def abort(self) -> None:
+        """After an error in the loop: SIGKILL the whole tree and reap it, so nothing is left."""
+        while True:
+            self.signal_all(_SIGKILL)
+            try:
+                os.waitpid(-1, 0)
+            except ChildProcessError:
+                return

@@ -1,0 +1,186 @@
+"""What a supervision reports: a Reaped record per process, and the Supervision that holds them."""
+
+from __future__ import annotations
+
+import collections
+import time
+
+from pyglibc._supervisor.signals import _signal_from_name, _signal_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
+    from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+
+    from pyglibc._supervisor.signals import Signal
+
+
+if TYPE_CHECKING:
+    class _ReapedFields(NamedTuple):
+        pid: int
+        name: Optional[str]
+        command: bool
+        exitcode: Optional[int]
+        signal: Optional[Signal]
+        core_dumped: bool
+        started: Optional[float]
+        reaped: float
+        signalled: Optional[Signal]
+else:
+    _ReapedFields = collections.namedtuple(
+        "Reaped", "pid name command exitcode signal core_dumped started reaped signalled")
+
+
+class Reaped(_ReapedFields):
+    """One process the supervisor waited for.
+
+    ``pid``; ``name``: its command name (comm, at most 15 bytes, read from
+    /proc/<pid>/stat while it was a zombie; None if it could not be read);
+    ``command``: True for the command itself, False for a process it left
+    behind (an orphan reparented to the supervisor); ``exitcode``: its exit
+    status, or None if a signal killed it; ``signal``: that signal (a
+    ``signal.Signals``) or None; ``core_dumped``; ``started`` and ``reaped``:
+    seconds from the start of ``supervise()`` (``started`` comes from
+    /proc/<pid>/stat, to the kernel's clock tick, 0.01 s; None if unknown);
+    ``signalled``: the last signal the supervisor itself sent it (on
+    timeout, or to clean up), None if none.  Under ``pidns`` the pids are
+    those of the namespace (the command is 2, its init 1).
+    """
+
+    __slots__ = ()
+
+    @property
+    def status(self) -> str:
+        """How it ended, in a word: 'exit 0', 'SIGTERM', 'SIGSEGV (core dumped)'."""
+        if self.signal is None:
+            return "exit %d" % (self.exitcode or 0)
+        return "%s%s" % (_signal_name(self.signal), " (core dumped)" if self.core_dumped else "")
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The record as JSON-ready values, signals by name (see ``Supervision.as_dict``)."""
+        return {"pid": self.pid, "name": self.name, "command": self.command,
+                "exitcode": self.exitcode, "signal": _signal_name(self.signal),
+                "core_dumped": self.core_dumped, "started": self.started,
+                "reaped": self.reaped, "signalled": _signal_name(self.signalled)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reaped:
+        """The record ``as_dict`` gave, signals as ``signal.Signals`` again."""
+        return cls(data["pid"], data["name"], data["command"], data["exitcode"],
+                   _signal_from_name(data["signal"]), data["core_dumped"], data["started"],
+                   data["reaped"], _signal_from_name(data["signalled"]))
+
+
+class Supervision:
+    """What ``supervise()`` returns: how the command ended and every process reaped.
+
+    ``argv``: the command, as str; ``pid``: its pid (None if it could not
+    start); ``exit_status``: what ``python -m pyglibc run`` exits with (the
+    command's exit status, 128+N if signal N killed it, 0 if that status is
+    one of ``zero_status``, 124 if it timed out, 125 if a PID namespace
+    could not be made, 126 if it could not be executed, 127 if it was not
+    found); ``returncode``: as subprocess has it (-N for signal N; None if
+    it never ran); ``timed_out``; ``error``: why it could not start, one
+    line, else None; ``init``: whether the command ran under an init (which
+    forwards every signal it can catch); ``pidns``: whether it ran in a PID
+    namespace of its own (its pids are then the namespace's);
+    ``started``: time.time() at the start; ``duration`` in seconds;
+    ``processes``: a ``Reaped`` record for every process reaped, in the
+    order reaped; ``forwarded``: ``(seconds, signal)`` for each signal
+    passed on to the command, as sent (after ``rewrite``).
+    """
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        self.argv = list(argv)
+        self.pid: Optional[int] = None
+        self.exit_status: int = 125
+        self.returncode: Optional[int] = None
+        self.timed_out = False
+        self.error: Optional[str] = None
+        self.init = False
+        self.pidns = False
+        self.started = time.time()
+        self.duration: float = 0.0
+        self.processes: List[Reaped] = []
+        self.forwarded: List[Tuple[float, Signal]] = []
+
+    @property
+    def command(self) -> Optional[Reaped]:
+        """The ``Reaped`` record of the command, None if it never ran."""
+        for process in self.processes:
+            if process.command:
+                return process
+        return None
+
+    @property
+    def orphans(self) -> List[Reaped]:
+        """The records of the processes the command left behind."""
+        return [process for process in self.processes if not process.command]
+
+    def as_dict(self) -> Dict[str, Any]:
+        """Everything as JSON-ready values; ``python -m pyglibc run --json`` writes this.
+
+        Keys: argv (list of str), pid (int or null), exit_status (int),
+        returncode (int or null), timed_out (bool), error (str or null),
+        init (bool), pidns (bool), started (Unix time), duration (seconds),
+        forwarded (list of {"at": seconds, "signal": name}), processes
+        (list of {"pid", "name", "command", "exitcode", "signal",
+        "core_dumped", "started", "reaped", "signalled"}, signals by name
+        such as "SIGTERM", times in seconds from the start).
+        """
+        return {"argv": list(self.argv), "pid": self.pid, "exit_status": self.exit_status,
+                "returncode": self.returncode, "timed_out": self.timed_out,
+                "error": self.error, "init": self.init, "pidns": self.pidns,
+                "started": self.started, "duration": self.duration,
+                "forwarded": [{"at": at, "signal": _signal_name(signum)}
+                              for at, signum in self.forwarded],
+                "processes": [process.as_dict() for process in self.processes]}
+
+    def _load(self, data: Mapping[str, Any]) -> None:
+        """Take over what ``as_dict`` gave (the report of a supervisor in a namespace)."""
+        for key in ("pid", "exit_status", "returncode", "timed_out", "error"):
+            setattr(self, key, data[key])
+        self.forwarded = [(item["at"], _signal_from_name(item["signal"]) or 0)
+                          for item in data["forwarded"]]
+        self.processes = [Reaped.from_dict(item) for item in data["processes"]]
+
+    def summary(self) -> str:
+        """A table for people: one line per process reaped, after a line on the command."""
+        if self.error is not None:
+            head = self.error
+        else:
+            command = self.command
+            head = "%s: %s%s after %.3f s" % (
+                _shell_words(self.argv), "timed out, " if self.timed_out else "",
+                command.status if command else "not reaped", self.duration)
+        lines = [head + "; exit status %d" % self.exit_status,
+                 "%8s  %-15s  %-7s  %7s  %7s  %s" % ("PID", "NAME", "ROLE", "STARTED", "REAPED",
+                                                    "STATUS")]
+        for p in self.processes:
+            status = p.status
+            if p.signalled is not None:
+                status += " (sent %s)" % _signal_name(p.signalled)
+            lines.append("%8d  %-15s  %-7s  %7s  %6.3fs  %s" % (
+                p.pid, p.name if p.name is not None else "?",
+                "command" if p.command else "orphan",
+                "?" if p.started is None else "%.2fs" % p.started, p.reaped, status))
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        return "<pyglibc.supervise result %s exit_status=%r processes=%d%s>" % (
+            self.argv, self.exit_status, len(self.processes),
+            " timed out" if self.timed_out else "")
+
+
+def _shell_words(argv: Sequence[str], width: int = 72) -> str:
+    """argv as a shell would take it, control characters escaped, cut to width."""
+    import shlex
+
+    words = []
+    for word in argv:
+        if word.isprintable():
+            words.append(shlex.quote(word))
+        else:  # bash's $'...', so that the line stays one line
+            escaped = word.encode("unicode_escape").decode("ascii").replace("'", "\\'")
+            words.append("$'%s'" % escaped)
+    line = " ".join(words)
+    return line if len(line) <= width else line[:width - 3] + "..."

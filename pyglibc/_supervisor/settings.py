@@ -1,0 +1,154 @@
+"""What one supervision is asked for: the arguments of supervise() checked into a _Settings.
+
+Each check raises TypeError or ValueError naming supervise() and the
+argument, before anything is started.
+"""
+
+from __future__ import annotations
+
+from pyglibc._supervisor.signals import (
+    _FORWARDED,
+    _JOB_CONTROL,
+    _SIGCHLD,
+    _SIGSTOP,
+    _UNCATCHABLE,
+    _signal_name,
+    catchable_signals,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
+    import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
+    from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
+
+    Log = Callable[[str, str], None]
+    Fd = Union[int, Any]  # a descriptor, or an object with fileno()
+else:
+    import _signal
+
+KILL_AFTER = 2.0
+"""Seconds from the timeout's SIGTERM to SIGKILL, unless ``kill_after`` says otherwise."""
+
+LINGER = 2.0
+"""Seconds the processes left behind by the command get between SIGTERM and SIGKILL."""
+
+PREFIX = (b"[out] ", b"[err] ")
+"""What ``prefix=True`` puts before each line of the command's stdout and stderr."""
+
+
+def _seconds(value: Any, name: str, positive: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        import numbers
+
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError("supervise: %s must be a number of seconds, not %s"
+                            % (name, type(value).__name__))
+    seconds = float(value)
+    if not seconds < float("inf") or seconds < 0 or (positive and seconds == 0):
+        raise ValueError("supervise: %s must be a %s number of seconds, not %r"
+                         % (name, "positive" if positive else "finite, non-negative", seconds))
+    return seconds
+
+
+def _fd(value: Fd, name: str) -> int:
+    fd = value.fileno() if hasattr(value, "fileno") else value
+    if isinstance(fd, bool) or not isinstance(fd, int):
+        raise TypeError("supervise: %s must be a file descriptor or have fileno(), not %s"
+                        % (name, type(value).__name__))
+    if fd < 0:
+        raise ValueError("supervise: %s must be a file descriptor (>= 0), not %d" % (name, fd))
+    return fd
+
+
+def _prefixes(prefix: Any) -> Optional[Tuple[bytes, bytes]]:
+    if prefix is None or prefix is False:
+        return None
+    if prefix is True:
+        return PREFIX
+    if isinstance(prefix, (str, bytes)):
+        raise TypeError("supervise: prefix must be None, True or a pair (stdout prefix, "
+                        "stderr prefix), not %r" % (prefix,))
+    try:
+        out, err = prefix
+    except (TypeError, ValueError):
+        raise TypeError("supervise: prefix must be None, True or a pair (stdout prefix, "
+                        "stderr prefix), not %r" % (prefix,)) from None
+    return (out.encode() if isinstance(out, str) else bytes(out),
+            err.encode() if isinstance(err, str) else bytes(err))
+
+
+def _signal_number(value: Any, name: str, zero: bool = False) -> int:
+    """A signal number from an int (or signal.Signals); 0 too where zero allows it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("supervise: %s must be a signal number, not %s"
+                        % (name, type(value).__name__))
+    number = int(value)
+    if (zero and number == 0) or number in _signal.valid_signals():
+        return number
+    raise ValueError("supervise: %s: %d is not a signal number" % (name, number))
+
+
+def _rewrites(rewrite: Any) -> Dict[int, int]:
+    if rewrite is None:
+        return {}
+    if not hasattr(rewrite, "items"):
+        raise TypeError("supervise: rewrite must be a mapping {signal: signal or 0}, not %s"
+                        % type(rewrite).__name__)
+    out = {}
+    for source, target in rewrite.items():
+        number = _signal_number(source, "rewrite")
+        if number in _UNCATCHABLE or number == _SIGCHLD:
+            raise ValueError("supervise: rewrite: %s cannot be rewritten (%s)" % (
+                _signal_name(number), "the supervisor reaps on it" if number == _SIGCHLD
+                else "it cannot be caught"))
+        out[number] = 0 if target is None else _signal_number(target, "rewrite", zero=True)
+    return out
+
+
+def _statuses(values: Iterable[Any]) -> FrozenSet[int]:
+    out = set()
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("supervise: zero_status must hold exit statuses (int), not %s"
+                            % type(value).__name__)
+        if not 0 <= value <= 255:
+            raise ValueError("supervise: zero_status: %d is not an exit status (0-255)" % value)
+        out.add(value)
+    return frozenset(out)
+
+
+class _Settings:
+    """Everything one supervision was asked for, checked."""
+
+    def __init__(self, timeout: Optional[float], kill_after: float, linger: float, group: bool,
+                 setsid: bool, prefixes: Optional[Tuple[bytes, bytes]],
+                 fds: Tuple[int, int, int], env: Mapping[str, str], init: bool, pidns: bool,
+                 rewrite: Dict[int, int], pdeathsig: Optional[int],
+                 zero_status: FrozenSet[int], log: Optional[Log]) -> None:
+        self.timeout, self.kill_after, self.linger = timeout, kill_after, linger
+        self.group, self.setsid, self.prefixes, self.fds = group, setsid, prefixes, fds
+        self.env, self.init, self.pidns = env, init, pidns
+        self.pdeathsig, self.zero_status, self.log = pdeathsig, zero_status, log
+        managed = set(catchable_signals() if init else _FORWARDED)
+        managed.update(rewrite)
+        if pdeathsig is not None and pdeathsig not in _UNCATCHABLE:
+            managed.add(pdeathsig)
+        if setsid:  # dumb-init's defaults, for those forwarded and not rewritten otherwise
+            rewrite = dict([(signum, _SIGSTOP) for signum in _JOB_CONTROL] + list(rewrite.items()))
+        self.rewrite = rewrite
+        managed.add(_SIGCHLD)
+        self.managed: FrozenSet[int] = frozenset(managed)
+
+    @property
+    def group_signals(self) -> bool:
+        """Whether signals go to the command's process group rather than to it alone."""
+        return self.group or self.setsid
+
+    def in_namespace(self) -> _Settings:
+        """These settings for the init of the PID namespace: an init, in the namespace."""
+        inner = _Settings.__new__(_Settings)
+        inner.__dict__.update(self.__dict__)
+        inner.init, inner.pidns, inner.pdeathsig = True, False, None
+        managed = set(catchable_signals()) | self.managed
+        inner.managed = frozenset(managed)
+        return inner

@@ -1,0 +1,108 @@
+"""The signals the supervisor manages: which are forwarded, which never, their names, blocking them.
+
+Signals are plain numbers here (``_signal``, not ``signal``): the enums of
+the signal module cost a millisecond at startup, so ``signal.Signals`` is
+imported only to name a signal in a record or a message.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyglibc import _rawcalls
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
+    import signal
+    import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
+    from typing import Any, FrozenSet, Optional, Union
+
+    Signal = Union[signal.Signals, int]
+else:
+    import _signal
+
+_SIGCHLD = _signal.SIGCHLD
+_SIGKILL = _signal.SIGKILL
+_SIGTERM = _signal.SIGTERM
+_SIGCONT = _signal.SIGCONT
+_SIGSTOP = _signal.SIGSTOP
+
+# FORWARDED as numbers; the public FORWARDED (signal.Signals members) is made on first use.
+_FORWARDED = (_signal.SIGHUP, _signal.SIGINT, _signal.SIGQUIT, _signal.SIGUSR1,
+              _signal.SIGUSR2, _SIGTERM, _signal.SIGWINCH)
+
+# Signals that end a linger at once: the user wants the supervisor gone now.
+_HURRY = frozenset((_signal.SIGHUP, _signal.SIGINT, _signal.SIGQUIT, _SIGTERM))
+# Never forwarded, even by an init: the uncatchable two, and the faults, which a
+# blocked mask would turn from the supervisor's crash report into a silent kill.
+_UNCATCHABLE = frozenset((_SIGKILL, _SIGSTOP))
+_FAULTS = frozenset((_signal.SIGSEGV, _signal.SIGBUS, _signal.SIGILL, _signal.SIGFPE))
+# Job control signals: what dumb-init rewrites to SIGSTOP for a command in its own
+# session, whose process group is orphaned and would not be stopped by them.
+_JOB_CONTROL = (_signal.SIGTSTP, _signal.SIGTTIN, _signal.SIGTTOU)
+# CMD gets these at SIG_DFL besides the managed ones: the two that Python ignores
+# at startup (an ignored disposition survives exec), as subprocess's restore_signals does.
+_PYTHON_IGNORES = frozenset((_signal.SIGPIPE, _signal.SIGXFSZ))
+
+
+def _signal_or_int(number: int) -> Signal:
+    import signal
+
+    try:
+        return signal.Signals(number)
+    except ValueError:  # a real-time signal has no name in the enum
+        return number
+
+
+def _signal_name(number: Optional[int]) -> Optional[str]:
+    if number is None:
+        return None
+    import signal
+
+    named = _signal_or_int(number)
+    return named.name if isinstance(named, signal.Signals) else "SIG%d" % named
+
+
+def _signal_from_name(name: Optional[str]) -> Optional[Signal]:
+    """The inverse of _signal_name, for records read back from JSON."""
+    if name is None:
+        return None
+    if name[3:].isdigit():
+        return int(name[3:])
+    import signal
+
+    return signal.Signals[name]
+
+
+def catchable_signals() -> FrozenSet[int]:
+    """The signals an init forwards: every valid one but SIGKILL, SIGSTOP and the faults."""
+    return frozenset(_signal.valid_signals()) - _UNCATCHABLE - _FAULTS
+
+
+def _drain(reader: _rawcalls.SignalReader) -> None:
+    """Take the managed signals still pending, so that unblocking them does not act on them."""
+    while reader.read():
+        pass
+
+
+class _Blocked:
+    """The managed signals blocked in this thread, a signalfd for them, and back as before."""
+
+    def __init__(self, signals: FrozenSet[int]) -> None:
+        self.signals = signals
+
+    def __enter__(self) -> int:
+        self.before = _signal.pthread_sigmask(_signal.SIG_BLOCK, self.signals)
+        try:
+            self.fd = _rawcalls.signalfd(self.signals)
+        except BaseException:
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, self.before)
+            raise
+        return self.fd
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            _drain(_rawcalls.SignalReader(self.fd))
+            os.close(self.fd)
+        finally:
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, self.before)
