@@ -93,6 +93,14 @@ def seccomp_refused():
     return _found["seccomp"]
 
 
+def not_emulated(why):
+    """A pytest mark: skip where an emulator runs the tests (``why``: what it does otherwise)."""
+    import pytest
+
+    emulating = emulator()
+    return pytest.mark.skipif(emulating is not None, reason="%s %s" % (emulating, why))
+
+
 def old_kernel(code, errno="ENOSYS", timeout=60):
     """``python -c code`` with every system call newer than Linux 4.18 failing with errno.
 

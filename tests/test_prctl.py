@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 
+import kernelkit
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -62,6 +63,10 @@ from glibc import (
 
 # prctl(2): a name is at most 16 bytes with its NUL (TASK_COMM_LEN).
 NAME_SIZE = 16
+
+# qemu-user refuses PR_SET_MM and PR_GET_SECCOMP before they reach the kernel.
+answered_by_the_emulator = kernelkit.not_emulated(
+    "answers PR_SET_MM and PR_GET_SECCOMP with EINVAL")
 
 
 def comm_path():
@@ -346,6 +351,7 @@ def test_pr_get_tid_address_points_at_the_thread_id():
     assert address[0][0] == threading.get_native_id()
 
 
+@answered_by_the_emulator
 def test_pr_set_mm_map_size_writes_through_arg3():
     size = ffi.new("unsigned int *")
     assert prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, size) == 0
@@ -388,6 +394,7 @@ def cut_cmdline_to_argv0():
         return result, f.read(), argv0
 
 
+@answered_by_the_emulator
 def test_pr_set_mm_map_moves_the_end_of_the_command_line():
     result, cmdline, argv0 = in_child(cut_cmdline_to_argv0)
     assert result == 0
@@ -403,6 +410,7 @@ def test_pr_set_mm_map_with_a_size_beyond_the_buffer_is_refused():
         prctl(PR_SET_MM, PR_SET_MM_AUXV, bytes(16), 32)
 
 
+@answered_by_the_emulator
 def test_pr_set_mm_without_cap_sys_resource_is_eperm(raises_errno):
     def set_start_brk():
         capkit.lacking(CAP_SYS_RESOURCE)
@@ -418,6 +426,7 @@ def exe_file_from_a_closed_fd():
     prctl(PR_SET_MM, PR_SET_MM_MAP, mm)
 
 
+@answered_by_the_emulator
 @pytest.mark.skipif(not (capkit.has(CAP_SYS_ADMIN) or capkit.has(CAP_CHECKPOINT_RESTORE)),
                     reason="a new exe_fd needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE")
 def test_pr_set_mm_map_with_a_closed_exe_fd_is_ebadf(raises_errno):
@@ -425,6 +434,7 @@ def test_pr_set_mm_map_with_a_closed_exe_fd_is_ebadf(raises_errno):
         in_child(exe_file_from_a_closed_fd)
 
 
+@answered_by_the_emulator
 def test_pr_get_seccomp_is_proc_seccomp():
     assert prctl(PR_GET_SECCOMP) == int(proc_status("Seccomp"))
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+import kernelkit
 import pytest
 
 from pyglibc import _cli, _supervisor
@@ -449,6 +450,9 @@ def test_zero_status_is_repeatable(main):
 UNSHARE = ["unshare", "--pid", "--fork"]
 needs_unshare = pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,
                                    reason="needs unshare(1) from util-linux, and root")
+# Tests that know which pids a new namespace hands out.
+counts_pids = kernelkit.not_emulated(
+    "starts a thread in each process it runs: the thread takes a pid of the namespace")
 
 
 @needs_unshare
@@ -463,6 +467,7 @@ def test_as_pid_1_it_is_an_init_of_its_own_accord(tmp_path):
 
 
 @needs_unshare
+@counts_pids
 def test_as_pid_1_without_a_proc_of_its_own_it_still_cleans_up(tmp_path):
     # /proc is the host's: names are unknown, and what is left gets kill(-1).
     done = subprocess.run(UNSHARE + RUN + ["--json", "-", "--", "sh", "-c",
@@ -476,6 +481,7 @@ def test_as_pid_1_without_a_proc_of_its_own_it_still_cleans_up(tmp_path):
 
 
 @needs_unshare
+@counts_pids
 def test_not_pid_1_and_with_another_namespaces_proc_it_refuses(tmp_path):
     done = subprocess.run(UNSHARE + ["sh", "-c", '"$@"; echo $?', "sh"] + RUN + ["true"],
                           cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
@@ -487,6 +493,7 @@ def test_not_pid_1_and_with_another_namespaces_proc_it_refuses(tmp_path):
 
 
 @needs_unshare
+@counts_pids
 def test_pidns_forwards_signals_to_the_command_through_its_init(started, tmp_path):
     supervisor = started("--pidns", "--json", "out.json", "--", "sh", "-c",
                          "trap 'exit 42' TERM; echo ready $$; while :; do sleep 1 & wait; done")

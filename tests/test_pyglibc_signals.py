@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 
+import kernelkit
 import pytest
 
 import glibc
@@ -186,6 +187,10 @@ def send_crafted(signum, code, fields):
 
 @pytest.mark.parametrize("layout", sorted(CRAFTED))
 def test_sigwait_and_signals_decode_each_layout_alike(layout, signal_mask):
+    if kernelkit.emulator():
+        # It hands sigwait a siginfo_t of its own making (and takes a queued
+        # SIGSEGV or SIGBUS for a fault of its own); the signalfd's is the kernel's.
+        pytest.skip("%s rewrites the siginfo_t that sigwait gets" % kernelkit.emulator())
     signum, code, fields, expected = CRAFTED[layout]
     signal_mask(signum)
     send_crafted(signum, code, fields)
