@@ -178,10 +178,12 @@ def test_the_exit_status_is_the_commands(cli, script, status):
     assert cli("--", "sh", "-c", script).returncode == status
 
 
-def test_a_command_not_found_is_127_and_one_line(cli):
-    done = cli("--", "no-such-command-here", "--flag")
+@pytest.mark.parametrize("command, shown", [("no-such-command-here", b"no-such-command-here"),
+                                            ("", b"''")], ids=["missing", "empty"])
+def test_a_command_not_found_is_127_and_one_line(cli, command, shown):
+    done = cli("--", command, "--flag")
     assert (done.returncode, done.stdout) == (127, b"")
-    assert done.stderr == PROG + b"no-such-command-here: command not found\n"
+    assert done.stderr == PROG + shown + b": command not found\n"
 
 
 def test_a_command_that_cannot_be_executed_is_126_and_one_line(main, tmp_path):
@@ -339,6 +341,20 @@ def test_prefix_marks_each_line_with_its_stream(main):
 def test_out_prefix_and_err_prefix_choose_the_text(main):
     assert main("--out-prefix", "O: ", "--err-prefix", "", "--", "sh", "-c",
                 "echo a; echo b >&2") == (0, b"O: a\n", b"b\n")
+
+
+def test_a_prefix_that_is_not_utf8_is_written_as_given(cli):
+    done = cli("--out-prefix", b"\xff> ", "--", "echo", "a")
+    assert (done.returncode, done.stdout) == (0, b"\xff> a\n")
+
+
+def test_with_stdout_closed_the_command_gets_it_closed_and_prefix_writes_nothing(cli_under):
+    # The supervisor's own descriptors (its signalfd first) must not take fd 1.
+    closed = ["sh", "-c", 'exec "$@" >&-', "sh"]
+    done = cli_under(closed, "--", "sh", "-c", "[ -e /proc/self/fd/1 ] || echo closed >&2")
+    assert (done.returncode, done.stderr) == (0, b"closed\n")
+    done = cli_under(closed, "--prefix", "--", "sh", "-c", "echo out; echo err >&2")
+    assert (done.returncode, done.stderr) == (0, b"[err] err\n")
 
 
 LIST_FDS = ("import os; print(sorted(int(n) for n in os.listdir('/proc/self/fd') "
