@@ -34,8 +34,9 @@ to the supervisor, which reaps it and records its name and how it ended.
 When CMD ends, whatever it left still running gets SIGTERM, then SIGKILL
 --linger seconds later, so nothing outlives the supervisor.  CMD's stdout
 and stderr are its own unless --prefix captures them; it gets no file
-descriptor of the supervisor's, no blocked signal, and the default action
-for the signals the supervisor manages.
+descriptor of the supervisor's, no blocked signal, and the signals the
+supervisor started with ignored (under nohup) still ignored, but SIGPIPE
+and SIGXFSZ at their default action.
 
 As PID 1 (in a container), or with --init, the supervisor is an init: it
 forwards every signal it can catch, and reaps every orphan of the
@@ -46,8 +47,9 @@ _EPILOG = """\
 exit status:
   CMD's own exit status (0 if it is one of --zero-status); 128+N if signal
   N killed it; 124 if it timed out (whatever killed it then); 125 if the
-  supervisor itself failed, or --pidns could not make its namespace (not
-  root, say); 126 if CMD could not be executed; 127 if it was not found.
+  supervisor itself failed (no process could be made for CMD, say), or
+  --pidns could not make its namespace (not root, say); 126 if CMD could not
+  be executed; 127 if it was not found.
   The last three come with one line on stderr.
 
 signals:
@@ -327,13 +329,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return _execute(args, command, parser, _verbosity(parser, args))
 
 
+def _hold_closed_std_fds() -> None:
+    """Put a close-on-exec /dev/null in each of 0, 1, 2 that is closed.
+
+    Else the supervisor's own descriptors (its signalfd first) would take
+    those numbers: CMD would find one there as its stdout, and --prefix
+    write into it.  Close-on-exec, it leaves CMD the descriptor closed, as
+    it was given.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:  # EBADF: open(2) gives the lowest free number, this one
+            os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+
+
 def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentParser],
              verbosity: int) -> int:
+    if not command[0]:  # as execvp("") fails, with one line
+        print("%s: '': command not found" % PROG, file=sys.stderr)
+        return 127
+    _hold_closed_std_fds()
     prefix = None
     if args.prefix or args.out_prefix is not None or args.err_prefix is not None:
-        out, err = (p.decode() for p in _supervisor.PREFIX)
-        prefix = (out if args.out_prefix is None else args.out_prefix,
-                  err if args.err_prefix is None else args.err_prefix)
+        out, err = _supervisor.PREFIX
+        # Bytes as given: the shell passes them undecoded, fsencode gives them back.
+        prefix = (out if args.out_prefix is None else os.fsencode(args.out_prefix),
+                  err if args.err_prefix is None else os.fsencode(args.err_prefix))
     report = None
     if args.json is not None:
         try:

@@ -147,3 +147,19 @@ def pdeathsig() -> int:
 
 def set_pdeathsig(signum: int) -> None:
     _prctl(_lib.PR_SET_PDEATHSIG, signum)
+
+
+def nofile() -> Tuple[int, int]:
+    """RLIMIT_NOFILE, (soft, hard): one more than the highest descriptor open(2) may make."""
+    limits = _ffi.new("struct rlimit *")
+    failed = _lib.glibc_errno_getrlimit(_lib.RLIMIT_NOFILE, limits)
+    if failed < 0:
+        raise error("getrlimit", failed)
+    return int(limits.rlim_cur), int(limits.rlim_max)
+
+
+def set_nofile(soft: int, hard: int) -> None:
+    limits = _ffi.new("struct rlimit *", (soft, hard))
+    failed = _lib.glibc_errno_setrlimit(_lib.RLIMIT_NOFILE, limits)
+    if failed < 0:
+        raise error("setrlimit", failed)

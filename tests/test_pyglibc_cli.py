@@ -41,6 +41,18 @@ def cli(tmp_path):
 
 
 @pytest.fixture
+def cli_under(tmp_path):
+    """``cli_under(prefix, *args)``: the same, started by the command prefix execs at its end."""
+
+    def run(prefix, *args):
+        return subprocess.run(list(prefix) + RUN + list(args), cwd=str(tmp_path),
+                              env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=TIMEOUT)
+
+    return run
+
+
+@pytest.fixture
 def main(tmp_path, monkeypatch, capfd, watchdog):
     """``main(*args)``: (exit status, stdout, stderr) of the command run in this process.
 
@@ -167,10 +179,12 @@ def test_the_exit_status_is_the_commands(cli, script, status):
     assert cli("--", "sh", "-c", script).returncode == status
 
 
-def test_a_command_not_found_is_127_and_one_line(cli):
-    done = cli("--", "no-such-command-here", "--flag")
+@pytest.mark.parametrize("command, shown", [("no-such-command-here", b"no-such-command-here"),
+                                            ("", b"''")], ids=["missing", "empty"])
+def test_a_command_not_found_is_127_and_one_line(cli, command, shown):
+    done = cli("--", command, "--flag")
     assert (done.returncode, done.stdout) == (127, b"")
-    assert done.stderr == PROG + b"no-such-command-here: command not found\n"
+    assert done.stderr == PROG + shown + b": command not found\n"
 
 
 def test_a_command_that_cannot_be_executed_is_126_and_one_line(main, tmp_path):
@@ -179,6 +193,15 @@ def test_a_command_that_cannot_be_executed_is_126_and_one_line(main, tmp_path):
     script.chmod(0o600)
     assert main("--", str(script)) == (126, b"", PROG + str(script).encode()
                                        + b": permission denied\n")
+
+
+def test_a_script_without_a_shebang_runs_with_sh(main, tmp_path):
+    # As execvp(3) does with a file the kernel cannot execute (ENOEXEC).
+    script = tmp_path / "script"
+    script.write_text('echo "$0 ran with $# arguments"\n')
+    script.chmod(0o700)
+    assert main("--", str(script), "a") == (0, str(script).encode() + b" ran with 1 arguments\n",
+                                            b"")
 
 
 def test_a_supervisor_that_cannot_supervise_is_125(tmp_path):
@@ -321,6 +344,20 @@ def test_out_prefix_and_err_prefix_choose_the_text(main):
                 "echo a; echo b >&2") == (0, b"O: a\n", b"b\n")
 
 
+def test_a_prefix_that_is_not_utf8_is_written_as_given(cli):
+    done = cli("--out-prefix", b"\xff> ", "--", "echo", "a")
+    assert (done.returncode, done.stdout) == (0, b"\xff> a\n")
+
+
+def test_with_stdout_closed_the_command_gets_it_closed_and_prefix_writes_nothing(cli_under):
+    # The supervisor's own descriptors (its signalfd first) must not take fd 1.
+    closed = ["sh", "-c", 'exec "$@" >&-', "sh"]
+    done = cli_under(closed, "--", "sh", "-c", "[ -e /proc/self/fd/1 ] || echo closed >&2")
+    assert (done.returncode, done.stderr) == (0, b"closed\n")
+    done = cli_under(closed, "--prefix", "--", "sh", "-c", "echo out; echo err >&2")
+    assert (done.returncode, done.stderr) == (0, b"[err] err\n")
+
+
 LIST_FDS = ("import os; print(sorted(int(n) for n in os.listdir('/proc/self/fd') "
             "if os.path.exists('/proc/self/fd/' + n)))")
 
@@ -331,6 +368,25 @@ def test_the_command_gets_only_descriptors_0_1_2(cli, fds):
     done = cli("--prefix", "--json", "out.json", "--", sys.executable, "-c", LIST_FDS,
                pass_fds=(w,))
     assert done.stdout == b"[out] [0, 1, 2]\n"
+
+
+# The supervisor starts with a descriptor at or above its RLIMIT_NOFILE, as one
+# left open by a parent whose limit was higher: at 32, posix_spawn's file
+# actions refuse to close it; at 5, /proc/self/fd cannot even be opened to list it.
+ABOVE_LIMIT = [sys.executable, "-I", "-S", "-c", """
+import os, resource, sys
+os.dup2(os.open(os.devnull, os.O_RDONLY), 40)
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (int(sys.argv[1]), hard))
+os.execv(sys.argv[2], sys.argv[2:])
+"""]
+
+
+@pytest.mark.parametrize("limit", [32, 5])
+def test_a_descriptor_above_the_limit_is_not_passed_on(cli_under, limit):
+    done = cli_under(ABOVE_LIMIT + [str(limit)], "--", sys.executable, "-I", "-S", "-c",
+                     LIST_FDS)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"[0, 1, 2]\n", b"")
 
 
 # -- --json ------------------------------------------------------------------------------------

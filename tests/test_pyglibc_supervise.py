@@ -9,6 +9,8 @@ supervise() gives back the signal mask, the handlers and every descriptor.
 import errno
 import json
 import os
+import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +31,7 @@ from supervise_kit import LAUNCH, PYTHON_COMM, gone
 
 SIGTERM, SIGKILL, SIGUSR1 = signal.SIGTERM, signal.SIGKILL, signal.SIGUSR1
 MANAGED = set(_supervisor.FORWARDED) | {signal.SIGCHLD}
+root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CAP_SYS_ADMIN)")
 
 
 @pytest.fixture
@@ -218,17 +221,18 @@ def test_without_group_the_command_shares_our_process_group(run, files):
     assert int(files.read()[0]) == os.getpgrp()
 
 
-def test_the_command_starts_with_no_signal_blocked_or_ignored(run, files, signal_mask,
-                                                               on_signal):
+def test_the_command_starts_with_no_signal_blocked_and_those_ignored_still_ignored(
+        run, files, signal_mask, on_signal):
+    """As execvp(3) would run it, but for SIGPIPE and SIGXFSZ: Python ignores those itself."""
     signal_mask(signal.SIGUSR2)
-    on_signal(signal.SIGHUP, signal.SIG_IGN)  # and SIGPIPE, which Python ignores itself
+    on_signal(signal.SIGHUP, signal.SIG_IGN)  # what nohup(1) does
     run(["grep", "^Sig", "/proc/self/status"])
     status = dict(line.split(b":") for line in files.read()[0].splitlines())
     assert int(status[b"SigBlk"], 16) == 0
     ignored = int(status[b"SigIgn"], 16)
-    for signum in MANAGED | {signal.SIGPIPE, signal.SIGXFSZ}:
-        assert not ignored & (1 << (signum - 1)), signal.Signals(signum).name
-
+    assert ignored & 1 << (signal.SIGHUP - 1)
+    for signum in MANAGED - {signal.SIGHUP} | {signal.SIGPIPE, signal.SIGXFSZ}:
+        assert not ignored & 1 << (signum - 1), signal.Signals(signum).name
 
 # -- output ------------------------------------------------------------------------------------
 
@@ -387,6 +391,36 @@ def test_a_missing_interpreter_is_127(run, tmp_path):
     assert result.exit_status == 127
     assert result.error.startswith(str(script) + ": no such file or directory")
 
+
+def _supervise_as_a_user_at_its_process_limit(threaded):
+    # A second thread (made with every signal blocked, so that supervise accepts
+    # it) makes the supervisor use posix_spawn; a single-threaded one forks.
+    done = threading.Event()
+    thread = threading.Thread(target=done.wait)
+    if threaded:
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        thread.start()
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    try:
+        # From root, with every capability gone with the user ID: the limit holds.
+        os.setgroups([])
+        os.setresgid(65534, 65534, 65534)
+        os.setresuid(65534, 65534, 65534)
+        resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+        return supervise(["true"])
+    finally:
+        done.set()
+        if threaded:
+            thread.join()
+
+@root
+@pytest.mark.parametrize("threaded", [False, True], ids=["fork", "posix_spawn"])
+def test_a_process_that_cannot_be_made_is_125_not_the_commands_fault(threaded):
+    """fork or clone failing is the supervisor's failure, not a command that cannot run."""
+    result = in_child(_supervise_as_a_user_at_its_process_limit, threaded)
+    assert (result.exit_status, result.pid) == (125, None)
+    assert result.error == ("cannot start a process for %s: resource temporarily unavailable"
+                            % shutil.which("true"))
 
 def test_the_path_searched_is_the_one_of_env(run, tmp_path):
     tool = tmp_path / "only-here"
@@ -660,8 +694,6 @@ def test_the_new_options_are_checked_before_anything_starts(options, error, mess
 
 
 # -- in a PID namespace of its own -------------------------------------------------------------
-
-root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CAP_SYS_ADMIN)")
 
 
 @pytest.fixture

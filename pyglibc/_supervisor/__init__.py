@@ -134,8 +134,9 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     execvp(3).  The command starts with stdin, stdout and stderr (file
     descriptors or objects with fileno()) as its 0, 1, 2 and no other file
     descriptor (as with subprocess's close_fds=True); with no signal
-    blocked, and SIGPIPE, SIGXFSZ, SIGCHLD and the signals forwarded at
-    their default action.
+    blocked, the signals ignored here still ignored (as under nohup), but
+    SIGPIPE and SIGXFSZ, which Python ignores itself, at their default
+    action.
 
     Signals: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGWINCH
     (``FORWARDED``) are passed on to the command; with ``init`` (default:
@@ -175,7 +176,8 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     orphan reaped), "signal" (what is left signalled).
 
     A command that cannot be started is no exception: the result has
-    ``error`` and an exit_status of 127 (not found) or 126 (not executable).
+    ``error`` and an exit_status of 127 (not found), 126 (not executable)
+    or 125 (no process could be made for it).
     RuntimeError if the process has children already (they would be reaped
     as if they were the command's), if SIGCHLD is ignored (the kernel would
     reap them itself), if another thread does not block the signals

@@ -1,8 +1,9 @@
-"""Starting the command: found in PATH, given only fds 0-2, a clean mask and default signals.
+"""Starting the command as execvp(3) would: found in PATH, given only fds 0-2, no blocked signal.
 
-os.posix_spawn where there is one, fork and exec by hand elsewhere (PyPy
-3.9); a command that cannot start is a _StartError with the exit status
-to give (126, 127) and a one-line reason.
+os.posix_spawn where it can do the job, fork and exec by hand elsewhere
+(PyPy 3.9, a single-threaded process, descriptors posix_spawn cannot
+close); a command that cannot start is a _StartError with the exit status
+to give (125, 126, 127) and a one-line reason.
 """
 
 from __future__ import annotations
@@ -10,18 +11,23 @@ from __future__ import annotations
 import errno
 import os
 
+from pyglibc import _rawcalls
 from pyglibc._supervisor.signals import _PYTHON_IGNORES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
-    from typing import Any, Dict, List, Mapping, Sequence, Tuple
+    from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
     from pyglibc._supervisor.settings import _Settings
 else:
     import _signal
 
 _posix_spawn = getattr(os, "posix_spawn", None)  # missing on PyPy 3.9
+_SHELL = b"/bin/sh"  # what execvp(3) runs a file without #! with
+# The errors of a spawn that made no process (clone(2)'s: a process limit, no
+# memory); posix_spawn makes no set*id call, the one reason exec(2) has for EAGAIN.
+_NO_PROCESS = (errno.EAGAIN, errno.ENOMEM)
 
 
 class _StartError(Exception):
@@ -59,20 +65,31 @@ def _find(name: bytes, env: Mapping[str, str]) -> bytes:
 
 
 def _spawn_error(path: bytes, exc: OSError) -> _StartError:
-    """The _StartError for an exec that failed with OSError exc."""
+    """The _StartError for a spawn that failed with OSError exc."""
+    if exc.errno in _NO_PROCESS:
+        return _StartError(125, "cannot start a process for %s: %s"
+                           % (os.fsdecode(path), _lower(os.strerror(exc.errno))))
     status = 127 if exc.errno == errno.ENOENT else 126
     reason = os.strerror(exc.errno) if exc.errno else str(exc)
     if exc.errno == errno.ENOENT:  # the file was there: its interpreter (#!) is not
         reason += " (a missing #! interpreter?)"
-    return _StartError(status, "%s: %s" % (os.fsdecode(path), reason[:1].lower() + reason[1:]))
+    return _StartError(status, "%s: %s" % (os.fsdecode(path), _lower(reason)))
 
 
-def _inheritable_fds() -> List[int]:
-    """This process's descriptors above 2 that an exec would pass on (no FD_CLOEXEC)."""
+def _lower(reason: str) -> str:
+    return reason[:1].lower() + reason[1:]
+
+
+def _inheritable_fds() -> Optional[List[int]]:
+    """This process's descriptors above 2 that an exec would pass on (no FD_CLOEXEC).
+
+    None if /proc/self/fd cannot be listed (no /proc of ours, or no
+    descriptor left to open it with): any descriptor may be open then.
+    """
     try:
         entries = [int(entry) for entry in os.listdir("/proc/self/fd")]
-    except OSError:  # no /proc: try every descriptor the limit allows
-        entries = list(range(3, min(os.sysconf("SC_OPEN_MAX"), 65536)))
+    except OSError:
+        return None
     found = []
     for fd in entries:
         if fd > 2:
@@ -84,42 +101,97 @@ def _inheritable_fds() -> List[int]:
     return found
 
 
+def _single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
 def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
            settings: _Settings) -> int:
-    """Start path with fds as its 0, 1, 2 and nothing else, as posix_spawn(3) would.
+    """Start path with fds as its 0, 1, 2 and nothing else, as execvp(3) would run it.
 
-    Its signal mask is empty and the signals the supervisor manages, with
-    SIGPIPE and SIGXFSZ, at SIG_DFL; descriptors above 2 that the caller
-    left inheritable are closed in it, as subprocess's close_fds=True does.
+    Its signal mask is empty; a signal ignored here stays ignored in it, as
+    nohup(1) expects, but SIGPIPE and SIGXFSZ are at SIG_DFL (as
+    subprocess's restore_signals has them): Python ignores those two when
+    it starts, without keeping what it was given, so one ignored by our
+    parent cannot be told from Python's own.
+    Descriptors above 2 that the caller left inheritable are closed in it,
+    as subprocess's close_fds=True does.  A file the kernel cannot execute
+    (ENOEXEC: a script without #!) is run by /bin/sh, as execvp(3) runs it,
+    unless it is an ELF file.
     """
+    try:
+        return _spawn_file(path, argv, env, fds, settings)
+    except OSError as exc:
+        if exc.errno != errno.ENOEXEC or _is_elf(path):
+            raise
+    return _spawn_file(_SHELL, [_SHELL, path] + argv[1:], env, fds, settings)
+
+
+def _is_elf(path: bytes) -> bool:
+    """Whether path begins as an ELF executable: one the kernel refused (another
+    architecture's, or damaged) is reported so, not run by /bin/sh as a script."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
+def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
+                settings: _Settings) -> int:
     closing = _inheritable_fds()
-    defaults = sorted(settings.managed | _PYTHON_IGNORES)
-    if _posix_spawn is not None:
-        # The dup2s come first, as a source may be among the descriptors closed.
-        actions: List[Tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, src, dst)
-                                          for dst, src in enumerate(fds) if src != dst]
-        actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in closing]
-        extra: Dict[str, Any] = {}
-        if settings.setsid:
-            extra["setsid"] = True
-        elif settings.group:
-            extra["setpgroup"] = 0
-        pid: int = _posix_spawn(path, argv, env, file_actions=actions, setsigmask=(),
-                                setsigdef=defaults, **extra)
-        return pid
-    return _fork_exec(path, argv, env, fds, settings, closing, defaults)
+    # glibc's posix_spawn refuses (EBADF) to close a descriptor at or above
+    # RLIMIT_NOFILE, as one inherited from a parent with a higher limit; and it
+    # leaves glibc's internal signals (32 and 33) ignored in the child, which
+    # a fork and an exec do not.  Forking is safe in a single-threaded process.
+    limit = os.sysconf("SC_OPEN_MAX")
+    if _posix_spawn is None or closing is None or _single_threaded() \
+            or any(fd >= limit for fd in closing):
+        return _fork_exec(path, argv, env, fds, settings, closing)
+    # The dup2s come first, as a source may be among the descriptors closed.
+    actions: List[Tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, src, dst)
+                                      for dst, src in enumerate(fds) if src != dst]
+    actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in closing]
+    extra: Dict[str, Any] = {}
+    if settings.setsid:
+        extra["setsid"] = True
+    elif settings.group:
+        extra["setpgroup"] = 0
+    pid: int = _posix_spawn(path, argv, env, file_actions=actions, setsigmask=(),
+                            setsigdef=_PYTHON_IGNORES, **extra)
+    return pid
 
 
 def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-               settings: _Settings, closing: List[int], defaults: List[int]) -> int:
-    """posix_spawn done by hand, for PyPy 3.9 which lacks os.posix_spawn.
+               settings: _Settings, closing: Optional[List[int]]) -> int:
+    """posix_spawn done by hand: the child closes closing (None: every descriptor above 2).
 
     The child reports a failed exec through a close-on-exec pipe, as
     subprocess does: end of file means the exec happened.
     """
-    report_r, report_w = os.pipe2(os.O_CLOEXEC)
     try:
-        pid = os.fork()
+        report_r, report_w = os.pipe2(os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno != errno.EMFILE:
+            raise
+        # Every descriptor under RLIMIT_NOFILE is taken: the report pipe goes
+        # above it for this start, and the command gets the limit as it was.
+        soft, hard = _rawcalls.nofile()
+        _rawcalls.set_nofile(hard, hard)
+        try:
+            report_r, report_w = os.pipe2(os.O_CLOEXEC)
+        finally:
+            _rawcalls.set_nofile(soft, hard)
+    try:
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            raise _StartError(125, "cannot start a process for %s: %s"
+                              % (os.fsdecode(path), _lower(os.strerror(exc.errno or 0)))) \
+                from None
         if pid == 0:  # the child: nothing but system calls until exec or _exit
             number = 0
             try:
@@ -130,12 +202,17 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                 for dst, src in enumerate(fds):
                     if src != dst:
                         os.dup2(src, dst)
-                for fd in closing:
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
-                for signum in defaults:
+                if closing is None:  # the report pipe is closed by the exec
+                    os.closerange(3, report_w)
+                    # Only a descriptor opened before the hard limit was lowered is higher.
+                    os.closerange(report_w + 1, _rawcalls.nofile()[1])
+                else:
+                    for fd in closing:
+                        try:
+                            os.close(fd)
+                        except OSError:
+                            pass
+                for signum in _PYTHON_IGNORES:
                     _signal.signal(signum, _signal.SIG_DFL)
                 _signal.pthread_sigmask(_signal.SIG_SETMASK, ())
                 os.execve(path, argv, env)
