@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 
+import kernelkit
 import pytest
 
 import glibc
@@ -68,6 +69,14 @@ def files(tmp_path):
     made = Files(tmp_path)
     yield made
     made.close()
+
+
+# Under qemu-user: posix_spawn's child runs in a copy of the parent's memory, so
+# an exec error never reaches the parent; and each process has a thread of the
+# emulator's, which blocks no signal (an init refuses that) and takes a pid.
+spawn_errors = kernelkit.not_emulated("loses the error of an exec that posix_spawn made")
+threads_of_its_own = kernelkit.not_emulated(
+    "runs a thread in each process, which blocks no signal and takes a pid")
 
 
 @pytest.fixture
@@ -383,6 +392,7 @@ def test_a_directory_is_126(run, tmp_path):
     assert (result.exit_status, result.error) == (126, str(tmp_path) + ": is a directory")
 
 
+@spawn_errors
 def test_a_missing_interpreter_is_127(run, tmp_path):
     script = tmp_path / "script"
     script.write_text("#!/no/such/interpreter\n")
@@ -574,6 +584,7 @@ def test_fork_path_reports_exec_errors(without_posix_spawn_and_waitid, tmp_path)
         os.waitpid(-1, os.WNOHANG)
 
 
+@spawn_errors
 def test_posix_spawn_reports_exec_format_errors(run, tmp_path):
     script = tmp_path / "script"
     script.write_bytes(b"\x7fELF not really")
@@ -586,6 +597,7 @@ def test_posix_spawn_reports_exec_format_errors(run, tmp_path):
 # -- as an init --------------------------------------------------------------------------------
 
 
+@threads_of_its_own
 def test_an_init_forwards_every_signal_it_can_catch(run):
     # SIGALRM is not one of the seven: only an init passes it on.
     script = "trap 'exit 14' ALRM; kill -ALRM $PPID; while :; do sleep 1 & wait; done"
@@ -607,6 +619,7 @@ def test_what_an_init_does_not_forward():
             signal.SIGRTMAX} <= catchable
 
 
+@threads_of_its_own
 def test_an_init_does_not_forward_the_sigpipe_of_its_own_writes(run, fds):
     # Our write to a pipe nobody reads raises SIGPIPE in us, blocked by an init like
     # every other signal: it must not reach the command (which gets its own).
@@ -642,6 +655,7 @@ def test_a_rewritten_signal_is_forwarded_even_if_it_is_not_one_of_the_seven(run)
     assert result.exit_status == 12
 
 
+@threads_of_its_own
 def test_setsid_gives_the_command_a_session_and_stops_it_on_sigtstp(run, files):
     # dumb-init's rewrite: the command's process group is orphaned, and a SIGTSTP
     # would not stop it; so it gets SIGSTOP.  The timeout then ends it (SIGCONT too).
@@ -710,6 +724,7 @@ def run_forking(not_a_subreaper, files):
 
 
 @root
+@threads_of_its_own
 def test_pidns_runs_the_command_as_pid_2_of_a_namespace_with_its_own_proc(run_forking, files):
     result = run_forking(["sh", "-c", 'echo $$ $PPID; ls /proc | grep -c "^[0-9]"; exec "$@"',
                           "sh"] + LAUNCH + ["sleep", "6"], pidns=True)

@@ -14,6 +14,7 @@ import select
 import signal
 import sys
 
+import kernelkit
 import pytest
 
 import glibc
@@ -127,8 +128,18 @@ LAYOUTS = {
 }
 
 
+
+
+def queued_fault_is_fatal_here(layout):
+    """Skip a queued SIGSEGV or SIGBUS under an emulator, which takes it for a fault of its own."""
+    if LAYOUTS[layout][0] in (signal.SIGSEGV, signal.SIGBUS) and kernelkit.emulator():
+        pytest.skip("%s takes a queued %s for a fault of its own"
+                    % (kernelkit.emulator(), signal.Signals(LAYOUTS[layout][0]).name))
+
+
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_the_kernel_reads_each_field_where_we_wrote_it(layout, signal_mask, sigset, fds):
+    queued_fault_is_fatal_here(layout)
     signum, code, fields, expected = LAYOUTS[layout]
     signal_mask(signum)
     sfd = fds(signalfd(-1, sigset(signum), SFD_CLOEXEC | SFD_NONBLOCK))
@@ -145,6 +156,7 @@ def test_the_kernel_reads_each_field_where_we_wrote_it(layout, signal_mask, sigs
     assert {name: getattr(got, name) for name in expected} == expected
 
 
+@kernelkit.not_emulated("rewrites the siginfo_t that sigwaitinfo gets")
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_sigwaitinfo_gives_back_every_field_as_written(layout, signal_mask, sigset):
     signum, code, fields, _ = LAYOUTS[layout]
