@@ -74,10 +74,15 @@ def emulator():
     not a thread's own link in /proc/self/task, which still shows itself.
     What it answers itself (uname's machine, for one) is not the kernel's.
     """
-    import threading
+    if "emulator" not in _found:
+        import threading
 
-    own = os.readlink("/proc/self/task/%d/exe" % threading.get_native_id())
-    return None if own == os.readlink("/proc/self/exe") else own
+        try:
+            own = os.readlink("/proc/self/task/%d/exe" % threading.get_native_id())
+            _found["emulator"] = None if own == os.readlink("/proc/self/exe") else own
+        except OSError:  # no /proc, or one that hides these links: none to be seen
+            _found["emulator"] = None
+    return _found["emulator"]
 
 
 def seccomp_refused():

@@ -108,12 +108,14 @@ def _quote(text):
 
 
 def ensure_mmdebstrap():
-    if shutil.which("mmdebstrap"):
+    # arch-test tells mmdebstrap that qemu runs another architecture's programs.
+    if shutil.which("mmdebstrap") and shutil.which("arch-test"):
         return
-    say("apt-get install mmdebstrap")
+    say("apt-get install mmdebstrap arch-test")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run(["apt-get", "update", "-qq"], env=env)
-    run(["apt-get", "install", "-y", "-qq", "mmdebstrap"], env=env, stdout=subprocess.DEVNULL)
+    run(["apt-get", "install", "-y", "-qq", "mmdebstrap", "arch-test"], env=env,
+        stdout=subprocess.DEVNULL)
 
 
 def remove(path):
