@@ -6,6 +6,7 @@
                                                in bookworm and trixie
     python3 tools/distros.py bookworm-arm64    aarch64, under qemu-user (fetched from
                                                Debian 13, registered with binfmt_misc)
+    python3 tools/distros.py --prepare         only make the roots that are missing
 
 Each release is a minimal root that mmdebstrap makes from Debian's package
 registry (once: it is kept in ``$GLIBC_ROOTS``, by default
@@ -28,6 +29,7 @@ need one skip, as they say.
 """
 
 import argparse
+import fcntl
 import lzma
 import os
 import platform
@@ -187,7 +189,18 @@ def ensure_qemu(arch):
 
 
 def ensure_root(release):
-    """The root of release, made once and kept, with a venv that has REQUIREMENTS."""
+    """The root of release, made once and kept, with a venv that has REQUIREMENTS.
+
+    One process at a time makes or checks a root (``--prepare`` may still be
+    making it in the background): the others wait for it.
+    """
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / (".lock-" + release), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_root(release)
+
+
+def _ensure_root(release):
     root = CACHE / release
     made = root / ".pyglibc-root"
     suite, _, arch = release.partition("-")
@@ -198,7 +211,6 @@ def ensure_root(release):
         remove(root)
         partial = CACHE / (release + ".partial")
         remove(partial)
-        CACHE.mkdir(parents=True, exist_ok=True)
         say("mmdebstrap %s (%s)" % (release, RELEASES[release]))
         run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=" + PACKAGES]
             + (["--arch=" + arch] if arch else []) + [suite, str(partial)])
@@ -293,10 +305,13 @@ def build_wheel(release):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     cut = argv.index("--") if "--" in argv else len(argv)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     usage="%(prog)s [--wheel] [RELEASE ...] [-- PYTEST_ARG ...]")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        usage="%(prog)s [--prepare | --wheel] [RELEASE ...] [-- PYTEST_ARG ...]")
     parser.add_argument("releases", nargs="*", metavar="RELEASE",
                         help="of %s (default: %s)" % (", ".join(RELEASES), " ".join(DEFAULT)))
+    parser.add_argument("--prepare", action="store_true",
+                        help="only make the roots (default: every release), for the runs to come")
     parser.add_argument("--wheel", action="store_true",
                         help="test the wheel built on %s in the releases instead (default: %s)"
                              % (WHEEL_BUILT_ON, " ".join(WHEEL_TESTED_ON)))
@@ -311,6 +326,10 @@ def main(argv=None):
     if os.geteuid() != 0:
         raise SystemExit("distros: needs root (mmdebstrap, mount namespaces, chroot)")
     failed = []
+    if args.prepare:
+        for release in args.releases or RELEASES:
+            ensure_root(release)
+        return 0
     if args.wheel:
         wheel = build_wheel(WHEEL_BUILT_ON)
         for release in args.releases or WHEEL_TESTED_ON:
