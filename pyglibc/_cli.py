@@ -299,9 +299,25 @@ def _logger(verbosity: int, warn_orphans: bool) -> Optional[Callable[[str, str],
 
     def log(event: str, message: str) -> None:
         if levels.get(event, 3) <= verbosity:
-            sys.stderr.write("%s: %s\n" % (PROG, message))
-            sys.stderr.flush()
+            _say("%s: %s\n" % (PROG, message))
     return log
+
+
+def _say(text: str) -> None:
+    """Write text on stderr, or drop it if stderr takes nothing (a full disk, a reader gone).
+
+    As tini does: what the supervisor says is never worth CMD's run, its exit
+    status or the --json report.  The bytes go to the descriptor in one write:
+    had they failed in sys.stderr's buffer, they would fail again at each
+    flush, the interpreter's last one included (which makes the exit status 120).
+    """
+    data = text.encode(sys.stderr.encoding or "utf-8", "backslashreplace")
+    try:
+        fd = sys.stderr.fileno()
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:
+        pass
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -358,16 +374,16 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                 zero_status=args.zero_status,
                 log=_logger(verbosity, args.warn_orphans))
         except RuntimeError as exc:
-            print("%s: %s" % (PROG, exc), file=sys.stderr)
+            _say("%s: %s\n" % (PROG, exc))
             return 125
         except OSError as exc:  # out of descriptors, say: "pipe2: ..." without "[Errno 24]"
             where = ": %s" % exc.filename if exc.filename else ""
-            print("%s: %s%s" % (PROG, exc.strerror or exc, where), file=sys.stderr)
+            _say("%s: %s%s\n" % (PROG, exc.strerror or exc, where))
             return 125
         if result.error is not None:
-            print("%s: %s" % (PROG, result.error), file=sys.stderr)
+            _say("%s: %s\n" % (PROG, result.error))
         if args.summary:
-            sys.stderr.write(result.summary())
+            _say(result.summary())
         if report is not None:
             import json
 
@@ -380,8 +396,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                     devnull = os.open(os.devnull, os.O_WRONLY)
                     os.dup2(devnull, sys.stdout.fileno())
                     os.close(devnull)
-                print("%s: --json: cannot write %s: %s" % (PROG, args.json, exc.strerror),
-                      file=sys.stderr)
+                _say("%s: --json: cannot write %s: %s\n" % (PROG, args.json, exc.strerror))
                 return 125
     finally:
         if report is not None and report is not sys.stdout:

@@ -137,15 +137,17 @@ def leftovers():
             pass
 
 
-def run(init, command, *options, cwd=None, prefix=()):
+def run(init, command, *options, cwd=None, prefix=(), stderr=None):
     """Run command under init to the end: a CompletedProcess with stdout and stderr as bytes.
 
     The outputs go through files, not pipes: a process the init leaves running
     would hold a pipe open, and reading it to its end would wait for that.
+    stderr: a file object to give the init as its stderr instead (then b"").
     """
     argv, env = init.argv(command, options)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        status = subprocess.run(list(prefix) + argv, env=env, cwd=cwd, stdout=out, stderr=err,
+        status = subprocess.run(list(prefix) + argv, env=env, cwd=cwd, stdout=out,
+                                stderr=err if stderr is None else stderr,
                                 timeout=TIMEOUT).returncode
         out.seek(0)
         err.seek(0)
@@ -606,3 +608,10 @@ def test_quiet_mode_says_nothing(init, tmp_path):
     done = run(init, ["sh", "-c", "(sh -c 'exit 0' &) | cat; exit 1"], "quiet", "warn-orphans",
                cwd=str(tmp_path))
     assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
+
+
+@inits("full-stderr", "verbose")
+def test_a_full_stderr_drops_what_the_init_says_and_the_command_runs_on(init):
+    with open("/dev/full", "wb") as full:
+        done = run(init, ["sh", "-c", "echo done; exit 3"], "verbose", stderr=full)
+    assert done.returncode == 3 and b"done\n" in done.stdout

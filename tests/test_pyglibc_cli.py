@@ -332,6 +332,17 @@ def test_the_command_gets_only_descriptors_0_1_2(cli, fds):
     assert done.stdout == b"[out] [0, 1, 2]\n"
 
 
+def test_prefixed_output_that_cannot_be_written_closes_that_pipe_alone(tmp_path):
+    """A full disk on stdout: the command's stdout pipe is closed (it sees a broken pipe,
+    as it would see its own write fail), its stderr still comes through, its status stands."""
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(RUN + ["--prefix", "--", "sh", "-c",
+                                     "echo out; echo err >&2; exit 3"],
+                              cwd=str(tmp_path), env=child_env(), stdout=full,
+                              stderr=subprocess.PIPE, timeout=TIMEOUT)
+    assert (done.returncode, done.stderr) == (3, b"[err] err\n")
+
+
 # -- --json ------------------------------------------------------------------------------------
 
 
@@ -414,6 +425,34 @@ def test_warn_orphans_reports_each_orphan_reaped_and_quiet_silences_it(main):
     assert status == 2
     assert re.match(rb"python -m pyglibc run: reaped orphan \d+ \(sh\): exit 5\n$", err)
     assert main("--warn-orphans", "-q", "--", *ORPHAN_EXITS) == (2, b"", b"")
+
+
+@pytest.fixture(params=["full disk", "pipe nobody reads"])
+def unwritable(request):
+    """A descriptor every write to fails: /dev/full (ENOSPC), or a pipe without reader (EPIPE)."""
+    if request.param == "full disk":
+        fd = os.open("/dev/full", os.O_WRONLY | os.O_CLOEXEC)
+    else:
+        r, fd = os.pipe2(os.O_CLOEXEC)
+        os.close(r)
+    yield fd
+    os.close(fd)
+
+
+def test_diagnostics_that_cannot_be_written_are_dropped_and_the_command_runs_on(
+        tmp_path, unwritable):
+    """-v, --warn-orphans and --summary on an unwritable stderr: the command runs to its end,
+    the exit status is its own and the --json file is written in full, as with a stderr."""
+    done = subprocess.run(RUN + ["-v", "--warn-orphans", "--summary", "--json", "result.json",
+                                 "--", "sh", "-c", "(sh -c 'exit 5' &) | cat; echo done; exit 2"],
+                          cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
+                          stderr=unwritable, timeout=TIMEOUT)
+    assert (done.returncode, done.stdout) == (2, b"done\n")
+    with open(str(tmp_path / "result.json")) as f:
+        result = json.load(f)
+    assert result["exit_status"] == 2
+    assert sorted((p["command"], p["exitcode"]) for p in result["processes"]) == [(False, 5),
+                                                                                (True, 2)]
 
 
 def test_verbosity_from_the_environment(main, monkeypatch):

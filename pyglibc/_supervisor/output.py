@@ -7,6 +7,7 @@ them) until every writer is gone, orphans included.
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 
@@ -18,6 +19,11 @@ if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker rea
 # command printing without newlines cannot make the supervisor's memory grow.
 _LINE_MAX = 65536
 _CHUNK = 65536
+
+# What a write answers when our side takes nothing more: its reader is gone, its disk
+# is full or over quota, the file would pass its size limit, the device failed.  Any
+# other error (a descriptor opened read-only, say) is a mistake, and ends the run.
+_REFUSED = frozenset((errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO))
 
 
 class _Stream:
@@ -94,8 +100,10 @@ class _Output:
                 stream.feed(data)
                 return
             stream.flush()
-        except BrokenPipeError:
-            pass  # nobody reads our side: closing the pipe lets the command see it too
+        except OSError as exc:
+            if exc.errno not in _REFUSED:
+                raise
+            # Closing the pipe lets the command see its writes fail, as they would without us.
         del self.streams[stream.fd]
         self.unwatch(stream.fd)
         os.close(stream.fd)
