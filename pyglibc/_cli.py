@@ -132,8 +132,10 @@ def _seconds(positive: bool) -> Callable[[str], float]:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError("not a number of seconds: %r" % text) from None
-        if not value < float("inf") or value < 0 or (positive and value == 0):
+            value = float("nan")
+        if value != value:
+            raise argparse.ArgumentTypeError("not a number of seconds: %r" % text)
+        if value < 0 or (positive and value == 0):
             raise argparse.ArgumentTypeError(
                 "%s must be %s" % (text, "more than 0" if positive else "0 or more"))
         return value
@@ -204,15 +206,16 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                           "when CMD does not start with -)")
     run.add_argument("--timeout", type=_seconds(True), metavar="SECONDS",
                      help="send CMD SIGTERM after SECONDS, and SIGKILL --kill-after seconds "
-                          "later if it has not ended; the exit status is then 124")
+                          "later if it has not ended; the exit status is then 124 (inf, or 2**31 "
+                          "or more, as for the two below: no limit)")
     run.add_argument("--kill-after", type=_seconds(False), metavar="SECONDS",
                      default=_supervisor.KILL_AFTER,
                      help="seconds from the timeout's SIGTERM to SIGKILL; 0 sends both at "
-                          "once (default: %(default)s)")
+                          "once; inf: no SIGKILL (default: %(default)s)")
     run.add_argument("--linger", type=_seconds(False), metavar="SECONDS",
                      default=_supervisor.LINGER,
                      help="once CMD has ended, the processes it left get SIGTERM, and SIGKILL "
-                          "this many seconds later (default: %(default)s)")
+                          "this many seconds later; inf: no SIGKILL (default: %(default)s)")
     run.add_argument("--group", action="store_true",
                      help="start CMD in a process group of its own and send signals to the "
                           "whole group (CMD then is not in the terminal's foreground group, "

@@ -121,7 +121,9 @@ def test_a_usage_error_exits_2_with_one_message_and_no_traceback(cli):
     ([], "no command given: put it after --"),
     (["--timeout", "soon", "true"], "argument --timeout: not a number of seconds: 'soon'"),
     (["--linger", "-1", "true"], "argument --linger: -1 must be 0 or more"),
-    (["--kill-after", "inf", "true"], "argument --kill-after: inf must be 0 or more"),
+    (["--linger=-inf", "true"], "argument --linger: -inf must be 0 or more"),
+    (["--kill-after", "nan", "true"], "argument --kill-after: not a number of seconds: 'nan'"),
+    (["--timeout", "NaN", "true"], "argument --timeout: not a number of seconds: 'NaN'"),
     (["--no-such-option", "true"], "unrecognized arguments: --no-such-option"),
     (["--time", "1", "true"], "unrecognized arguments: --time"),  # no abbreviations
     (["--rewrite", "TERM", "true"], "argument --rewrite: 'TERM' is not SIGNAL:SIGNAL"),
@@ -203,6 +205,21 @@ def test_a_timeout_gives_124_and_the_summary_says_so(main):
     assert re.match(r"sleep 10: timed out, SIGTERM after 0\.1\d\d s; exit status 124$", lines[0])
     assert lines[2].split()[1:3] == ["sleep", "command"]
     assert lines[2].endswith("SIGTERM (sent SIGTERM)")
+
+
+@pytest.mark.parametrize("seconds", ["inf", "1e308", "1e999"])
+def test_durations_beyond_any_timer_mean_no_limit(main, seconds):
+    """--timeout: none; --kill-after: no SIGKILL after the SIGTERM; --linger: SIGTERM and
+    no SIGKILL."""
+    status, _, err = main("--timeout", seconds, "--linger", seconds, "--summary", "--",
+                          "sh", "-c", "sleep 30 & sleep 0.3; exit 3")
+    assert status == 3
+    orphan = err.decode().splitlines()[-1].split()
+    assert orphan[2] == "orphan" and orphan[-3:] == ["SIGTERM", "(sent", "SIGTERM)"]
+    status, _, err = main("--timeout", "0.1", "--kill-after", seconds, "--summary", "--",
+                          "sh", "-c", "trap '' TERM; sleep 1")
+    assert status == 124
+    assert err.decode().splitlines()[2].endswith(" exit 0 (sent SIGTERM)")
 
 
 def test_the_summary_shows_the_daemon_reaped(main):

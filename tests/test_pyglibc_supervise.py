@@ -188,6 +188,32 @@ def test_a_command_that_ends_first_is_not_timed_out(run):
     assert (result.exit_status, result.timed_out) == (0, False)
 
 
+# Beyond what a timer holds (time_t overflows past 2**63 s), or more than an int makes a
+# float of: every such duration means no limit, as inf does.
+BEYOND_ANY_TIMER = [float("inf"), 1e308, pytest.param(10 ** 400, id="10**400")]
+
+
+@pytest.mark.parametrize("seconds", BEYOND_ANY_TIMER)
+def test_a_timeout_beyond_any_timer_is_no_timeout(run, seconds):
+    result = run(["sh", "-c", "sleep 0.3; exit 3"], timeout=seconds)
+    assert (result.exit_status, result.timed_out) == (3, False)
+
+
+@pytest.mark.parametrize("seconds", BEYOND_ANY_TIMER)
+def test_a_kill_after_beyond_any_timer_never_sends_sigkill(run, seconds):
+    # The command ignores the timeout's SIGTERM, and ends by itself a second later.
+    result = run(["sh", "-c", "trap '' TERM; sleep 1"], timeout=0.1, kill_after=seconds)
+    assert (result.exit_status, result.timed_out) == (124, True)
+    assert (result.command.exitcode, result.command.signalled) == (0, SIGTERM)
+
+
+@pytest.mark.parametrize("seconds", BEYOND_ANY_TIMER)
+def test_a_linger_beyond_any_timer_still_sends_sigterm_and_never_sigkill(run, seconds):
+    result = run(["sh", "-c", "sleep 30 & exit 3"], linger=seconds)
+    assert result.exit_status == 3
+    assert [(p.signal, p.signalled) for p in result.orphans] == [(SIGTERM, SIGTERM)]
+
+
 # -- signals -----------------------------------------------------------------------------------
 
 
@@ -451,10 +477,18 @@ def test_argv_must_be_a_list_with_a_command(argv, error, message):
 
 
 @pytest.mark.parametrize("options, error, message", [
-    ({"timeout": 0}, ValueError, "timeout must be a positive number of seconds, not 0.0"),
+    ({"timeout": 0}, ValueError, "timeout must be a positive number of seconds or inf, "
+                                 "not 0.0"),
+    ({"timeout": float("nan")}, ValueError, "timeout must be a positive number of seconds or "
+                                            "inf, not nan"),
+    ({"timeout": -float("inf")}, ValueError, "timeout must be a positive number"),
     ({"timeout": "1"}, TypeError, "timeout must be a number of seconds, not str"),
-    ({"linger": -1}, ValueError, "linger must be a finite, non-negative number"),
-    ({"kill_after": float("nan")}, ValueError, "kill_after must be a finite, non-negative"),
+    ({"linger": -1}, ValueError, "linger must be a non-negative number of seconds or inf, "
+                                 "not -1.0"),
+    ({"linger": float("nan")}, ValueError, "linger must be a non-negative number of seconds"),
+    ({"kill_after": float("nan")}, ValueError, "kill_after must be a non-negative number of "
+                                               "seconds or inf, not nan"),
+    ({"kill_after": -10 ** 400}, ValueError, "kill_after must be a non-negative number"),
     ({"kill_after": True}, TypeError, "kill_after must be a number of seconds, not bool"),
     ({"stdout": -1}, ValueError, r"stdout must be a file descriptor \(>= 0\), not -1"),
     ({"stdin": "0"}, TypeError, "stdin must be a file descriptor or have fileno"),

@@ -162,7 +162,10 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     SIGKILL ``kill_after`` seconds later if it has not ended (0: at once).
     Once the command has ended, the processes it left get SIGTERM, and
     SIGKILL ``linger`` seconds later; a SIGINT, SIGTERM, SIGHUP or SIGQUIT
-    received during the linger ends it at once.  ``zero_status``: exit
+    received during the linger ends it at once.  Each of the three may be
+    inf, as may any duration of 2**31 s (68 years) or more: no limit (no
+    timeout; no SIGKILL after that SIGTERM); NaN or less than 0 (0 too
+    for ``timeout``) is a ValueError.  ``zero_status``: exit
     statuses of the command (128+N for signal N included) that give an
     exit_status of 0.
 
