@@ -29,6 +29,7 @@ from supervise_kit import LAUNCH, PYTHON_COMM, gone
 
 SIGTERM, SIGKILL, SIGUSR1 = signal.SIGTERM, signal.SIGKILL, signal.SIGUSR1
 MANAGED = set(_supervisor.FORWARDED) | {signal.SIGCHLD}
+TIMEOUT = 10  # seconds a test waits for what must come, at most
 
 
 @pytest.fixture
@@ -300,6 +301,33 @@ def test_when_nobody_reads_our_stdout_the_command_gets_sigpipe(run, fds):
     fds.forget(r)
     result = run(["yes"], prefix=True, stdout=w, timeout=10)
     assert (result.command.signal, result.timed_out) == (signal.SIGPIPE, False)
+
+
+def test_a_stalled_reader_of_the_output_holds_up_neither_the_timeout_nor_signals(run, fds):
+    """Our side of prefix is read only once the timeout has fired: the loop goes on
+    meanwhile, and the command, not the supervisor, waits for room in its pipe."""
+    r, w = fds.pipe()
+    fired = threading.Event()
+    seen = []
+
+    def reader():
+        seen.append(fired.wait(TIMEOUT))  # a loop stuck in a write would never fire it
+        while os.read(r, 65536):
+            pass
+
+    with pthread_sigmask(MANAGED):  # the thread starts with them blocked, like this one
+        thread = threading.Thread(target=reader)
+        thread.start()
+    try:
+        result = run(["yes"], prefix=True, stdout=w, timeout=0.5, kill_after=0.5,
+                     log=lambda event, message: event == "timeout" and fired.set())
+    finally:
+        fired.set()
+        os.close(w)
+        fds.forget(w)
+        thread.join()
+    assert seen == [True]
+    assert (result.exit_status, result.timed_out, result.command.signal) == (124, True, SIGTERM)
 
 
 # -- descriptors -------------------------------------------------------------------------------

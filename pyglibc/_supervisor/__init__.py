@@ -47,9 +47,11 @@ Limits, all the kernel's: a process is signalled by pid after the walk of
 parent's reaping, the supervisor's children cannot be) would get the
 signal instead; what CMD has another service start (systemd-run, at, a
 D-Bus activation) is not its descendant and is left alone (except under
-``pidns``); and with ``prefix``, a write to a stdout that nobody reads
-blocks the loop, timeout included, until it is read, as it would block any
-filter.
+``pidns``); and with ``prefix``, the output held for a stdout that
+nobody reads is written once the loop is done, so supervise() returns only
+when it has been read (or its reader is gone), as any filter would.  Until
+then the loop goes on: output waits in a buffer of its own (1 MiB a
+stream), then in the command's pipe (see ``output``).
 
 This module holds supervise(), which checks its arguments and the process,
 then runs the command here (a subreaper, the managed signals blocked and
