@@ -303,9 +303,9 @@ def test_when_nobody_reads_our_stdout_the_command_gets_sigpipe(run, fds):
     assert (result.command.signal, result.timed_out) == (signal.SIGPIPE, False)
 
 
-def test_a_stalled_reader_of_the_output_holds_up_neither_the_timeout_nor_signals(run, fds):
-    """Our side of prefix is read only once the timeout has fired: the loop goes on
-    meanwhile, and the command, not the supervisor, waits for room in its pipe."""
+def test_a_stalled_reader_of_the_output_does_not_hold_up_the_timeout(run, fds):
+    """Our side of prefix is read only once the timeout has fired, which it does all
+    the same: the loop does not wait for the reader (signals: test_init_compare)."""
     r, w = fds.pipe()
     fired = threading.Event()
     seen = []
