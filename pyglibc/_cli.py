@@ -134,8 +134,10 @@ def _seconds(positive: bool) -> Callable[[str], float]:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError("not a number of seconds: %r" % text) from None
-        if not value < float("inf") or value < 0 or (positive and value == 0):
+            value = float("nan")
+        if value != value:
+            raise argparse.ArgumentTypeError("not a number of seconds: %r" % text)
+        if value < 0 or (positive and value == 0):
             raise argparse.ArgumentTypeError(
                 "%s must be %s" % (text, "more than 0" if positive else "0 or more"))
         return value
@@ -206,15 +208,16 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                           "when CMD does not start with -)")
     run.add_argument("--timeout", type=_seconds(True), metavar="SECONDS",
                      help="send CMD SIGTERM after SECONDS, and SIGKILL --kill-after seconds "
-                          "later if it has not ended; the exit status is then 124")
+                          "later if it has not ended; the exit status is then 124 (inf, or 2**31 "
+                          "or more, as for the two below: no limit)")
     run.add_argument("--kill-after", type=_seconds(False), metavar="SECONDS",
                      default=_supervisor.KILL_AFTER,
                      help="seconds from the timeout's SIGTERM to SIGKILL; 0 sends both at "
-                          "once (default: %(default)s)")
+                          "once; inf: no SIGKILL (default: %(default)s)")
     run.add_argument("--linger", type=_seconds(False), metavar="SECONDS",
                      default=_supervisor.LINGER,
                      help="once CMD has ended, the processes it left get SIGTERM, and SIGKILL "
-                          "this many seconds later (default: %(default)s)")
+                          "this many seconds later; inf: no SIGKILL (default: %(default)s)")
     run.add_argument("--group", action="store_true",
                      help="start CMD in a process group of its own and send signals to the "
                           "whole group (CMD then is not in the terminal's foreground group, "
@@ -301,9 +304,25 @@ def _logger(verbosity: int, warn_orphans: bool) -> Optional[Callable[[str, str],
 
     def log(event: str, message: str) -> None:
         if levels.get(event, 3) <= verbosity:
-            sys.stderr.write("%s: %s\n" % (PROG, message))
-            sys.stderr.flush()
+            _say("%s: %s\n" % (PROG, message))
     return log
+
+
+def _say(text: str) -> None:
+    """Write text on stderr, or drop it if stderr takes nothing (a full disk, a reader gone).
+
+    As tini does: what the supervisor says is never worth CMD's run, its exit
+    status or the --json report.  The bytes go to the descriptor in one write:
+    had they failed in sys.stderr's buffer, they would fail again at each
+    flush, the interpreter's last one included (which makes the exit status 120).
+    """
+    data = text.encode(sys.stderr.encoding or "utf-8", "backslashreplace")
+    try:
+        fd = sys.stderr.fileno()
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:
+        pass
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -380,16 +399,16 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                 zero_status=args.zero_status,
                 log=_logger(verbosity, args.warn_orphans))
         except RuntimeError as exc:
-            print("%s: %s" % (PROG, exc), file=sys.stderr)
+            _say("%s: %s\n" % (PROG, exc))
             return 125
         except OSError as exc:  # out of descriptors, say: "pipe2: ..." without "[Errno 24]"
             where = ": %s" % exc.filename if exc.filename else ""
-            print("%s: %s%s" % (PROG, exc.strerror or exc, where), file=sys.stderr)
+            _say("%s: %s%s\n" % (PROG, exc.strerror or exc, where))
             return 125
         if result.error is not None:
-            print("%s: %s" % (PROG, result.error), file=sys.stderr)
+            _say("%s: %s\n" % (PROG, result.error))
         if args.summary:
-            sys.stderr.write(result.summary())
+            _say(result.summary())
         if report is not None:
             import json
 
@@ -402,8 +421,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                     devnull = os.open(os.devnull, os.O_WRONLY)
                     os.dup2(devnull, sys.stdout.fileno())
                     os.close(devnull)
-                print("%s: --json: cannot write %s: %s" % (PROG, args.json, exc.strerror),
-                      file=sys.stderr)
+                _say("%s: --json: cannot write %s: %s\n" % (PROG, args.json, exc.strerror))
                 return 125
     finally:
         if report is not None and report is not sys.stdout:

@@ -71,19 +71,20 @@ INITS = {
         "group": ["-g"], "single-child": [], "pdeathsig": ["-p", "SIGTERM"],
         "zero-status": ["-e", "3"], "warn-orphans": ["-w"], "verbose": ["-v"],
         "group-env": {"TINI_KILL_PROCESS_GROUP": "1"}, "verbose-env": {"TINI_VERBOSITY": "2"},
-        "quiet": {"TINI_VERBOSITY": "0"}}),
+        "quiet": {"TINI_VERBOSITY": "0"}, "prefix": []}),
     "dumb-init": Init("dumb-init", ["dumb-init"], {
         "group": [], "group-env": {}, "setsid": [], "single-child": ["-c"],
         "single-child-env": {"DUMB_INIT_SETSID": "0"}, "rewrite": ["-r", "15:12"],
         "ignore": ["-r", "10:0"], "verbose": ["-v"], "verbose-env": {"DUMB_INIT_DEBUG": "1"},
-        "quiet": []}),
+        "quiet": [], "prefix": []}),
     "pyglibc": Init("pyglibc", [sys.executable, "-m", "pyglibc", "run"], {
         "group": ["--group"], "setsid": ["--setsid"], "single-child": [],
         "single-child-env": ["--single-child"], "rewrite": ["--rewrite", "TERM:USR2"],
         "ignore": ["--rewrite", "USR1:0"], "pdeathsig": ["--pdeathsig", "TERM"],
         "zero-status": ["--zero-status", "3"], "warn-orphans": ["--warn-orphans"],
         "verbose": ["-v"], "group-env": {"PYGLIBC_RUN_GROUP": "1"},
-        "verbose-env": {"PYGLIBC_RUN_VERBOSITY": "2"}, "quiet": ["-q"], "pidns": ["--pidns"]}),
+        "verbose-env": {"PYGLIBC_RUN_VERBOSITY": "2"}, "quiet": ["-q"], "pidns": ["--pidns"],
+        "prefix": ["--prefix"]}),
 }
 
 # What tini and dumb-init do otherwise, scenario by scenario (besides the options they lack).
@@ -139,15 +140,17 @@ def leftovers():
             pass
 
 
-def run(init, command, *options, cwd=None, prefix=()):
+def run(init, command, *options, cwd=None, prefix=(), stderr=None):
     """Run command under init to the end: a CompletedProcess with stdout and stderr as bytes.
 
     The outputs go through files, not pipes: a process the init leaves running
     would hold a pipe open, and reading it to its end would wait for that.
+    stderr: a file object to give the init as its stderr instead (then b"").
     """
     argv, env = init.argv(command, options)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        status = subprocess.run(list(prefix) + argv, env=env, cwd=cwd, stdout=out, stderr=err,
+        status = subprocess.run(list(prefix) + argv, env=env, cwd=cwd, stdout=out,
+                                stderr=err if stderr is None else stderr,
                                 timeout=TIMEOUT).returncode
         out.seek(0)
         err.seek(0)
@@ -654,3 +657,61 @@ def test_quiet_mode_says_nothing(init, tmp_path):
     done = run(init, ["sh", "-c", "(sh -c 'exit 0' &) | cat; exit 1"], "quiet", "warn-orphans",
                cwd=str(tmp_path))
     assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
+
+
+@inits("full-stderr", "verbose")
+def test_a_full_stderr_drops_what_the_init_says_and_the_command_runs_on(init):
+    with open("/dev/full", "wb") as full:
+        done = run(init, ["sh", "-c", "echo done; exit 3"], "verbose", stderr=full)
+    assert done.returncode == 3 and b"done\n" in done.stdout
+
+
+# -- output ------------------------------------------------------------------------------------
+
+# Writes to stdout without end; on SIGTERM, makes the file argv[1] and exits 42.
+FLOOD = r"""
+import os, signal, sys
+def done(*args):
+    open(sys.argv[1], "w").close()
+    os._exit(42)
+signal.signal(signal.SIGTERM, done)
+os.write(1, b"ready %d\n" % os.getpid())
+line = b"y" * 4095 + b"\n"
+while True:
+    os.write(1, line)
+"""
+
+
+def wait_until_held_up(pid):
+    """Until pid waits for room in the pipe it writes to, and still does a moment later."""
+    from waiting import SLEEPS_IN
+
+    def waits():
+        try:
+            with open("/proc/%d/wchan" % pid) as f:
+                return f.read().strip().partition(".")[0] in SLEEPS_IN["write"]
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + TIMEOUT
+    while not (waits() and time.sleep(0.05) is None and waits()):
+        assert time.monotonic() < deadline, "the command was never held up"
+        time.sleep(0.01)
+
+
+# tini and dumb-init have no output of their own to carry: the command writes to their
+# stdout itself ("prefix" adds nothing to their arguments), and only the command waits.
+@inits("stalled-reader", "prefix")
+def test_a_stalled_reader_of_the_output_holds_up_no_signal(init, started, tmp_path):
+    marker = tmp_path / "got SIGTERM"
+    process = started(init, PYTHON + ["-c", FLOOD, str(marker)], ("prefix",))
+    command = int(process.line().split()[-1])
+    wait_until_held_up(command)  # ours: since its 1 MiB of output waits for our reader
+    process.signal(SIGTERM)
+    deadline = time.monotonic() + TIMEOUT
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), "the SIGTERM never reached the command"
+    while os.read(process.stdout.fd, 65536):
+        pass
+    assert process.wait() == 42

@@ -134,7 +134,9 @@ def test_a_usage_error_exits_2_with_one_message_and_no_traceback(cli):
     ([], "no command given: put it after --"),
     (["--timeout", "soon", "true"], "argument --timeout: not a number of seconds: 'soon'"),
     (["--linger", "-1", "true"], "argument --linger: -1 must be 0 or more"),
-    (["--kill-after", "inf", "true"], "argument --kill-after: inf must be 0 or more"),
+    (["--linger=-inf", "true"], "argument --linger: -inf must be 0 or more"),
+    (["--kill-after", "nan", "true"], "argument --kill-after: not a number of seconds: 'nan'"),
+    (["--timeout", "NaN", "true"], "argument --timeout: not a number of seconds: 'NaN'"),
     (["--no-such-option", "true"], "unrecognized arguments: --no-such-option"),
     (["--time", "1", "true"], "unrecognized arguments: --time"),  # no abbreviations
     (["--rewrite", "TERM", "true"], "argument --rewrite: 'TERM' is not SIGNAL:SIGNAL"),
@@ -227,6 +229,21 @@ def test_a_timeout_gives_124_and_the_summary_says_so(main):
     assert re.match(r"sleep 10: timed out, SIGTERM after 0\.1\d\d s; exit status 124$", lines[0])
     assert lines[2].split()[1:3] == ["sleep", "command"]
     assert lines[2].endswith("SIGTERM (sent SIGTERM)")
+
+
+@pytest.mark.parametrize("seconds", ["inf", "1e308", "1e999"])
+def test_durations_beyond_any_timer_mean_no_limit(main, seconds):
+    """--timeout: none; --kill-after: no SIGKILL after the SIGTERM; --linger: SIGTERM and
+    no SIGKILL."""
+    status, _, err = main("--timeout", seconds, "--linger", seconds, "--summary", "--",
+                          "sh", "-c", "sleep 30 & sleep 0.3; exit 3")
+    assert status == 3
+    orphan = err.decode().splitlines()[-1].split()
+    assert orphan[2] == "orphan" and orphan[-3:] == ["SIGTERM", "(sent", "SIGTERM)"]
+    status, _, err = main("--timeout", "0.1", "--kill-after", seconds, "--summary", "--",
+                          "sh", "-c", "trap '' TERM; sleep 1")
+    assert status == 124
+    assert err.decode().splitlines()[2].endswith(" exit 0 (sent SIGTERM)")
 
 
 def test_the_summary_shows_the_daemon_reaped(main):
@@ -389,6 +406,17 @@ def test_a_descriptor_above_the_limit_is_not_passed_on(cli_under, limit):
     assert (done.returncode, done.stdout, done.stderr) == (0, b"[0, 1, 2]\n", b"")
 
 
+def test_prefixed_output_that_cannot_be_written_closes_that_pipe_alone(tmp_path):
+    """A full disk on stdout: the command's stdout pipe is closed (it sees a broken pipe,
+    as it would see its own write fail), its stderr still comes through, its status stands."""
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(RUN + ["--prefix", "--", "sh", "-c",
+                                     "echo out; echo err >&2; exit 3"],
+                              cwd=str(tmp_path), env=child_env(), stdout=full,
+                              stderr=subprocess.PIPE, timeout=TIMEOUT)
+    assert (done.returncode, done.stderr) == (3, b"[err] err\n")
+
+
 # -- --json ------------------------------------------------------------------------------------
 
 
@@ -471,6 +499,34 @@ def test_warn_orphans_reports_each_orphan_reaped_and_quiet_silences_it(main):
     assert status == 2
     assert re.match(rb"python -m pyglibc run: reaped orphan \d+ \(sh\): exit 5\n$", err)
     assert main("--warn-orphans", "-q", "--", *ORPHAN_EXITS) == (2, b"", b"")
+
+
+@pytest.fixture(params=["full disk", "pipe nobody reads"])
+def unwritable(request):
+    """A descriptor every write to fails: /dev/full (ENOSPC), or a pipe without reader (EPIPE)."""
+    if request.param == "full disk":
+        fd = os.open("/dev/full", os.O_WRONLY | os.O_CLOEXEC)
+    else:
+        r, fd = os.pipe2(os.O_CLOEXEC)
+        os.close(r)
+    yield fd
+    os.close(fd)
+
+
+def test_diagnostics_that_cannot_be_written_are_dropped_and_the_command_runs_on(
+        tmp_path, unwritable):
+    """-v, --warn-orphans and --summary on an unwritable stderr: the command runs to its end,
+    the exit status is its own and the --json file is written in full, as with a stderr."""
+    done = subprocess.run(RUN + ["-v", "--warn-orphans", "--summary", "--json", "result.json",
+                                 "--", "sh", "-c", "(sh -c 'exit 5' &) | cat; echo done; exit 2"],
+                          cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
+                          stderr=unwritable, timeout=TIMEOUT)
+    assert (done.returncode, done.stdout) == (2, b"done\n")
+    with open(str(tmp_path / "result.json")) as f:
+        result = json.load(f)
+    assert result["exit_status"] == 2
+    assert sorted((p["command"], p["exitcode"]) for p in result["processes"]) == [(False, 5),
+                                                                                (True, 2)]
 
 
 def test_verbosity_from_the_environment(main, monkeypatch):

@@ -33,6 +33,7 @@ from supervise_kit import LAUNCH, PYTHON_COMM, gone
 SIGTERM, SIGKILL, SIGUSR1 = signal.SIGTERM, signal.SIGKILL, signal.SIGUSR1
 MANAGED = set(_supervisor.FORWARDED) | {signal.SIGCHLD}
 root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CAP_SYS_ADMIN)")
+TIMEOUT = 10  # seconds a test waits for what must come, at most
 
 
 @pytest.fixture
@@ -200,6 +201,32 @@ def test_a_command_that_ends_first_is_not_timed_out(run):
     assert (result.exit_status, result.timed_out) == (0, False)
 
 
+# Beyond what a timer holds (time_t overflows past 2**63 s), or more than an int makes a
+# float of: every such duration means no limit, as inf does.
+BEYOND_ANY_TIMER = [float("inf"), 1e308, pytest.param(10 ** 400, id="10**400")]
+
+
+@pytest.mark.parametrize("seconds", BEYOND_ANY_TIMER)
+def test_a_timeout_beyond_any_timer_is_no_timeout(run, seconds):
+    result = run(["sh", "-c", "sleep 0.3; exit 3"], timeout=seconds)
+    assert (result.exit_status, result.timed_out) == (3, False)
+
+
+@pytest.mark.parametrize("seconds", BEYOND_ANY_TIMER)
+def test_a_kill_after_beyond_any_timer_never_sends_sigkill(run, seconds):
+    # The command ignores the timeout's SIGTERM, and ends by itself a second later.
+    result = run(["sh", "-c", "trap '' TERM; sleep 1"], timeout=0.1, kill_after=seconds)
+    assert (result.exit_status, result.timed_out) == (124, True)
+    assert (result.command.exitcode, result.command.signalled) == (0, SIGTERM)
+
+
+@pytest.mark.parametrize("seconds", BEYOND_ANY_TIMER)
+def test_a_linger_beyond_any_timer_still_sends_sigterm_and_never_sigkill(run, seconds):
+    result = run(["sh", "-c", "sleep 30 & exit 3"], linger=seconds)
+    assert result.exit_status == 3
+    assert [(p.signal, p.signalled) for p in result.orphans] == [(SIGTERM, SIGTERM)]
+
+
 # -- signals -----------------------------------------------------------------------------------
 
 
@@ -287,6 +314,33 @@ def test_when_nobody_reads_our_stdout_the_command_gets_sigpipe(run, fds):
     fds.forget(r)
     result = run(["yes"], prefix=True, stdout=w, timeout=10)
     assert (result.command.signal, result.timed_out) == (signal.SIGPIPE, False)
+
+
+def test_a_stalled_reader_of_the_output_does_not_hold_up_the_timeout(run, fds):
+    """Our side of prefix is read only once the timeout has fired, which it does all
+    the same: the loop does not wait for the reader (signals: test_init_compare)."""
+    r, w = fds.pipe()
+    fired = threading.Event()
+    seen = []
+
+    def reader():
+        seen.append(fired.wait(TIMEOUT))  # a loop stuck in a write would never fire it
+        while os.read(r, 65536):
+            pass
+
+    with pthread_sigmask(MANAGED):  # the thread starts with them blocked, like this one
+        thread = threading.Thread(target=reader)
+        thread.start()
+    try:
+        result = run(["yes"], prefix=True, stdout=w, timeout=0.5, kill_after=0.5,
+                     log=lambda event, message: event == "timeout" and fired.set())
+    finally:
+        fired.set()
+        os.close(w)
+        fds.forget(w)
+        thread.join()
+    assert seen == [True]
+    assert (result.exit_status, result.timed_out, result.command.signal) == (124, True, SIGTERM)
 
 
 # -- descriptors -------------------------------------------------------------------------------
@@ -495,10 +549,18 @@ def test_argv_must_be_a_list_with_a_command(argv, error, message):
 
 
 @pytest.mark.parametrize("options, error, message", [
-    ({"timeout": 0}, ValueError, "timeout must be a positive number of seconds, not 0.0"),
+    ({"timeout": 0}, ValueError, "timeout must be a positive number of seconds or inf, "
+                                 "not 0.0"),
+    ({"timeout": float("nan")}, ValueError, "timeout must be a positive number of seconds or "
+                                            "inf, not nan"),
+    ({"timeout": -float("inf")}, ValueError, "timeout must be a positive number"),
     ({"timeout": "1"}, TypeError, "timeout must be a number of seconds, not str"),
-    ({"linger": -1}, ValueError, "linger must be a finite, non-negative number"),
-    ({"kill_after": float("nan")}, ValueError, "kill_after must be a finite, non-negative"),
+    ({"linger": -1}, ValueError, "linger must be a non-negative number of seconds or inf, "
+                                 "not -1.0"),
+    ({"linger": float("nan")}, ValueError, "linger must be a non-negative number of seconds"),
+    ({"kill_after": float("nan")}, ValueError, "kill_after must be a non-negative number of "
+                                               "seconds or inf, not nan"),
+    ({"kill_after": -10 ** 400}, ValueError, "kill_after must be a non-negative number"),
     ({"kill_after": True}, TypeError, "kill_after must be a number of seconds, not bool"),
     ({"stdout": -1}, ValueError, r"stdout must be a file descriptor \(>= 0\), not -1"),
     ({"stdin": "0"}, TypeError, "stdin must be a file descriptor or have fileno"),

@@ -27,6 +27,8 @@ SLEEPS_IN = {
              "signalfd_read_iter", "signalfd_read", "signalfd_dequeue",
              "eventfd_read", "do_wait_intr_irq", "timerfd_read", "timerfd_read_iter",
              "inotify_read", "wait_woken"},
+    # A full pipe.
+    "write": {"anon_pipe_write", "pipe_write", "pipe_wait", "pipe_wait_writable"},
     "splice": {"pipe_wait_readable", "pipe_wait", "wait_for_space", "splice_from_pipe_next"},
     "epoll_wait": {"do_epoll_wait", "ep_poll"},
     "poll": {"poll_schedule_timeout", "do_poll", "do_sys_poll"},

@@ -47,9 +47,11 @@ Limits, all the kernel's: a process is signalled by pid after the walk of
 parent's reaping, the supervisor's children cannot be) would get the
 signal instead; what CMD has another service start (systemd-run, at, a
 D-Bus activation) is not its descendant and is left alone (except under
-``pidns``); and with ``prefix``, a write to a stdout that nobody reads
-blocks the loop, timeout included, until it is read, as it would block any
-filter.
+``pidns``); and with ``prefix``, the output held for a stdout that
+nobody reads is written once the loop is done, so supervise() returns only
+when it has been read (or its reader is gone), as any filter would.  Until
+then the loop goes on: output waits in a buffer of its own (1 MiB a
+stream), then in the command's pipe (see ``output``).
 
 This module holds supervise(), which checks its arguments and the process,
 then runs the command here (a subreaper, the managed signals blocked and
@@ -156,12 +158,17 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     ``prefix``: None to let the command write to stdout and stderr itself;
     True or a pair of prefixes (bytes or str) to capture both through pipes
     and write each line, bytes as they came, to stdout or stderr after its
-    prefix (True: PREFIX); a last line without a newline gets one.
+    prefix (True: PREFIX); a last line without a newline gets one.  When
+    stdout or stderr takes nothing more (a reader gone, a full disk), its
+    pipe is closed: the command sees its writes fail, as without a prefix.
     ``timeout``: seconds after which the command gets SIGTERM, then
     SIGKILL ``kill_after`` seconds later if it has not ended (0: at once).
     Once the command has ended, the processes it left get SIGTERM, and
     SIGKILL ``linger`` seconds later; a SIGINT, SIGTERM, SIGHUP or SIGQUIT
-    received during the linger ends it at once.  ``zero_status``: exit
+    received during the linger ends it at once.  Each of the three may be
+    inf, as may any duration of 2**31 s (68 years) or more: no limit (no
+    timeout; no SIGKILL after that SIGTERM); NaN or less than 0 (0 too
+    for ``timeout``) is a ValueError.  ``zero_status``: exit
     statuses of the command (128+N for signal N included) that give an
     exit_status of 0.
 

@@ -202,7 +202,7 @@ class _Run(_Reaping, _Output):
 
     def kill_command(self) -> None:
         self.log("timeout", "pid %d still there %g s after SIGTERM: SIGKILL" % (
-            self.pid, self.settings.kill_after))
+            self.pid, self.settings.kill_after or 0))
         self.send_command(_SIGKILL, record=True)
 
     def send_command(self, signum: int, record: bool = False) -> None:

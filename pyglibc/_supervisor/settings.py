@@ -36,18 +36,30 @@ PREFIX = (b"[out] ", b"[err] ")
 """What ``prefix=True`` puts before each line of the command's stdout and stderr."""
 
 
-def _seconds(value: Any, name: str, positive: bool) -> float:
+_FOREVER = 2.0 ** 31
+"""Seconds (68 years) from which a duration means no limit at all, as inf does.
+
+A timer cannot hold every longer one (time_t overflows at 2**63 s, at 2**31
+where it has 32 bits), and no deadline that far off is meant as one.
+"""
+
+
+def _seconds(value: Any, name: str, positive: bool) -> Optional[float]:
+    """value as seconds, or None for no limit (inf, _FOREVER or more)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         import numbers
 
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError("supervise: %s must be a number of seconds, not %s"
                             % (name, type(value).__name__))
-    seconds = float(value)
-    if not seconds < float("inf") or seconds < 0 or (positive and seconds == 0):
-        raise ValueError("supervise: %s must be a %s number of seconds, not %r"
-                         % (name, "positive" if positive else "finite, non-negative", seconds))
-    return seconds
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int past the largest float
+        seconds = float("inf") if value > 0 else float("-inf")
+    if not (seconds > 0 if positive else seconds >= 0):  # NaN is neither
+        raise ValueError("supervise: %s must be a %s number of seconds or inf, not %r"
+                         % (name, "positive" if positive else "non-negative", seconds))
+    return None if seconds >= _FOREVER else seconds
 
 
 def _fd(value: Fd, name: str) -> int:
@@ -120,7 +132,9 @@ def _statuses(values: Iterable[Any]) -> FrozenSet[int]:
 class _Settings:
     """Everything one supervision was asked for, checked."""
 
-    def __init__(self, timeout: Optional[float], kill_after: float, linger: float, group: bool,
+    # timeout, kill_after, linger: seconds, None for no limit.
+    def __init__(self, timeout: Optional[float], kill_after: Optional[float],
+                 linger: Optional[float], group: bool,
                  setsid: bool, prefixes: Optional[Tuple[bytes, bytes]],
                  fds: Tuple[int, int, int], env: Mapping[str, str], init: bool, pidns: bool,
                  rewrite: Dict[int, int], pdeathsig: Optional[int],
