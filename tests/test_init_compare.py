@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 
+import kernelkit
 import pytest
 
 from supervise_kit import LAUNCH, child_env
@@ -261,8 +262,17 @@ def test_a_missing_command_is_127_and_one_line(init):
     assert b"no-such-command-here" in done.stderr
 
 
+def spawned_as_by_a_thread(init):
+    """Skip ours under an emulator: its own thread makes the supervisor a threaded process,
+    which starts CMD with posix_spawn; under emulation that loses exec errors, and it
+    leaves glibc's signals 32 and 33 ignored."""
+    if init.name == "pyglibc" and kernelkit.emulator():
+        pytest.skip("%s runs a thread of its own in each process" % kernelkit.emulator())
+
+
 @inits("no-shebang")
 def test_a_script_without_a_shebang_runs_with_sh(init, tmp_path):
+    spawned_as_by_a_thread(init)
     # execvp(3) gives a file the kernel cannot execute (ENOEXEC) to /bin/sh.
     script = tmp_path / "script"
     script.write_text("echo ran with $# arguments\n")
@@ -307,12 +317,14 @@ def ignored_given_and_kept(init, *prefix):
 
 @inits("no-signal-ignored")
 def test_the_command_starts_with_no_signal_ignored_but_those_the_init_was_given(init):
+    spawned_as_by_a_thread(init)
     given, kept = ignored_given_and_kept(init)
     assert kept == given
 
 
 @inits("nohup")
 def test_under_nohup_the_command_keeps_sighup_ignored(init):
+    spawned_as_by_a_thread(init)
     given, kept = ignored_given_and_kept(init, "nohup")
     assert kept == given | 1 << (signal.SIGHUP - 1)
 

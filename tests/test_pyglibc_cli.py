@@ -197,6 +197,8 @@ def test_a_command_that_cannot_be_executed_is_126_and_one_line(main, tmp_path):
                                        + b": permission denied\n")
 
 
+@kernelkit.not_emulated("runs a thread in each process: CMD is started with posix_spawn, "
+                        "whose exec errors it loses")
 def test_a_script_without_a_shebang_runs_with_sh(main, tmp_path):
     # As execvp(3) does with a file the kernel cannot execute (ENOEXEC).
     script = tmp_path / "script"
