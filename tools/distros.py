@@ -317,7 +317,8 @@ def main(argv=None):
                              % (WHEEL_BUILT_ON, " ".join(WHEEL_TESTED_ON)))
     args = parser.parse_args(argv[:cut])
     # Paths under tests/ are the root's copy; without any, the whole suite.
-    pytest_args = ["/src/" + a if a.startswith("tests/") else a for a in argv[cut + 1:]]
+    pytest_args = ["/src/" + a if a == "tests" or a.startswith("tests/") else a
+                   for a in argv[cut + 1:]]
     if not any(a.startswith("/src/tests") for a in pytest_args):
         pytest_args.append("/src/tests")
     unknown = set(args.releases) - set(RELEASES)
