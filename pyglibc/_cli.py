@@ -12,6 +12,7 @@ import os
 import sys
 
 from pyglibc import _supervisor
+from pyglibc._supervisor.signals import command_line_signals
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,10 +39,12 @@ descriptor of the supervisor's, no blocked signal, and the signals the
 supervisor started with ignored (under nohup) still ignored, but SIGPIPE
 and SIGXFSZ at their default action.
 
-As PID 1 (in a container), or with --init, the supervisor is an init: it
-forwards every signal it can catch, and reaps every orphan of the
-namespace.  With --pidns, CMD runs under such an init in a PID namespace
-of its own, which the kernel empties when that init ends."""
+It forwards every signal it can catch but SIGTSTP, SIGTTIN and SIGTTOU,
+which stop it along with CMD as a shell's job control expects.  As PID 1
+(in a container), or with --init, the supervisor is an init: it forwards
+those too, and reaps every orphan of the namespace.  With --pidns, CMD runs
+under such an init in a PID namespace of its own, which the kernel empties
+when that init ends."""
 
 _EPILOG = """\
 exit status:
@@ -53,12 +56,14 @@ exit status:
   The last three come with one line on stderr.
 
 signals:
-  SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 and SIGWINCH sent to the
-  supervisor are passed on to CMD (with --group or --setsid, to its process
-  group); as an init, every signal but SIGKILL, SIGSTOP, SIGCHLD and the
-  faults SIGSEGV, SIGBUS, SIGILL, SIGFPE.  A terminal's ^C, ^\\, resize or
-  hang-up, which the kernel sends to the whole foreground process group,
-  already reaches CMD when it shares that group, and is not sent twice.
+  Every signal sent to the supervisor is passed on to CMD (with --group or
+  --setsid, to its process group) but SIGKILL, SIGSTOP, SIGCHLD, the faults
+  SIGSEGV, SIGBUS, SIGILL, SIGFPE and, unless it is an init, SIGTSTP, SIGTTIN
+  and SIGTTOU (they stop it).  A terminal's ^C, ^\\ or resize, which the
+  kernel sends to the whole foreground process group, already reaches CMD
+  when it is still in that group, and is not sent twice; the terminal's
+  hang-up, sent to the session leader alone, is passed on.  A signal that
+  comes while the supervisor starts is passed on once CMD has started.
   Once CMD has ended, a SIGHUP, SIGINT, SIGQUIT or SIGTERM cuts the --linger
   short: what is left gets SIGKILL at once.  A SIGNAL is a name (TERM,
   SIGTERM, RTMIN+1) or a number.
@@ -230,8 +235,8 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                      help="send signals to CMD alone, not its process group (the default; "
                           "overrides --group, --setsid and PYGLIBC_RUN_GROUP); dumb-init's -c")
     run.add_argument("--init", action="store_true",
-                     help="act as an init: forward every signal that can be caught, not only "
-                          "the usual seven (automatic when the supervisor is PID 1)")
+                     help="act as an init: forward SIGTSTP, SIGTTIN and SIGTTOU too, rather "
+                          "than stop along with CMD (automatic when the supervisor is PID 1)")
     run.add_argument("--pidns", action="store_true",
                      help="run CMD under an init that is PID 1 of a new PID namespace, with "
                           "a mount namespace and a /proc of its own, so that nothing CMD "
@@ -390,12 +395,16 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
             import _signal
         if _signal.getsignal(_signal.SIGCHLD) == _signal.SIG_IGN:
             _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+        # Whatever would end the supervisor (and leave CMD running unreaped) is passed
+        # on, as tini and dumb-init do: a signal rewritten to itself is forwarded as it came.
+        rewrite = dict((signum, signum) for signum in command_line_signals())
+        rewrite.update(args.rewrite)
         try:
             result = _supervisor.supervise(
                 command, timeout=args.timeout, kill_after=args.kill_after,
                 linger=args.linger, group=args.group, setsid=args.setsid, prefix=prefix,
                 init=True if args.init else None, pidns=args.pidns,
-                rewrite=dict(args.rewrite), pdeathsig=args.pdeathsig,
+                rewrite=rewrite, pdeathsig=args.pdeathsig,
                 zero_status=args.zero_status,
                 log=_logger(verbosity, args.warn_orphans))
         except RuntimeError as exc:

@@ -206,12 +206,43 @@ class Started:
         self.process.stdout.close()
 
 
+class OnTerminal(Started):
+    """An init that leads a session of its own, with a pseudo-terminal as its controlling
+    terminal and stdin: as under script(1), tmux, ssh -t or docker run -t."""
+
+    def __init__(self, init, command, options=()):
+        argv, env = init.argv(command, options)
+        self.master, slave = os.openpty()
+        try:
+            # setsid(1) execs it, a session leader, with stdin as its controlling terminal.
+            self.process = subprocess.Popen(["setsid", "--ctty"] + argv, env=env, stdin=slave,
+                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        finally:
+            os.close(slave)
+        self.stdout = Lines(self.process.stdout)
+
+    def type(self, data):
+        os.write(self.master, data)
+
+    def hang_up(self):
+        """Close the terminal: the kernel sends SIGHUP to the leader of its session."""
+        os.close(self.master)
+        self.master = -1
+
+    def end(self):
+        super().end()
+        if self.master >= 0:
+            os.close(self.master)
+
+
 @pytest.fixture
 def started():
+    """``started(init, command, options=(), terminal=False)``: a Started or, with terminal,
+    an OnTerminal, ended at the end of the test."""
     made = []
 
-    def start(*args, **kwargs):
-        made.append(Started(*args, **kwargs))
+    def start(*args, terminal=False, **kwargs):
+        made.append((OnTerminal if terminal else Started)(*args, **kwargs))
         return made[-1]
 
     yield start
@@ -327,6 +358,47 @@ def test_under_nohup_the_command_keeps_sighup_ignored(init):
     spawned_as_by_a_thread(init)
     given, kept = ignored_given_and_kept(init, "nohup")
     assert kept == given | 1 << (signal.SIGHUP - 1)
+
+
+@inits("sigalrm")
+def test_sigalrm_is_forwarded(init, started):
+    # Its default action would end the init, and leave the command running unreaped.
+    process = started(init, traps(SIGALRM=14))
+    assert process.line().startswith(b"ready ")
+    process.signal(signal.SIGALRM)
+    assert process.wait() == 14
+
+
+needs_setsid = pytest.mark.skipif(shutil.which("setsid") is None,
+                                  reason="needs setsid(1) from util-linux, to give a terminal")
+
+
+@needs_setsid
+@inits("hangup")
+def test_a_terminal_hangup_reaches_the_command(init, started):
+    # The kernel sends it to the session leader alone, here the init.
+    process = started(init, traps(SIGHUP=None), terminal=True)
+    assert process.line().startswith(b"ready ")
+    process.hang_up()
+    assert process.line() == b"got SIGHUP\n"
+    assert process.wait() == 0
+
+
+# traps(), in a session of its own if it can make one (it cannot if it leads one already).
+LEAVES_THE_SESSION = PYTHON + ["-c", "import os\ntry:\n    os.setsid()\nexcept OSError:\n"
+                                     "    pass\n" + TRAPS]
+
+
+@needs_setsid
+@inits("ctrl-c-setsid")
+def test_a_terminals_ctrl_c_reaches_a_command_that_left_the_session(init, started):
+    # The kernel sends ^C to the terminal's foreground process group, which the
+    # command has left: only the init gets it.
+    process = started(init, LEAVES_THE_SESSION + [repr(dict(SIGINT=None))], terminal=True)
+    assert process.line().startswith(b"ready ")
+    process.type(b"\x03")
+    assert process.line() == b"got SIGINT\n"
+    assert process.wait() == 0
 
 
 # The test sends the init SIGUSR1, then SIGUSR2.  The command ignores SIGUSR1, and

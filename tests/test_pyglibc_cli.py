@@ -26,6 +26,7 @@ from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
 RUN = [sys.executable, "-m", "pyglibc", "run"]
 PROG = b"python -m pyglibc run: "
 TIMEOUT = 30
+root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CAP_SYS_ADMIN)")
 
 
 @pytest.fixture
@@ -283,6 +284,48 @@ def test_every_managed_signal_is_forwarded_and_listed_in_the_json(started, tmp_p
     with open(str(tmp_path / "result.json")) as f:
         result = json.load(f)
     assert [item["signal"] for item in result["forwarded"]] == ["SIG" + n for n in names + ["TERM"]]
+
+
+# A command that exits with status 7 on the signal numbered argv[1], once it has said
+# "ready"; without it, with 0 after a while (it may be an orphan that nobody ends).
+EXIT_7_ON = r"""
+import os, signal, sys, time
+signal.signal(int(sys.argv[1]), lambda *args: os._exit(7))
+os.write(1, b"ready\n")
+time.sleep(%d)
+""" % TIMEOUT
+
+
+@pytest.mark.parametrize("options", [[], pytest.param(["--pidns"], marks=root)],
+                         ids=["", "pidns"])
+@pytest.mark.parametrize("signum", [signal.SIGALRM, signal.SIGPWR, signal.SIGVTALRM,
+                                    signal.SIGPROF, signal.SIGXCPU, signal.SIGRTMIN + 1],
+                         ids=lambda signum: _supervisor.signals._signal_name(signum))
+def test_a_signal_that_would_end_the_supervisor_is_forwarded(started, options, signum):
+    # Not one of the seven, yet its default action would end the supervisor and leave
+    # the command running unreaped (with --pidns: killed without a chance to clean up).
+    supervisor = started(*options + ["--", sys.executable, "-c", EXIT_7_ON, str(int(signum))])
+    assert supervisor.stdout.readline() == b"ready\n"
+    supervisor.send_signal(signum)
+    assert supervisor.wait(timeout=TIMEOUT) == 7
+
+
+def test_a_job_control_stop_stops_the_supervisor_as_a_shells_job_expects(started):
+    # A shell's ^Z stops its foreground job once every process of it has stopped:
+    # SIGTSTP, SIGTTIN and SIGTTOU are the only catchable signals left unblocked.
+    supervisor = started("--", "sh", "-c", "trap 'exit 3' TERM; echo ready; "
+                                           "while :; do sleep 1 & wait; done")
+    assert supervisor.stdout.readline() == b"ready\n"
+    with open("/proc/%d/status" % supervisor.pid) as f:
+        blocked = int(dict(line.split(":", 1) for line in f)["SigBlk"], 16)
+    stops = (signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
+    assert blocked == sum(1 << (signum - 1) for signum in _supervisor.catchable_signals()
+                          if signum not in stops)
+    supervisor.send_signal(signal.SIGTSTP)
+    assert os.WIFSTOPPED(os.waitpid(supervisor.pid, os.WUNTRACED)[1])
+    supervisor.send_signal(signal.SIGCONT)
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(timeout=TIMEOUT) == 3
 
 
 def test_with_group_the_whole_group_gets_the_signal(started):
@@ -621,6 +664,32 @@ def test_pidns_forwards_signals_to_the_command_through_its_init(started, tmp_pat
 
 
 # -- startup -----------------------------------------------------------------------------------
+
+# python -m pyglibc run -- sleep 30, as runpy runs it, interrupted (by another process,
+# as a terminal would) while it imports the supervisor, the bulk of its start.
+INTERRUPTED_IN_AN_IMPORT = r"""
+import os, runpy, subprocess, sys
+
+class InterruptTheImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pyglibc._cli":
+            sys.meta_path.remove(self)
+            subprocess.run(["kill", "-INT", str(os.getpid())], check=True)
+        return None
+
+sys.meta_path.insert(0, InterruptTheImport())
+runpy.run_module("pyglibc", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_signal_during_the_start_is_passed_on_once_the_command_has_started(tmp_path):
+    # No KeyboardInterrupt, no death of its default action: the signal waits.
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_IN_AN_IMPORT, "run", "--json", "-",
+                           "--", "sleep", "30"], cwd=str(tmp_path), env=child_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    assert (done.returncode, done.stderr) == (128 + signal.SIGINT, b"")
+    assert [item["signal"] for item in json.loads(done.stdout)["forwarded"]] == ["SIGINT"]
+
 
 # What run -- CMD must not import: each costs a millisecond or more of a start that
 # should stay within 1.5 times a bare interpreter's (benchmarks/run_startup.py).

@@ -22,6 +22,8 @@ from pyglibc._supervisor.signals import (
     _SIGCONT,
     _SIGKILL,
     _SIGTERM,
+    _pending,
+    _reached_too,
     _signal_name,
     _signal_or_int,
 )
@@ -29,7 +31,7 @@ from pyglibc._supervisor.start import _dup_above_2, _find, _spawn, _spawn_error,
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
-    from typing import Callable, Dict, List, Optional
+    from typing import Callable, Dict, List, Optional, Tuple
 
     from pyglibc._supervisor.records import Supervision
     from pyglibc._supervisor.settings import _Settings
@@ -74,6 +76,9 @@ class _Run(_Reaping, _Output):
         self.reader = _rawcalls.SignalReader(sfd)
         self.epoll = select.epoll()
         self.watch(sfd, self.on_signals)
+        # What came before the command started (python -m pyglibc blocks them from its
+        # first line on) reached nobody else, whoever it was sent to.
+        early = _pending(self.reader)
         try:
             self.start()
         except _StartError as exc:
@@ -82,6 +87,7 @@ class _Run(_Reaping, _Output):
             return
         if self.settings.log is not None:
             self.log("start", "started %s as pid %d" % (_shell_words(self.result.argv), self.pid))
+        self.take(early, early=True)
         if self.settings.timeout is not None:
             self.set_alarm(self.settings.timeout, self.timed_out)
         handlers = self.handlers
@@ -132,8 +138,12 @@ class _Run(_Reaping, _Output):
 
     # -- events
     def on_signals(self) -> None:
+        self.take(self.reader.read())
+
+    def take(self, signals: List[Tuple[int, int, int]], early: bool = False) -> None:
+        """Act on signals read from the signalfd; early: read before the command started."""
         reap = False
-        for signum, code, sender in self.reader.read():
+        for signum, code, sender in signals:
             if signum == _SIGCHLD:
                 reap = True
             elif sender == self.me and code in (_rawcalls.SI_USER, _rawcalls.SI_TKILL):
@@ -141,16 +151,14 @@ class _Run(_Reaping, _Output):
                 # init blocks (and so reads) with every other signal.
                 continue
             else:
-                self.on_forwarded(signum, code)
+                self.on_forwarded(signum, code, early)
         if reap:
             self.reap()
 
-    def on_forwarded(self, signum: int, code: int) -> None:
+    def on_forwarded(self, signum: int, code: int, early: bool = False) -> None:
         if not self.command_done:
-            # A positive si_code means the kernel sent it: a terminal's ^C, ^\, resize
-            # or hang-up goes to the whole foreground process group, which holds the
-            # command too unless it has its own group; a second copy would be one too many.
-            if code > 0 and not self.settings.group_signals:
+            # A terminal's ^C that the command got too would come twice.
+            if not early and _reached_too(self.pid, signum, code):
                 return
             sent = self.settings.rewrite.get(signum, signum)
             if sent == 0:

@@ -15,7 +15,14 @@ from pyglibc import _rawcalls
 from pyglibc._supervisor import _supervise, _with_pdeathsig
 from pyglibc._supervisor.output import _CHUNK
 from pyglibc._supervisor.records import Supervision
-from pyglibc._supervisor.signals import _SIGCHLD, _SIGKILL, _Blocked, _signal_name
+from pyglibc._supervisor.signals import (
+    _SIGCHLD,
+    _SIGKILL,
+    _Blocked,
+    _pending,
+    _reached_too,
+    _signal_name,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
@@ -51,6 +58,10 @@ def _in_pid_namespace(words: List[bytes], result: Supervision, settings: _Settin
             os.close(ns)
             result.error = "--pidns: cannot make a PID namespace: %s" % exc.strerror
             return
+        reader = _rawcalls.SignalReader(sfd)
+        # What came before the init is forked (python -m pyglibc blocks them from its
+        # first line on) would not be its own pending signals: it gets them once forked.
+        early = _pending(reader)
         pipes: List[int] = []
         try:
             pipes += os.pipe2(os.O_CLOEXEC)
@@ -71,7 +82,7 @@ def _in_pid_namespace(words: List[bytes], result: Supervision, settings: _Settin
         os.close(report_w)
         os.close(alive_r)
         try:
-            report, status = _wait_for_init(pid, sfd, report_r)
+            report, status = _wait_for_init(pid, reader, report_r, early)
         finally:
             os.close(report_r)
             os.close(alive_w)
@@ -85,16 +96,23 @@ def _in_pid_namespace(words: List[bytes], result: Supervision, settings: _Settin
             else "exit %d" % os.WEXITSTATUS(status))
 
 
-def _wait_for_init(pid: int, sfd: int, report_r: int) -> Tuple[Dict[str, Any], int]:
-    """Forward signals to the init pid and read its report until it has ended and been reaped."""
+def _wait_for_init(pid: int, reader: _rawcalls.SignalReader, report_r: int,
+                   early: List[Tuple[int, int, int]]) -> Tuple[Dict[str, Any], int]:
+    """Forward signals to the init pid and read its report until it has ended and been reaped.
+
+    early: the signals read before the init was forked, which reached nobody
+    else, whoever they were sent to.
+    """
     import json
 
-    reader = _rawcalls.SignalReader(sfd)
     me = os.getpid()
+    for signum, _, sender in early:
+        if signum != _SIGCHLD and sender != me:
+            os.kill(pid, signum)  # our child, not yet reaped
     status: Optional[int] = None
     data = b""
     with select.epoll() as epoll:
-        epoll.register(sfd, select.EPOLLIN)
+        epoll.register(reader.fd, select.EPOLLIN)
         epoll.register(report_r, select.EPOLLIN)
         reading = True
         while reading or status is None:
@@ -109,9 +127,9 @@ def _wait_for_init(pid: int, sfd: int, report_r: int) -> Tuple[Dict[str, Any], i
                 for signum, code, sender in reader.read():
                     if signum == _SIGCHLD:
                         status = _reap_all(pid, status)
-                    # The init shares our process group, so a terminal's signals
-                    # (a positive si_code) reach it already; ours are our own.
-                    elif code <= 0 and sender != me:
+                    # Ours are our own, and the init shares our process group: a
+                    # terminal's ^C reaches it already (its hang-up does not).
+                    elif sender != me and not _reached_too(pid, signum, code):
                         try:
                             os.kill(pid, signum)
                         except ProcessLookupError:

@@ -15,24 +15,25 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     import signal
     import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
-    from typing import Any, FrozenSet, Optional, Union
+    from typing import Any, FrozenSet, List, Optional, Tuple, Union
 
     Signal = Union[signal.Signals, int]
 else:
     import _signal
 
 _SIGCHLD = _signal.SIGCHLD
+_SIGHUP = _signal.SIGHUP
 _SIGKILL = _signal.SIGKILL
 _SIGTERM = _signal.SIGTERM
 _SIGCONT = _signal.SIGCONT
 _SIGSTOP = _signal.SIGSTOP
 
 # FORWARDED as numbers; the public FORWARDED (signal.Signals members) is made on first use.
-_FORWARDED = (_signal.SIGHUP, _signal.SIGINT, _signal.SIGQUIT, _signal.SIGUSR1,
+_FORWARDED = (_SIGHUP, _signal.SIGINT, _signal.SIGQUIT, _signal.SIGUSR1,
               _signal.SIGUSR2, _SIGTERM, _signal.SIGWINCH)
 
 # Signals that end a linger at once: the user wants the supervisor gone now.
-_HURRY = frozenset((_signal.SIGHUP, _signal.SIGINT, _signal.SIGQUIT, _SIGTERM))
+_HURRY = frozenset((_SIGHUP, _signal.SIGINT, _signal.SIGQUIT, _SIGTERM))
 # Never forwarded, even by an init: the uncatchable two, and the faults, which a
 # blocked mask would turn from the supervisor's crash report into a silent kill.
 _UNCATCHABLE = frozenset((_SIGKILL, _SIGSTOP))
@@ -79,10 +80,40 @@ def catchable_signals() -> FrozenSet[int]:
     return frozenset(_signal.valid_signals()) - _UNCATCHABLE - _FAULTS
 
 
-def _drain(reader: _rawcalls.SignalReader) -> None:
-    """Take the managed signals still pending, so that unblocking them does not act on them."""
-    while reader.read():
-        pass
+def command_line_signals() -> FrozenSet[int]:
+    """What ``python -m pyglibc run`` forwards when it is no init: every catchable signal
+    but SIGCHLD and the job control stops, which stop it along with CMD as a shell expects."""
+    return catchable_signals() - frozenset(_JOB_CONTROL) - {_SIGCHLD}
+
+
+def _pending(reader: _rawcalls.SignalReader) -> List[Tuple[int, int, int]]:
+    """Take the managed signals pending: (signal, si_code, sender) of each."""
+    taken: List[Tuple[int, int, int]] = []
+    while True:
+        signals = reader.read()
+        if not signals:
+            return taken
+        taken += signals
+
+
+def _reached_too(pid: int, signum: int, code: int) -> bool:
+    """Whether process pid got this signal of ours as well, as far as can be told.
+
+    The kernel (a positive si_code) sends a terminal's ^C, ^\\, ^Z and resize to
+    its foreground process group, and pid got them if it is still in ours (it
+    may have left with setpgid or setsid); but the terminal's hang-up (SIGHUP,
+    then SIGCONT) goes to the leader of its session alone.  What a process
+    sent (kill, sigqueue) was sent to us: to a group of ours or to us alone,
+    the signal does not say.
+    """
+    if code <= 0:
+        return False
+    if signum in (_SIGHUP, _SIGCONT) and os.getsid(0) == os.getpid():
+        return False
+    try:
+        return os.getpgid(pid) == os.getpgrp()
+    except ProcessLookupError:
+        return False
 
 
 class _Blocked:
@@ -102,7 +133,8 @@ class _Blocked:
 
     def __exit__(self, *exc_info: Any) -> None:
         try:
-            _drain(_rawcalls.SignalReader(self.fd))
+            # Taken, so that unblocking them does not act on them.
+            _pending(_rawcalls.SignalReader(self.fd))
             os.close(self.fd)
         finally:
             _signal.pthread_sigmask(_signal.SIG_SETMASK, self.before)
