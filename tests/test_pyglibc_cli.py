@@ -78,9 +78,11 @@ def started(tmp_path):
     """``started(*args)``: the supervisor as a Popen with pipes, killed and reaped at the end."""
     running = []
 
-    def start(*args):
+    def start(*args, job=False):
+        # job: in a process group of its own, as a shell starts a job.
         process = subprocess.Popen(RUN + list(args), cwd=str(tmp_path), env=child_env(),
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=os.setpgrp if job else None)
         running.append(process)
         return process
 
@@ -310,11 +312,13 @@ def test_a_signal_that_would_end_the_supervisor_is_forwarded(started, options, s
     assert supervisor.wait(timeout=TIMEOUT) == 7
 
 
-def test_a_job_control_stop_stops_the_supervisor_as_a_shells_job_expects(started):
+def test_a_job_control_stop_stops_the_supervisor_as_a_shells_job_expects(started, watchdog):
     # A shell's ^Z stops its foreground job once every process of it has stopped:
     # SIGTSTP, SIGTTIN and SIGTTOU are the only catchable signals left unblocked.
+    # The supervisor leads a process group of its own, as a shell's job does: the
+    # kernel discards a SIGTSTP sent to an orphaned group, which the test's may be.
     supervisor = started("--", "sh", "-c", "trap 'exit 3' TERM; echo ready; "
-                                           "while :; do sleep 1 & wait; done")
+                                           "while :; do sleep 1 & wait; done", job=True)
     assert supervisor.stdout.readline() == b"ready\n"
     with open("/proc/%d/status" % supervisor.pid) as f:
         blocked = int(dict(line.split(":", 1) for line in f)["SigBlk"], 16)
