@@ -681,7 +681,8 @@ class InterruptTheImport:
     def find_spec(self, name, path=None, target=None):
         if name == "pyglibc._cli":
             sys.meta_path.remove(self)
-            subprocess.run(["kill", "-INT", str(os.getpid())], check=True)
+            subprocess.run([sys.executable, "-c", "import os, sys; os.kill(int(sys.argv[1]), 2)",
+                            str(os.getpid())], check=True)
         return None
 
 sys.meta_path.insert(0, InterruptTheImport())
