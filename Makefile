@@ -1,5 +1,5 @@
 # The common loops; `make help` lists them.  PYTHON picks the interpreter for
-# build and test (it needs cffi, setuptools, pytest and hypothesis: see README).
+# build and test (it needs cffi, setuptools, pytest, pytest-timeout and hypothesis: see README).
 PYTHON ?= python3
 
 .PHONY: help build test test-all lint packaging verify bench bench-quick tables clean

@@ -11,12 +11,13 @@ thread waits in a system call.
 
 import contextlib
 import errno
-import faulthandler
 import os
 import signal
 import threading
 
 import pytest
+import timeouts
+from timeouts import pytest_runtest_logfinish, pytest_timeout_set_timer  # noqa: F401 (hooks)
 
 import glibc
 import glibc.families
@@ -54,7 +55,7 @@ def _open_fds():
 
 
 def _handlers():
-    return {signum: signal.getsignal(signum) for signum in signal.valid_signals()}
+    return {signum: signal.getsignal(signum) for signum in signal.valid_signals() - timeouts.OWNED}
 
 
 def _mask():
@@ -205,22 +206,26 @@ def sigset():
 # -- blocking calls -----------------------------------------------------------------------
 
 
+# Seconds for a test that waits on another thread or process: a hang there is
+# found sooner than by the run's own limit (pyproject.toml's timeout).
+WATCHDOG = 20
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "watchdog" in item.fixturenames and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(WATCHDOG))
+
+
 @pytest.fixture
 def watchdog():
-    """A test that may block gets 20 s; then every thread's stack is printed and
-    the run ends, instead of hanging until CI gives up.
+    """A test that may block fails after WATCHDOG seconds, by name and with its stack.
 
-    faulthandler's thread blocks every signal, but only once it runs: made
-    with them all blocked, it never has a moment in which a signal sent to
-    the process (os.kill) could be delivered to it instead of to the test.
+    pytest-timeout's SIGALRM does it (the marker is added at collection), and
+    the run goes on with the next test.  No thread watches: with one, every
+    fork in the test would be the fork of a multi-threaded process.
     """
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
-    try:
-        faulthandler.dump_traceback_later(20, exit=True)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     yield
-    faulthandler.cancel_dump_traceback_later()
 
 
 class Helper:

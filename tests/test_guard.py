@@ -6,9 +6,17 @@ import shutil
 import subprocess
 import sys
 
+import timeouts
+
 import glibc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+def conftest_env():
+    """The conftest imports glibc, from wherever this run imported it, and the plugins beside it."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(glibc.__file__)), HERE]))
+
 
 CARELESS = '''
 import os, signal, subprocess
@@ -40,8 +48,7 @@ def test_tidy():
 def test_the_guard_fails_each_careless_test_and_only_those(tmp_path):
     shutil.copy(os.path.join(HERE, "conftest.py"), tmp_path)
     (tmp_path / "test_careless.py").write_text(CARELESS)
-    # The conftest imports glibc: from wherever this run imported it.
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(glibc.__file__)))
+    env = conftest_env()
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-vv", "-p", "no:cacheprovider", "--tb=no", "-rE",
          str(tmp_path)],
@@ -57,3 +64,55 @@ def test_the_guard_fails_each_careless_test_and_only_those(tmp_path):
     assert "child processes running or unreaped" in errors["test_leaves_a_zombie"]
     assert "signal mask" in errors["test_leaves_a_signal_blocked"]
     assert "handlers of [<Signals.SIGUSR2: 12>]" in errors["test_leaves_a_handler"]
+
+
+HANGING = '''
+import os, subprocess, timeouts, pytest
+
+@pytest.mark.timeout(2)
+def test_waits_in_a_system_call():
+    r, w = os.pipe()
+    try:
+        os.read(r, 1)
+    finally:
+        os.close(r), os.close(w)
+
+@pytest.mark.timeout(2)
+def test_waits_for_its_child_and_a_grandchild():
+    # Leaving the with-block waits for the child, once the wait for output is interrupted.
+    with subprocess.Popen(["sh", "-c", "sleep 600 & echo $!; exec sleep 600"],
+                          stdout=subprocess.PIPE) as proc:
+        grandchild = int(proc.stdout.readline())
+        with open("started", "w") as f:
+            f.write("%d %d %d %d" % (proc.pid, timeouts.start_time(proc.pid),
+                                     grandchild, timeouts.start_time(grandchild)))
+        proc.communicate()
+
+def test_fails():
+    assert False
+
+def test_runs_after_them():
+    pass
+'''
+
+
+def test_a_test_over_its_time_fails_by_name_with_what_it_started_and_the_run_goes_on(tmp_path):
+    shutil.copy(os.path.join(HERE, "conftest.py"), tmp_path)
+    (tmp_path / "test_hanging.py").write_text(HANGING)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-rf", "-p", "no:cacheprovider",
+         "-p", "no:randomly", "-o", "timeout_method=signal", str(tmp_path)],
+        cwd=str(tmp_path), env=dict(conftest_env(), COLUMNS="200"), capture_output=True,
+        text=True, timeout=60,
+    )
+    # No teardown error: the handler pytest-timeout takes back is none of the guard's business.
+    assert "3 failed, 1 passed in" in run.stdout, run.stdout + run.stderr
+    for name in ("test_waits_in_a_system_call", "test_waits_for_its_child_and_a_grandchild"):
+        assert re.search(r"^FAILED test_hanging.py::%s - Failed: Timeout \(>2.0s\)" % name,
+                         run.stdout, re.M), run.stdout
+    assert re.search(r"^test_hanging.py::test_waits_for_its_child_and_a_grandchild: over 2 s; "
+                     r"killed what it started: \d+ \d+$", run.stdout, re.M), run.stdout
+    child, child_start, grandchild, grandchild_start = map(
+        int, (tmp_path / "started").read_text().split())
+    assert not timeouts.running(child, child_start)
+    assert not timeouts.running(grandchild, grandchild_start)

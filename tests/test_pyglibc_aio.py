@@ -32,11 +32,6 @@ from supervise_kit import child_env  # a child interpreter that imports the pygl
 
 pytest_plugins = ["children"]  # the spawn fixture
 
-# Python >= 3.12 warns of any fork while a thread runs (here the watchdog's); the
-# children forked here only read a pipe, kill and _exit, which are safe after that.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USR1, USR2 = signal.SIGUSR1, signal.SIGUSR2
 

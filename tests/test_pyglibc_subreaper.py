@@ -98,8 +98,7 @@ def orphan_a_grandchild():
 
     The grandchild waits until its parent is gone, reports its pid and the
     ppid it then has through a pipe, and exits.  It gives up waiting after
-    10 s, so the test cannot hang; the ``watchdog`` fixture is not used, as
-    its thread would make this a fork of a multi-threaded process.
+    10 s, so the test cannot hang.
     """
     r, w = pipe()
     try:

@@ -616,7 +616,6 @@ def test_a_result_is_a_supervision():
 
 @pytest.fixture
 def without_posix_spawn_and_waitid(monkeypatch, not_a_subreaper):
-    # Not with the watchdog: its thread would make this a fork of a threaded process.
     monkeypatch.setattr("pyglibc._supervisor.start._posix_spawn", None)
     monkeypatch.setattr("pyglibc._supervisor.reaping._waitid", None)
 
@@ -780,7 +779,7 @@ def test_the_new_options_are_checked_before_anything_starts(options, error, mess
 
 @pytest.fixture
 def run_forking(not_a_subreaper, files):
-    """``run`` without the watchdog: pidns forks this process, which should have one thread."""
+    """``run`` with supervise's own 10 s limit on the command."""
 
     def call(argv, **options):
         options.setdefault("stdout", files.out)

