@@ -6,8 +6,9 @@ row by row.  A program that is not installed is skipped with the reason
 (CI installs both from Debian's packages).  Where tini or dumb-init does
 not do what the scenario asks, because it lacks the option or behaves
 otherwise, the test still runs it and is marked ``xfail(strict=True)``
-with the reason: it must fail, so an expected difference that goes away
-shows up as XPASS and fails the run.  Our own rows never xfail.
+with the reason: it must fail, on an assertion (a broken harness is no
+expected difference), so an expected difference that goes away shows up as
+XPASS and fails the run.  Our own rows never xfail.
 
 Every program runs as a black box: a child process with a command that
 tells the test what it saw on its stdout.  tini gets -s (a subreaper, as
@@ -16,7 +17,7 @@ run each program under ``unshare --pid --fork --mount-proc``.  Signals are
 sent once the command has said it is ready, never after a sleep; the one
 bounded wait is the orphan's, which polls /proc until its new parent has
 reaped it (there is no event for that).  Whatever tini or dumb-init leave
-running is killed by pid at the end of the test.
+running is killed at the end of the test, if its pid still names it.
 """
 
 import errno
@@ -31,6 +32,7 @@ import time
 
 import kernelkit
 import pytest
+import timeouts
 
 from supervise_kit import LAUNCH, child_env
 
@@ -124,21 +126,42 @@ def inits(scenario, *options):
                                                         for option in lacking))
         if reason is not None:
             assert name != "pyglibc", "ours must do it all"
-            marks.append(pytest.mark.xfail(strict=True, reason=reason))
+            marks.append(pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason))
         params.append(pytest.param(init, id=name, marks=marks))
     return pytest.mark.parametrize("init", params)
 
 
+class Leftovers:
+    """``leftovers.append(pid)``: a process the test started, SIGKILLed at its end if still there.
+
+    A pid the test learns may name a process already gone, and by the end of
+    the test another one: only a process that started during the test is
+    taken, and only while its start time is the one seen then is it signalled.
+    """
+
+    def __init__(self):
+        self.since = timeouts.now()
+        self.seen = []
+
+    def append(self, pid):
+        start = timeouts.start_time(pid)
+        if start is not None and start >= self.since:
+            self.seen.append((pid, start))
+
+    def extend(self, pids):
+        for pid in pids:
+            self.append(pid)
+
+    def kill(self):
+        for pid, start in self.seen:
+            timeouts.send(pid, start, signal.SIGKILL)
+
+
 @pytest.fixture
 def leftovers():
-    """``leftovers.append(pid)``: processes a test saw, SIGKILLed at its end if still there."""
-    pids = []
-    yield pids
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    taken = Leftovers()
+    yield taken
+    taken.kill()
 
 
 def run(init, command, *options, cwd=None, prefix=(), stderr=None):
