@@ -11,7 +11,8 @@ suite as on Linux 4.18, under tools/old_kernel.py's seccomp filter); a bare
 ``nox`` runs them all.
 
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
-release of each minor version); PyPy is ``pypy3`` when it is on PATH.  Each
+release of each minor version); PyPy is ``pypy3`` on PATH, its sessions
+skipped (an error on CI) where it is missing.  Each
 session pip-installs the project into a fresh venv, so pip builds the
 extension through ``cffi_modules`` (with ``-Werror``), and runs pytest from a
 scratch directory, so the tests import the installed package and never the
@@ -71,14 +72,14 @@ def interpreters():
     ordered = sorted(found, key=lambda minor: tuple(int(n) for n in minor.split(".")))
     dirs = [str(found[minor]) for minor in ordered]
     os.environ["PATH"] = os.pathsep.join(dirs + [os.environ.get("PATH", "")])
-    if shutil.which("pypy3"):
-        ordered.append("pypy3")
-    return ordered
+    # Listed even where it is missing: nox then says so in its summary (skipped,
+    # or an error where the CI variable is set), rather than dropping PyPy silently.
+    return ordered + ["pypy3"]
 
 
 PYTHONS = interpreters()
-if not PYTHONS:
-    sys.stderr.write("noxfile: no CPython >= 3.9 in $PYENV_ROOT/versions, nor pypy3 on PATH\n")
+if PYTHONS == ["pypy3"]:
+    sys.stderr.write("noxfile: no CPython >= 3.9 in $PYENV_ROOT/versions\n")
 # The newest CPython: the one interpreter of the sanitizer and memory sessions.
 NEWEST = [p for p in PYTHONS if p != "pypy3"][-1:]
 
@@ -93,6 +94,17 @@ for module in (glibc, glibc._glibc):
     if not os.path.realpath(module.__file__).startswith(os.path.realpath(sys.prefix) + os.sep):
         sys.exit("%s is not the venv's (%s)" % (module.__file__, sys.prefix))
 """
+
+
+def debian_tool(session, command, package):
+    """command on PATH: apt-get installs package where root can, else the session is skipped."""
+    if shutil.which(command):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        session.skip("%s is not installed (Debian's package %s)" % (command, package))
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-qq", package, external=True, env=env)
 
 
 def pytest_args(posargs):
@@ -143,8 +155,9 @@ def install_and_chdir(session, build_env=None, run_env=None):
 
 
 # What lint installs: the checkers at versions known to pass, so that a new
-# release cannot fail CI on code that did not change.
-LINTERS = ["ruff==0.17.6", "mypy==2.4.1", "types-cffi==2.1.0.20260827"]
+# release cannot fail CI on code that did not change (clang-format too, from
+# its PyPI wheel: the machine needs no package of its own).
+LINTERS = ["ruff==0.17.6", "mypy==2.4.1", "types-cffi==2.1.0.20260827", "clang-format==14.0.6"]
 CPYTHONS = [p for p in PYTHONS if p != "pypy3"]
 
 
@@ -158,7 +171,7 @@ def lint(session):
     # glibc/_glibc.pyi, so nothing needs building.
     session.run("mypy")
     headers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "csrc").glob("*.h"))
-    session.run("clang-format", "--dry-run", "--Werror", *headers, external=True)
+    session.run("clang-format", "--dry-run", "--Werror", *headers)
 
 
 # Run from a scratch directory by the venv a distribution went into: the
@@ -290,6 +303,7 @@ def memcheck(session):
     until exit by design).  tests/valgrind.supp holds the one false report
     that valgrind 3.19 makes about glibc itself.
     """
+    debian_tool(session, "valgrind", "valgrind")
     install_and_chdir(session, run_env={"PYTHONMALLOC": "malloc"})
     python = session.run("python", "-c", "import sys; print(sys.executable)",
                          silent=True).strip()
