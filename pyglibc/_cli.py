@@ -12,6 +12,7 @@ import os
 import sys
 
 from pyglibc import _supervisor
+from pyglibc._supervisor.settings import _closed_fd, _socket_activation
 from pyglibc._supervisor.signals import command_line_signals
 
 TYPE_CHECKING = False
@@ -74,6 +75,10 @@ environment:
   PYGLIBC_RUN_VERBOSITY=N  the verbosity before -v and -q (tini's
                            TINI_VERBOSITY): 0 errors only, 1 warnings (the
                            default), 2 what happens, 3 every signal and reap
+  LISTEN_PID, LISTEN_FDS   socket activation (sd_listen_fds(3)): when
+                           LISTEN_PID is the supervisor's pid, CMD gets the
+                           LISTEN_FDS descriptors from 3 on, and LISTEN_PID
+                           is CMD's pid; another's pid is left as it is
   The supervisor is always a subreaper (tini's -s and TINI_SUBREAPER).
 
 --json FILE holds one object:
@@ -105,7 +110,7 @@ examples:
 # The options that take a value: the first word that is not an option or the
 # value of one starts CMD, so "--" is only needed before a CMD starting with "-".
 _VALUED = ("--timeout", "--kill-after", "--linger", "--out-prefix", "--err-prefix", "--json",
-           "--rewrite", "--pdeathsig", "--zero-status")
+           "--rewrite", "--pdeathsig", "--zero-status", "--preserve-fds")
 
 
 class _Args:
@@ -127,6 +132,7 @@ class _Args:
     rewrite: List[Tuple[int, int]] = []
     pdeathsig: Optional[int] = None
     zero_status: List[int] = []
+    preserve_fds = 0
     warn_orphans = False
     verbose = 0
     quiet = False
@@ -195,6 +201,14 @@ def _status(text: str) -> int:
     return int(text)
 
 
+def _count(text: str) -> int:
+    import argparse
+
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError("%r is not a number of descriptors (0 or more)" % text)
+    return int(text)
+
+
 def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     import argparse
 
@@ -254,6 +268,10 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                      metavar="STATUS",
                      help="exit 0 when CMD's exit status (128+N for signal N) is STATUS; "
                           "repeatable; tini's -e")
+    run.add_argument("--preserve-fds", type=_count, default=0, metavar="N",
+                     help="pass CMD the N descriptors from 3 on that the supervisor was given, "
+                          "as they are (otherwise it gets only 0, 1 and 2); podman's and "
+                          "runc's --preserve-fds")
     run.add_argument("--warn-orphans", action="store_true",
                      help="print a line on stderr for each orphan reaped; tini's -w")
     run.add_argument("-v", "--verbose", action="count", default=0,
@@ -373,6 +391,17 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
     if not command[0]:  # as execvp("") fails, with one line
         print("%s: '': command not found" % PROG, file=sys.stderr)
         return 127
+    # Checked before --json opens its file, which could take a number missing.
+    closed = _closed_fd(args.preserve_fds, inherited=True)
+    if closed is not None:
+        assert parser is not None
+        parser.error("argument --preserve-fds: %d: descriptor %d is not open"
+                     % (args.preserve_fds, closed))
+    try:
+        _socket_activation(os.environ, inherited=True)
+    except RuntimeError as exc:
+        _say("%s: %s\n" % (PROG, exc))
+        return 125
     _hold_closed_std_fds()
     prefix = None
     if args.prefix or args.out_prefix is not None or args.err_prefix is not None:
@@ -403,6 +432,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
             result = _supervisor.supervise(
                 command, timeout=args.timeout, kill_after=args.kill_after,
                 linger=args.linger, group=args.group, setsid=args.setsid, prefix=prefix,
+                preserve_fds=args.preserve_fds,
                 init=True if args.init else None, pidns=args.pidns,
                 rewrite=rewrite, pdeathsig=args.pdeathsig,
                 zero_status=args.zero_status,

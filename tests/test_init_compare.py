@@ -74,12 +74,12 @@ INITS = {
         "group": ["-g"], "single-child": [], "pdeathsig": ["-p", "SIGTERM"],
         "zero-status": ["-e", "3"], "warn-orphans": ["-w"], "verbose": ["-v"],
         "group-env": {"TINI_KILL_PROCESS_GROUP": "1"}, "verbose-env": {"TINI_VERBOSITY": "2"},
-        "quiet": {"TINI_VERBOSITY": "0"}, "prefix": []}),
+        "quiet": {"TINI_VERBOSITY": "0"}, "prefix": [], "preserve-fds": []}),
     "dumb-init": Init("dumb-init", ["dumb-init"], {
         "group": [], "group-env": {}, "setsid": [], "single-child": ["-c"],
         "single-child-env": {"DUMB_INIT_SETSID": "0"}, "rewrite": ["-r", "15:12"],
         "ignore": ["-r", "10:0"], "verbose": ["-v"], "verbose-env": {"DUMB_INIT_DEBUG": "1"},
-        "quiet": [], "prefix": []}),
+        "quiet": [], "prefix": [], "preserve-fds": []}),
     "pyglibc": Init("pyglibc", [sys.executable, "-m", "pyglibc", "run"], {
         "group": ["--group"], "setsid": ["--setsid"], "single-child": [],
         "single-child-env": ["--single-child"], "rewrite": ["--rewrite", "TERM:USR2"],
@@ -87,7 +87,7 @@ INITS = {
         "zero-status": ["--zero-status", "3"], "warn-orphans": ["--warn-orphans"],
         "verbose": ["-v"], "group-env": {"PYGLIBC_RUN_GROUP": "1"},
         "verbose-env": {"PYGLIBC_RUN_VERBOSITY": "2"}, "quiet": ["-q"], "pidns": ["--pidns"],
-        "prefix": ["--prefix"]}),
+        "prefix": ["--prefix"], "preserve-fds": ["--preserve-fds", "1"]}),
 }
 
 # What tini and dumb-init do otherwise, scenario by scenario (besides the options they lack).
@@ -101,6 +101,10 @@ DIFFERENCES = {
                                      "running",
     ("nothing-left-daemon", "dumb-init"): "dumb-init signals the command's session only: a "
                                           "daemon that left it keeps running",
+    ("socket-activation", "tini"): "tini leaves LISTEN_PID naming itself, so the command's "
+                                   "sd_listen_fds(3) takes no socket",
+    ("socket-activation", "dumb-init"): "dumb-init leaves LISTEN_PID naming itself, so the "
+                                        "command's sd_listen_fds(3) takes no socket",
 }
 
 OPTION_NAMES = {"rewrite": "signal rewriting", "ignore": "signal ignoring",
@@ -822,3 +826,39 @@ def test_a_stalled_reader_of_the_output_holds_up_no_signal(init, started, tmp_pa
     while os.read(process.stdout.fd, 65536):
         pass
     assert process.wait() == 42
+
+
+# -- inherited descriptors ---------------------------------------------------------------------
+
+# Starts the init (the rest of argv) with its 3 a socket holding "ping", as a service
+# manager hands one on; with "--listen", LISTEN_PID and LISTEN_FDS give it to the init,
+# as systemd's socket activation does (the pid is the init's: exec keeps it).
+WITH_A_SOCKET = PYTHON + ["-c", r"""
+import os, socket, sys
+ours, theirs = socket.socketpair()
+assert ours.fileno() == 3
+os.set_inheritable(3, True)
+theirs.sendall(b"ping")
+theirs.close()
+words = sys.argv[1:]
+if words[0] == "--listen":
+    os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
+    words = words[1:]
+os.execvp(words[0], words)
+"""]
+# What the command read from its 3, and whether LISTEN_PID (if any) names it, as
+# sd_listen_fds(3) asks.
+READS_3 = PYTHON + ["-c", "import os, socket; print(socket.socket(fileno=3).recv(4), "
+                          "os.environ.get('LISTEN_PID', str(os.getpid())) == str(os.getpid()))"]
+
+
+@inits("preserve-fds", "preserve-fds")
+def test_an_inherited_descriptor_is_handed_on(init):
+    done = run(init, READS_3, "preserve-fds", prefix=WITH_A_SOCKET)
+    assert (done.returncode, done.stdout) == (0, b"b'ping' True\n")
+
+
+@inits("socket-activation")
+def test_socket_activation_hands_the_socket_on_with_listen_pid_the_commands(init):
+    done = run(init, READS_3, prefix=WITH_A_SOCKET + ["--listen"])
+    assert (done.returncode, done.stdout) == (0, b"b'ping' True\n")

@@ -12,6 +12,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -103,7 +104,7 @@ def test_help_documents_every_option_and_every_json_key(cli):
     assert text.startswith("usage: python -m pyglibc run [OPTIONS] -- CMD [ARG ...]\n")
     _, parser = _cli._parsers()
     options = [action for action in parser._actions if action.option_strings]
-    assert len(options) == 20
+    assert len(options) == 21
     for action in options:
         assert action.help
         for option in action.option_strings:
@@ -112,7 +113,7 @@ def test_help_documents_every_option_and_every_json_key(cli):
     for key in keys:
         assert re.search(r"\b%s\b" % key, text.split("--json FILE holds")[1]), key
     for word in ("124", "125", "126", "127", "128+N", "PYGLIBC_RUN_GROUP",
-                 "PYGLIBC_RUN_VERBOSITY"):
+                 "PYGLIBC_RUN_VERBOSITY", "LISTEN_PID", "LISTEN_FDS"):
         assert word in text
 
 
@@ -148,6 +149,10 @@ def test_a_usage_error_exits_2_with_one_message_and_no_traceback(cli):
     (["--pdeathsig", "99", "true"], "argument --pdeathsig: 99 is not a signal number"),
     (["--pdeathsig", "0", "true"], "argument --pdeathsig: 0 is not a signal number"),
     (["--zero-status", "256", "true"], "argument --zero-status: '256' is not an exit status"),
+    (["--preserve-fds", "-1", "true"],
+     "argument --preserve-fds: '-1' is not a number of descriptors (0 or more)"),
+    (["--preserve-fds", "two", "true"],
+     "argument --preserve-fds: 'two' is not a number of descriptors (0 or more)"),
 ])
 def test_usage_errors_run_nothing(main, args, message):
     status, out, err = main(*args)
@@ -434,6 +439,115 @@ def test_the_command_gets_only_descriptors_0_1_2(cli, fds):
     done = cli("--prefix", "--json", "out.json", "--", sys.executable, "-c", LIST_FDS,
                pass_fds=(w,))
     assert done.stdout == b"[out] [0, 1, 2]\n"
+
+
+# Starts the supervisor (the rest of argv) with the descriptors given as its 3, 4, ...
+# and nothing else above 2, as a service manager hands them on; with "--listen", it
+# also names itself in LISTEN_PID (its pid is the supervisor's: exec keeps it).
+WITH_FDS = [sys.executable, "-I", "-S", "-c", """
+import fcntl, os, sys
+listen = sys.argv[1] == "--listen"
+words = sys.argv[2:] if listen else sys.argv[1:]
+given = [int(fd) for fd in words[0].split(",")]
+high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in given]
+for fd in given:
+    os.close(fd)
+for target, fd in enumerate(high, 3):
+    os.dup2(fd, target)
+    os.close(fd)
+if listen:
+    os.environ["LISTEN_PID"] = str(os.getpid())
+os.execv(words[1], words[1:])
+"""]
+
+
+def under_fds(given, *args, listen=False, env=()):
+    """Run the supervisor with args, given (descriptors of ours) as its 3, 4, ... ."""
+    prefix = WITH_FDS + (["--listen"] if listen else []) + [",".join(map(str, given))]
+    return subprocess.run(prefix + RUN + list(args), env=dict(child_env(), **dict(env)),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT,
+                          pass_fds=given)
+
+
+# CMD answers through its 3 (a socket) what it read there, in capitals, and says
+# through its 4 (a pipe) that it was there.
+THROUGH_3_AND_4 = ("import os, socket; s = socket.socket(fileno=3); "
+                   "s.sendall(s.recv(5).upper()); os.write(4, b'here')")
+
+
+def test_preserve_fds_hands_on_3_and_4_unchanged(fds):
+    """--preserve-fds 2: CMD reads and writes through the supervisor's 3 and 4, which
+    none of the supervisor's own descriptors (its signalfd, epoll, pipes, --json) took."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        r, w = fds.pipe()
+        ours.sendall(b"hello")
+        done = under_fds([theirs.fileno(), w], "--preserve-fds", "2", "--prefix",
+                         "--json", os.devnull, "--", sys.executable, "-c",
+                         THROUGH_3_AND_4 + "; " + LIST_FDS.replace("import os; ", ""))
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"[out] [0, 1, 2, 3, 4]\n", b"")
+        assert ours.recv(5) == b"HELLO"
+        assert os.read(r, 4) == b"here"
+
+
+def test_without_preserve_fds_the_command_gets_none_of_them(fds):
+    r, w = fds.pipe()
+    done = under_fds([r, w], "--", sys.executable, "-c", LIST_FDS)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"[0, 1, 2]\n", b"")
+
+
+def test_preserve_fds_beyond_those_open_is_a_usage_error(fds):
+    r, w = fds.pipe()
+    done = under_fds([r, w], "--preserve-fds", "3", "--", "true")
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.splitlines()[-1] == (b"python -m pyglibc run: error: "
+                                            b"argument --preserve-fds: 3: descriptor 5 is not open")
+
+
+# What a socket-activated CMD sees, as sd_listen_fds(3) reads it, then a line sent
+# to the first connection on its 3.
+ACTIVATED = ("import os, socket; "
+             "print(os.environ['LISTEN_PID'] == str(os.getpid()), os.environ['LISTEN_FDS'], "
+             "os.environ.get('LISTEN_FDNAMES')); "
+             "print(sorted(int(n) for n in os.listdir('/proc/self/fd') "
+             "if os.path.exists('/proc/self/fd/' + n))); "
+             "socket.socket(fileno=3).accept()[0].sendall(b'accepted')")
+
+
+def test_socket_activation_hands_the_sockets_on_with_listen_pid_the_commands(tmp_path):
+    """LISTEN_PID naming the supervisor: its LISTEN_FDS descriptors go to CMD, whose
+    LISTEN_PID names CMD, so that CMD's own sd_listen_fds(3) takes them."""
+    with socket.socket(socket.AF_UNIX) as listener, socket.socket(socket.AF_UNIX) as client:
+        listener.bind(str(tmp_path / "socket"))
+        listener.listen()
+        client.connect(str(tmp_path / "socket"))  # waits in the backlog for CMD's accept
+        done = under_fds([listener.fileno()], "--", sys.executable, "-c", ACTIVATED,
+                         listen=True, env={"LISTEN_FDS": "1", "LISTEN_FDNAMES": "web"})
+        assert (done.returncode, done.stderr) == (0, b"")
+        assert done.stdout == b"True 1 web\n[0, 1, 2, 3]\n"
+        assert client.recv(8) == b"accepted"
+
+
+def test_listen_pid_of_another_process_is_left_alone(fds):
+    r, w = fds.pipe()
+    done = under_fds([r], "--", sys.executable, "-c",
+                     "import os; print(os.environ['LISTEN_PID'], os.environ['LISTEN_FDS']); "
+                     + LIST_FDS.replace("import os; ", ""),
+                     env={"LISTEN_PID": "1", "LISTEN_FDS": "1"})
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"1 1\n[0, 1, 2]\n", b"")
+
+
+@pytest.mark.parametrize("count, message", [
+    ("two", b"LISTEN_FDS=two: not a number of descriptors"),
+    ("", b"LISTEN_FDS=: not a number of descriptors"),
+    ("-1", b"LISTEN_FDS=-1: not a number of descriptors"),
+    ("2", b"LISTEN_FDS=2: descriptor 4 is not open"),
+])
+def test_bad_socket_activation_variables_are_125_and_one_line(fds, count, message):
+    r, w = fds.pipe()
+    done = under_fds([r], "--", "true", listen=True, env={"LISTEN_FDS": count})
+    assert (done.returncode, done.stdout) == (125, b"")
+    assert done.stderr == PROG + b"supervise: " + message + b" (LISTEN_PID is this process)\n"
 
 
 # The supervisor starts with a descriptor at or above its RLIMIT_NOFILE, as one

@@ -29,7 +29,7 @@ from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
 from pyglibc._supervisor import Reaped, Supervision
 from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
-from supervise_kit import LAUNCH, PYTHON_COMM, gone
+from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
 
 SIGTERM, SIGKILL, SIGUSR1 = signal.SIGTERM, signal.SIGKILL, signal.SIGUSR1
 MANAGED = set(_supervisor.FORWARDED) | {signal.SIGCHLD}
@@ -571,6 +571,9 @@ def test_argv_must_be_a_list_with_a_command(argv, error, message):
     ({"stdout": -1}, ValueError, r"stdout must be a file descriptor \(>= 0\), not -1"),
     ({"stdin": "0"}, TypeError, "stdin must be a file descriptor or have fileno"),
     ({"prefix": "[x]"}, TypeError, "prefix must be None, True or a pair"),
+    ({"preserve_fds": -1}, ValueError, "preserve_fds must be 0 or more, not -1"),
+    ({"preserve_fds": "2"}, TypeError, "preserve_fds must be a number of descriptors, not str"),
+    ({"preserve_fds": 10 ** 6}, ValueError, r"preserve_fds=1000000: descriptor \d+ is not open"),
 ])
 def test_options_are_checked_before_anything_starts(options, error, message):
     with pytest.raises(error, match="^supervise: " + message):
@@ -659,6 +662,49 @@ def test_posix_spawn_reports_exec_format_errors(run, tmp_path):
     result = run([str(script)])
     assert (result.exit_status, result.error) == (126, str(script) + ": exec format error")
 
+
+
+# In a fresh interpreter, whose 3 and 4 are a socket pair (close-on-exec, as Python
+# makes them; 4 then made inheritable): supervise() with preserve_fds=2, with a second
+# thread (so posix_spawn starts CMD) or without (fork), and LISTEN_PID naming the
+# supervisor or not.  CMD says what it sees, and talks to itself from 3 to 4.
+HANDED_ON = """
+import os, signal, socket, sys, threading
+from pyglibc import supervise
+a, b = socket.socketpair()
+assert (a.fileno(), b.fileno()) == (3, 4)
+os.set_inheritable(4, True)
+threaded, listen = sys.argv[1] == "threaded", sys.argv[2] == "listen"
+env = dict(os.environ, LISTEN_PID=str(os.getpid()) if listen else "1", LISTEN_FDS="2")
+done = threading.Event()
+if threaded:
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    thread = threading.Thread(target=done.wait)
+    thread.start()
+    signal.pthread_sigmask(signal.SIG_SETMASK, before)
+try:
+    status = supervise([sys.executable, "-c", sys.argv[3]], preserve_fds=2, env=env).exit_status
+finally:
+    done.set()
+print(os.get_inheritable(3), os.get_inheritable(4), status)
+"""
+SEES = ("import os, socket; "
+        "print(os.environ['LISTEN_PID'] == str(os.getpid()), sorted(int(n) for n in "
+        "os.listdir('/proc/self/fd') if os.path.exists('/proc/self/fd/' + n))); "
+        "socket.socket(fileno=3).sendall(b'ping'); print(socket.socket(fileno=4).recv(4))")
+
+
+@pytest.mark.parametrize("start", ["fork", "threaded"])
+@pytest.mark.parametrize("listen", ["listen", "another"])
+def test_preserve_fds_hands_on_descriptors_close_on_exec_or_not(start, listen, tmp_path):
+    """The command gets 3 and 4 whatever their close-on-exec flag here, which stays as
+    it was; with LISTEN_PID naming the supervisor, the command's names the command."""
+    done = subprocess.run([sys.executable, "-c", HANDED_ON, start, listen, SEES],
+                          env=child_env(), cwd=str(tmp_path), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=30)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == b"%s [0, 1, 2, 3, 4]\nb'ping'\nFalse True 0\n" % (
+        b"True" if listen == "listen" else b"False")
 
 
 # -- as an init --------------------------------------------------------------------------------

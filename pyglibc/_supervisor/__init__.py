@@ -79,10 +79,12 @@ from pyglibc._supervisor.settings import (
     PREFIX,
     _fd,
     _prefixes,
+    _preserved,
     _rewrites,
     _seconds,
     _Settings,
     _signal_number,
+    _socket_activation,
     _statuses,
 )
 from pyglibc._supervisor.signals import (
@@ -124,7 +126,7 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
               timeout: Optional[float] = None, kill_after: float = KILL_AFTER,
               linger: float = LINGER, group: bool = False, setsid: bool = False,
               prefix: Union[None, bool, Tuple[Union[str, bytes], Union[str, bytes]]] = None,
-              stdin: Fd = 0, stdout: Fd = 1, stderr: Fd = 2,
+              stdin: Fd = 0, stdout: Fd = 1, stderr: Fd = 2, preserve_fds: int = 0,
               env: Optional[Mapping[str, str]] = None, init: Optional[bool] = None,
               pidns: bool = False, rewrite: Optional[Mapping[int, Optional[int]]] = None,
               pdeathsig: Optional[int] = None, zero_status: Iterable[int] = (),
@@ -135,7 +137,8 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     program searched in the PATH of ``env`` (default: os.environ) like
     execvp(3).  The command starts with stdin, stdout and stderr (file
     descriptors or objects with fileno()) as its 0, 1, 2 and no other file
-    descriptor (as with subprocess's close_fds=True); with no signal
+    descriptor (as with subprocess's close_fds=True) but the ``preserve_fds``
+    from 3 on, as they are here (close-on-exec or not); with no signal
     blocked, the signals ignored here still ignored (as under nohup), but
     SIGPIPE and SIGXFSZ, which Python ignores itself, at their default
     action.
@@ -172,6 +175,12 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     statuses of the command (128+N for signal N included) that give an
     exit_status of 0.
 
+    Socket activation (sd_listen_fds(3)): when LISTEN_PID in ``env`` is
+    this process's pid, the LISTEN_FDS descriptors from 3 on go to the
+    command as ``preserve_fds`` do, and its LISTEN_PID is its own pid
+    (set between fork and exec, so the command is forked then); a LISTEN_PID
+    of another process is passed on as it is, the descriptors are not.
+
     ``pidns``: run the command under an init that is PID 1 of a new PID
     namespace with its own mount namespace and /proc (this process is
     forked for it: call it from a single-threaded process); everything
@@ -189,8 +198,9 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     as if they were the command's), if SIGCHLD is ignored (the kernel would
     reap them itself), if another thread does not block the signals
     managed (a signal sent to the process could be delivered to it instead
-    of the signalfd), or if /proc is another PID namespace's (only a PID 1
-    can do without it).  Any thread may call supervise(); Python's own
+    of the signalfd), if /proc is another PID namespace's (only a PID 1
+    can do without it), or if LISTEN_PID names this process and LISTEN_FDS
+    is not a count of open descriptors.  Any thread may call supervise(); Python's own
     threads start unblocked, so start yours inside ``with
     pyglibc.pthread_sigmask(...)`` if they run meanwhile.
 
@@ -213,6 +223,10 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
         bool(pidns), _rewrites(rewrite),
         None if pdeathsig is None else _signal_number(pdeathsig, "pdeathsig"),
         _statuses(zero_status), log)
+    preserved = _preserved(preserve_fds)
+    activated = _socket_activation(settings.env)
+    settings.preserve_fds = max(preserved, activated or 0)
+    settings.listen_pid = activated is not None
     result = Supervision([os.fsdecode(word) for word in words])
     _supervise(words, result, settings)
     return result

@@ -27,7 +27,14 @@ from pyglibc._supervisor.signals import (
     _signal_name,
     _signal_or_int,
 )
-from pyglibc._supervisor.start import _dup_above_2, _find, _spawn, _spawn_error, _StartError
+from pyglibc._supervisor.start import (
+    _dup_above_2,
+    _find,
+    _handed_on,
+    _spawn,
+    _spawn_error,
+    _StartError,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
@@ -127,6 +134,7 @@ class _Run(_Reaping, _Output):
                 if src <= 2 and src != n:
                     child_fds[n] = _dup_above_2(src)
                     opened.append(child_fds[n])
+            child_fds += _handed_on(settings.preserve_fds, opened)
             try:
                 self.pid = _spawn(path, self.argv, settings.env, child_fds, settings)
             except OSError as exc:

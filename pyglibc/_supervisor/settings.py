@@ -6,6 +6,8 @@ argument, before anything is started.
 
 from __future__ import annotations
 
+import os
+
 from pyglibc._supervisor.signals import (
     _FORWARDED,
     _JOB_CONTROL,
@@ -72,6 +74,58 @@ def _fd(value: Fd, name: str) -> int:
     return fd
 
 
+def _closed_fd(count: int, inherited: bool = False) -> Optional[int]:
+    """The first of the count descriptors from 3 on that is not open, None if all are.
+
+    inherited: one that is close-on-exec counts as not open too: it cannot
+    have come through the exec that started this process, so it is its own.
+    """
+    for fd in range(3, 3 + count):
+        try:
+            if os.get_inheritable(fd) or not inherited:
+                continue
+        except OSError:  # EBADF
+            pass
+        return fd
+    return None
+
+
+def _preserved(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("supervise: preserve_fds must be a number of descriptors, not %s"
+                        % type(value).__name__)
+    if value < 0:
+        raise ValueError("supervise: preserve_fds must be 0 or more, not %d" % value)
+    closed = _closed_fd(value)
+    if closed is not None:
+        raise ValueError("supervise: preserve_fds=%d: descriptor %d is not open" % (value, closed))
+    return int(value)
+
+
+def _socket_activation(env: Mapping[str, str], inherited: bool = False) -> Optional[int]:
+    """How many descriptors from 3 on socket activation hands this process, as sd_listen_fds(3)
+    reads LISTEN_PID and LISTEN_FDS; None if LISTEN_PID does not name this process.
+
+    The variables are then another process's, passed on as they are, and so
+    is anything LISTEN_PID does not read as a pid.  Named, a LISTEN_FDS that
+    is not a count, or that counts a descriptor not open, is a RuntimeError
+    (sd_listen_fds fails on both); a missing one counts none.  inherited: as
+    for _closed_fd.
+    """
+    named = env.get("LISTEN_PID", "")
+    if not (named.isascii() and named.isdigit() and int(named) == os.getpid()):
+        return None
+    text = env.get("LISTEN_FDS", "0")
+    if not (text.isascii() and text.isdigit()):
+        raise RuntimeError("supervise: LISTEN_FDS=%s: not a number of descriptors (LISTEN_PID "
+                           "is this process)" % text)
+    closed = _closed_fd(int(text), inherited)
+    if closed is not None:
+        raise RuntimeError("supervise: LISTEN_FDS=%s: descriptor %d is not open (LISTEN_PID is "
+                           "this process)" % (text, closed))
+    return int(text)
+
+
 def _prefixes(prefix: Any) -> Optional[Tuple[bytes, bytes]]:
     if prefix is None or prefix is False:
         return None
@@ -131,6 +185,12 @@ def _statuses(values: Iterable[Any]) -> FrozenSet[int]:
 
 class _Settings:
     """Everything one supervision was asked for, checked."""
+
+    # The descriptors from 3 on that the command gets as they are (supervise()
+    # sets them); listen_pid: its LISTEN_PID is set to its own pid, as socket
+    # activation hands them on.
+    preserve_fds = 0
+    listen_pid = False
 
     # timeout, kill_after, linger: seconds, None for no limit.
     def __init__(self, timeout: Optional[float], kill_after: Optional[float],

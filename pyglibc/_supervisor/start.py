@@ -1,9 +1,11 @@
 """Starting the command as execvp(3) would: found in PATH, given only fds 0-2, no blocked signal.
 
-os.posix_spawn where it can do the job, fork and exec by hand elsewhere
-(PyPy 3.9, a single-threaded process, descriptors posix_spawn cannot
-close); a command that cannot start is a _StartError with the exit status
-to give (125, 126, 127) and a one-line reason.
+(Those from 3 on too that it is asked to get: --preserve-fds, socket
+activation's.)  os.posix_spawn where it can do the job, fork and exec by
+hand elsewhere (PyPy 3.9, a single-threaded process, descriptors
+posix_spawn cannot close, a LISTEN_PID to set); a command that cannot
+start is a _StartError with the exit status to give (125, 126, 127) and a
+one-line reason.
 """
 
 from __future__ import annotations
@@ -110,15 +112,16 @@ def _single_threaded() -> bool:
 
 def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
            settings: _Settings) -> int:
-    """Start path with fds as its 0, 1, 2 and nothing else, as execvp(3) would run it.
+    """Start path with fds as its 0, 1, 2, ... and nothing else, as execvp(3) would run it.
 
     Its signal mask is empty; a signal ignored here stays ignored in it, as
     nohup(1) expects, but SIGPIPE and SIGXFSZ are at SIG_DFL (as
     subprocess's restore_signals has them): Python ignores those two when
     it starts, without keeping what it was given, so one ignored by our
     parent cannot be told from Python's own.
-    Descriptors above 2 that the caller left inheritable are closed in it,
-    as subprocess's close_fds=True does.  A file the kernel cannot execute
+    Descriptors past fds that the caller left inheritable are closed in it,
+    as subprocess's close_fds=True does.  With settings.listen_pid, its
+    LISTEN_PID is its own pid.  A file the kernel cannot execute
     (ENOEXEC: a script without #!) is run by /bin/sh, as execvp(3) runs it,
     unless it is an ELF file.
     """
@@ -143,13 +146,17 @@ def _is_elf(path: bytes) -> bool:
 def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
                 settings: _Settings) -> int:
     closing = _inheritable_fds()
+    if closing is not None:
+        closing = [fd for fd in closing if fd >= len(fds)]
     # glibc's posix_spawn refuses (EBADF) to close a descriptor at or above
     # RLIMIT_NOFILE, as one inherited from a parent with a higher limit; and it
     # leaves glibc's internal signals (32 and 33) ignored in the child, which
     # a fork and an exec do not.  Forking is safe in a single-threaded process.
+    # The command's pid, which its LISTEN_PID must hold, is known before its
+    # exec only in a forked child.
     limit = os.sysconf("SC_OPEN_MAX")
-    if _posix_spawn is None or closing is None or _single_threaded() \
-            or any(fd >= limit for fd in closing):
+    if _posix_spawn is None or closing is None or settings.listen_pid \
+            or _single_threaded() or any(fd >= limit for fd in closing):
         return _fork_exec(path, argv, env, fds, settings, closing)
     # The dup2s come first, as a source may be among the descriptors closed.
     actions: List[Tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, src, dst)
@@ -167,7 +174,7 @@ def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Seq
 
 def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
                settings: _Settings, closing: Optional[List[int]]) -> int:
-    """posix_spawn done by hand: the child closes closing (None: every descriptor above 2).
+    """posix_spawn done by hand: the child closes closing (None: every descriptor past fds).
 
     The child reports a failed exec through a close-on-exec pipe, as
     subprocess does: end of file means the exec happened.
@@ -203,7 +210,8 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                     if src != dst:
                         os.dup2(src, dst)
                 if closing is None:  # the report pipe is closed by the exec
-                    os.closerange(3, report_w)
+                    # fds were open when the pipe was made: it is past them.
+                    os.closerange(len(fds), report_w)
                     # Only a descriptor opened before the hard limit was lowered is higher.
                     os.closerange(report_w + 1, _rawcalls.nofile()[1])
                 else:
@@ -215,6 +223,8 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                 for signum in _PYTHON_IGNORES:
                     _signal.signal(signum, _signal.SIG_DFL)
                 _signal.pthread_sigmask(_signal.SIG_SETMASK, ())
+                if settings.listen_pid:  # execve copies env anyway: one copy more
+                    env = dict(env, LISTEN_PID=str(os.getpid()))
                 os.execve(path, argv, env)
             except OSError as exc:
                 number = exc.errno or 0
@@ -240,6 +250,20 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
         number = int(report)
         raise OSError(number, os.strerror(number) if number else "the child could not exec")
     return pid
+
+
+def _handed_on(count: int, opened: List[int]) -> List[int]:
+    """The sources of the command's 3, 4, ... (count of them): each of ours with
+    that number, or a close-on-exec copy (added to opened) for one that is
+    close-on-exec, so that a dup2 gives it the number without the flag."""
+    sources = []
+    for fd in range(3, 3 + count):
+        if not os.get_inheritable(fd):
+            copy = _dup_above_2(fd)
+            opened.append(copy)
+            fd = copy
+        sources.append(fd)
+    return sources
 
 
 def _dup_above_2(fd: int) -> int:
