@@ -89,7 +89,8 @@ environment:
   started      when the supervisor started, in seconds since the Epoch
   duration     seconds from start to the last process reaped
   forwarded    [{"at": seconds, "signal": "SIGTERM"}, ...] signals passed on
-  processes    one object per process reaped, in the order reaped:
+  processes_reaped  how many processes were reaped, CMD included
+  processes    one object per process reaped (the last 1000), in the order reaped:
     pid, name (its comm, null if unknown), command (true for CMD itself,
     false for a process it left behind), exitcode (null if a signal killed
     it), signal (its name, or null), core_dumped, started and reaped
