@@ -18,7 +18,9 @@ from pyglibc._supervisor.signals import command_line_signals
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from typing import Any, Callable, List, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+    from pyglibc._supervisor import Reaped
 
 PROG = "python -m pyglibc run"
 
@@ -81,25 +83,33 @@ environment:
                            is CMD's pid; another's pid is left as it is
   The supervisor is always a subreaper (tini's -s and TINI_SUBREAPER).
 
---json FILE holds one object:
-  argv         the command, a list of strings
-  pid          CMD's pid, null if it could not start
-  exit_status  what this command exits with (above)
-  returncode   CMD's exit status, -N if signal N killed it, null if it never ran
-  timed_out    true if --timeout expired
-  error        why CMD could not start (one line), else null
-  init         true if CMD ran under an init (PID 1, --init, --pidns)
-  pidns        true if CMD ran in a PID namespace of its own (the pids are
-               then the namespace's)
-  started      when the supervisor started, in seconds since the Epoch
-  duration     seconds from start to the last process reaped
-  forwarded    [{"at": seconds, "signal": "SIGTERM"}, ...] signals passed on
-  processes    one object per process reaped, in the order reaped:
+--json FILE gets one JSON object a line (JSON Lines), each written whole as
+it happens: a reader (tail -f) sees it at once, and a supervisor killed
+leaves every line before it intact.
+  {"process": {...}}  as each process is reaped, CMD included:
     pid, name (its comm, null if unknown), command (true for CMD itself,
     false for a process it left behind), exitcode (null if a signal killed
     it), signal (its name, or null), core_dumped, started and reaped
     (seconds from the supervisor's start; started to 0.01 s, null if
     unknown), signalled (the last signal the supervisor sent it, or null)
+  {"result": {...}}   the last line, once no process is left:
+    argv         the command, a list of strings
+    pid          CMD's pid, null if it could not start
+    exit_status  what this command exits with (above)
+    returncode   CMD's exit status, -N if signal N killed it, null if it
+                 never ran
+    timed_out    true if --timeout expired
+    error        why CMD could not start (one line), else null
+    init         true if CMD ran under an init (PID 1, --init, --pidns)
+    pidns        true if CMD ran in a PID namespace of its own (the pids
+                 are then the namespace's)
+    started      when the supervisor started, in seconds since the Epoch
+    duration     seconds from start to the last process reaped
+    forwarded    [{"at": seconds, "signal": "SIGTERM"}, ...] signals passed on
+    processes_reaped  how many processes were reaped, CMD included
+  FILE is truncated first, a report per run (--json - >> FILE appends).  A
+  line that cannot be written is dropped, and those after it, with one
+  message: CMD runs on, and the exit status is its own.
 
 examples:
   python -m pyglibc run --summary -- sh -c 'sleep 300 & echo started a daemon'
@@ -288,10 +298,11 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     run.add_argument("--err-prefix", metavar="TEXT",
                      help="the prefix of stderr lines (implies --prefix)")
     run.add_argument("--summary", action="store_true",
-                     help="at the end, print a table of every process reaped on stderr")
+                     help="at the end, print on stderr a table of the processes reaped (the "
+                          "last %d, and how many there were)" % _supervisor.RECORDS)
     run.add_argument("--json", metavar="FILE",
-                     help="at the end, write the result to FILE as JSON (- for stdout; the "
-                          "keys are listed below)")
+                     help="write a line of JSON to FILE as each process is reaped, and one "
+                          "on the result at the end (- for stdout; the keys are listed below)")
     return top, run
 
 
@@ -346,6 +357,37 @@ def _say(text: str) -> None:
             data = data[os.write(fd, data):]
     except OSError:
         pass
+
+
+class _JsonLines:
+    """--json FILE: one object a line, each written to the descriptor at once.
+
+    Nothing waits in a buffer: a reader sees each line as it happens, and a
+    supervisor killed (SIGKILL) leaves every line written so far whole.  A
+    line that cannot be written is dropped with those after it, one message
+    said, as for what the supervisor says on stderr: the report is never
+    worth CMD's run nor its exit status.
+    """
+
+    def __init__(self, name: str, fd: int) -> None:
+        import json
+
+        self.name, self.fd, self.dumps = name, fd, json.dumps
+        self.failed = False
+
+    def write(self, item: Dict[str, Any]) -> None:
+        if self.failed:
+            return
+        data = (self.dumps(item) + "\n").encode()
+        try:
+            while data:
+                data = data[os.write(self.fd, data):]
+        except OSError as exc:  # a reader gone (--json - | head), a disk full
+            self.failed = True
+            _say("%s: --json: cannot write %s: %s\n" % (PROG, self.name, exc.strerror))
+
+    def process(self, process: Reaped) -> None:
+        self.write({"process": process.as_dict()})
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -412,10 +454,12 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
     report = None
     if args.json is not None:
         try:
-            report = sys.stdout if args.json == "-" else open(args.json, "w")
+            fd = 1 if args.json == "-" else os.open(
+                args.json, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         except OSError as exc:
             assert parser is not None
             parser.error("--json: cannot write %s: %s" % (args.json, exc.strerror))
+        report = _JsonLines(args.json, fd)
     try:
         # An ignored SIGCHLD, inherited through exec, would let the kernel reap CMD.
         if TYPE_CHECKING:
@@ -436,7 +480,10 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                 init=True if args.init else None, pidns=args.pidns,
                 rewrite=rewrite, pdeathsig=args.pdeathsig,
                 zero_status=args.zero_status,
-                log=_logger(verbosity, args.warn_orphans))
+                log=_logger(verbosity, args.warn_orphans),
+                # Records are kept for the summary alone: --json has each as it comes.
+                records=_supervisor.RECORDS if args.summary else 0,
+                on_reap=None if report is None else report.process)
         except RuntimeError as exc:
             _say("%s: %s\n" % (PROG, exc))
             return 125
@@ -449,23 +496,10 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
         if args.summary:
             _say(result.summary())
         if report is not None:
-            import json
-
-            try:
-                json.dump(result.as_dict(), report, indent=2)
-                report.write("\n")
-                report.flush()
-            except OSError as exc:  # a reader gone (--json - | head), a disk full
-                if report is sys.stdout:  # nothing more can go there, nor be flushed at exit
-                    devnull = os.open(os.devnull, os.O_WRONLY)
-                    os.dup2(devnull, sys.stdout.fileno())
-                    os.close(devnull)
-                _say("%s: --json: cannot write %s: %s\n" % (PROG, args.json, exc.strerror))
-                return 125
+            end = result.as_dict()
+            del end["processes"]  # each had its line
+            report.write({"result": end})
     finally:
-        if report is not None and report is not sys.stdout:
-            try:
-                report.close()
-            except OSError:  # what could not be written was reported above
-                pass
+        if report is not None and report.fd != 1:
+            os.close(report.fd)
     return result.exit_status

@@ -30,6 +30,19 @@ TIMEOUT = 30
 root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CAP_SYS_ADMIN)")
 
 
+def json_lines(text):
+    """A --json report, one object a line: (the process records, the result)."""
+    objects = [json.loads(line) for line in text.splitlines()]
+    assert all(list(item) == ["process"] for item in objects[:-1])
+    assert list(objects[-1]) == ["result"]
+    return [item["process"] for item in objects[:-1]], objects[-1]["result"]
+
+
+def json_report(path):
+    with open(str(path)) as f:
+        return json_lines(f.read())
+
+
 @pytest.fixture
 def cli(tmp_path):
     """``cli(*args)``: run the supervisor to the end; a CompletedProcess with bytes."""
@@ -109,9 +122,9 @@ def test_help_documents_every_option_and_every_json_key(cli):
         assert action.help
         for option in action.option_strings:
             assert re.search(r"^  .*%s\b" % re.escape(option), text, re.M), option
-    keys = set(Supervision("x").as_dict()) | set(Reaped._fields)
-    for key in keys:
-        assert re.search(r"\b%s\b" % key, text.split("--json FILE holds")[1]), key
+    keys = set(Supervision("x").as_dict()) - {"processes"} | set(Reaped._fields)
+    for key in keys | {"process", "result"}:
+        assert re.search(r"\b%s\b" % key, text.split("--json FILE gets")[1]), key
     for word in ("124", "125", "126", "127", "128+N", "PYGLIBC_RUN_GROUP",
                  "PYGLIBC_RUN_VERBOSITY", "LISTEN_PID", "LISTEN_FDS"):
         assert word in text
@@ -288,8 +301,7 @@ def test_every_managed_signal_is_forwarded_and_listed_in_the_json(started, tmp_p
         supervisor.send_signal(getattr(signal, "SIG" + name))
         assert supervisor.stdout.readline() == name.encode() + b"\n"
     assert supervisor.wait(timeout=TIMEOUT) == 3
-    with open(str(tmp_path / "result.json")) as f:
-        result = json.load(f)
+    _, result = json_report(tmp_path / "result.json")
     assert [item["signal"] for item in result["forwarded"]] == ["SIG" + n for n in names + ["TERM"]]
 
 
@@ -590,11 +602,10 @@ def test_json_records_the_command_and_the_daemon(main, tmp_path):
     status, out, _ = main("--json", "result.json", "--", *LAUNCH, "sleep", "4")
     assert status == 4
     daemon = int(out.split()[1])
-    with open(str(tmp_path / "result.json")) as f:
-        result = json.load(f)
+    (command, orphan), result = json_report(tmp_path / "result.json")
     assert (result["exit_status"], result["returncode"], result["timed_out"]) == (4, 4, False)
     assert result["argv"] == LAUNCH + ["sleep", "4"] and result["error"] is None
-    command, orphan = result["processes"]
+    assert result["processes_reaped"] == 2
     assert (command["pid"], command["command"], command["exitcode"]) == (result["pid"], True, 4)
     assert (orphan["pid"], orphan["name"], orphan["command"]) == (daemon, "sleep", False)
     assert (orphan["signal"], orphan["signalled"], orphan["exitcode"]) == ("SIGTERM", "SIGTERM",
@@ -603,23 +614,72 @@ def test_json_records_the_command_and_the_daemon(main, tmp_path):
 
 def test_json_of_a_command_not_found_has_the_error(main, tmp_path):
     assert main("--json", "result.json", "--", "no-such-command-here")[0] == 127
-    with open(str(tmp_path / "result.json")) as f:
-        result = json.load(f)
-    assert (result["pid"], result["processes"], result["returncode"]) == (None, [], None)
+    processes, result = json_report(tmp_path / "result.json")
+    assert (result["pid"], processes, result["returncode"]) == (None, [], None)
     assert result["error"] == "no-such-command-here: command not found"
 
 
 def test_json_to_stdout(main):
     status, out, _ = main("--json", "-", "--", "sh", "-c", "exit 5")
-    assert status == 5 and json.loads(out.decode())["exit_status"] == 5
+    assert status == 5 and json_lines(out.decode())[1]["exit_status"] == 5
 
 
-def test_a_json_report_that_cannot_be_written_is_125_and_one_line(main, tmp_path):
-    assert main("--json", "/dev/full", "--", "true") == (
-        125, b"", PROG + b"--json: cannot write /dev/full: No space left on device\n")
+def test_a_json_report_is_a_line_per_process_as_it_is_reaped_then_the_result(main, tmp_path):
+    """Each line is written as it happens: here CMD reads the report while it runs."""
+    status, out, _ = main("--json", "result.json", "--", "sh", "-c",
+                          "(sh -c 'exit 6' &); (sh -c 'exit 5' &); "
+                          "i=0; while [ $(wc -l < result.json) -lt 2 ] && [ $i -lt 500 ]; "
+                          "do sleep 0.01; i=$((i + 1)); done; "
+                          "cat result.json; exit 2")
+    assert status == 2
+    seen = json_lines(out.decode() + '{"result": {}}\n')[0]
+    assert sorted((p["command"], p["exitcode"]) for p in seen) == [(False, 5), (False, 6)]
+    processes, result = json_report(tmp_path / "result.json")
+    assert processes[:2] == seen and (processes[2]["command"], processes[2]["exitcode"]) == (
+        True, 2)
+    assert (result["exit_status"], result["processes_reaped"]) == (2, 3)
 
 
-def test_a_json_report_to_a_stdout_nobody_reads_is_125_and_one_line(tmp_path):
+def test_a_json_file_is_made_anew_for_each_run(main, tmp_path):
+    (tmp_path / "result.json").write_text("an earlier run\n")
+    assert main("--json", "result.json", "--", "true")[0] == 0
+    assert len(json_report(tmp_path / "result.json")[0]) == 1
+
+
+def test_a_sigkilled_supervisor_leaves_every_line_written_whole(tmp_path):
+    """What the --json file holds when the supervisor is killed mid-run: a complete line
+    for each process reaped so far, nothing cut."""
+    report = tmp_path / "result.json"
+    supervisor = subprocess.Popen(
+        RUN + ["--json", "result.json", "--", "sh", "-c", ORPHANS % 20 + "; read line"],
+        cwd=str(tmp_path), env=child_env(), stdin=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while (not report.exists() or report.read_text().count("\n") < 20) \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        supervisor.kill()
+        supervisor.stdin.close()  # CMD's read ends, and CMD with it
+        supervisor.wait()
+    text = report.read_text()
+    assert text.endswith("\n")
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert len(lines) >= 20 and all(list(line) == ["process"] for line in lines)
+    assert [line["process"]["exitcode"] for line in lines] == [0] * len(lines)
+
+
+def test_a_json_report_that_cannot_be_written_is_dropped_and_the_command_runs_on(main,
+                                                                                tmp_path):
+    """The first line fails while CMD runs (an orphan was reaped): CMD runs to its end and
+    the exit status is its own, with one line on stderr, as for what the supervisor says."""
+    assert main("--json", "/dev/full", "--", "sh", "-c",
+                "(sh -c 'exit 5' &); sleep 0.2; touch ran; exit 3") == (
+        3, b"", PROG + b"--json: cannot write /dev/full: No space left on device\n")
+    assert (tmp_path / "ran").exists()
+
+
+def test_a_json_report_to_a_stdout_nobody_reads_is_dropped_with_one_line(tmp_path):
     r, w = os.pipe()
     os.close(r)
     try:
@@ -627,7 +687,7 @@ def test_a_json_report_to_a_stdout_nobody_reads_is_125_and_one_line(tmp_path):
                               env=child_env(), stdout=w, stderr=subprocess.PIPE, timeout=TIMEOUT)
     finally:
         os.close(w)
-    assert (done.returncode, done.stderr) == (125, PROG + b"--json: cannot write -: Broken pipe\n")
+    assert (done.returncode, done.stderr) == (0, PROG + b"--json: cannot write -: Broken pipe\n")
 
 
 def test_a_json_file_that_cannot_be_written_stops_before_the_command(main, tmp_path):
@@ -640,6 +700,43 @@ def test_a_json_file_that_cannot_be_written_stops_before_the_command(main, tmp_p
 # -- what it says ------------------------------------------------------------------------------
 
 ORPHAN_EXITS = ["sh", "-c", "(sh -c 'exit 5' &) | cat; exit 2"]
+# sh -c ORPHANS % n leaves n orphans, each a background ":" whose subshell has already ended.
+ORPHANS = "i=0; while [ $i -lt %d ]; do (: &); i=$((i + 1)); done"
+
+
+@pytest.fixture
+def results(monkeypatch):
+    """The Supervision of each run of ``main``, as supervise() returned it."""
+    kept = []
+    supervise = _supervisor.supervise
+
+    def keeping(*args, **options):
+        kept.append(supervise(*args, **options))
+        return kept[-1]
+
+    monkeypatch.setattr(_supervisor, "supervise", keeping)
+    return kept
+
+
+def test_without_json_or_summary_no_record_is_kept(main, results):
+    """What a long-lived init keeps does not grow with the orphans it reaps."""
+    assert main("--", "sh", "-c", ORPHANS % 2000 + "; exit 3") == (3, b"", b"")
+    assert (results[0].processes, results[0].processes_reaped) == ([], 2001)
+
+
+def test_with_json_alone_no_record_is_kept_either(main, results, tmp_path):
+    assert main("--json", "result.json", "--", "sh", "-c", ORPHANS % 50)[0] == 0
+    assert (results[0].processes, results[0].processes_reaped) == ([], 51)
+    assert len(json_report(tmp_path / "result.json")[0]) == 51
+
+
+def test_summary_lists_the_last_records_and_counts_every_process(main, results):
+    status, _, err = main("--summary", "--", "sh", "-c", ORPHANS % (_supervisor.RECORDS + 10))
+    lines = err.decode().splitlines()
+    assert status == 0 and len(results[0].processes) == _supervisor.RECORDS
+    assert lines[0].endswith("; %d processes reaped, the last %d listed"
+                             % (_supervisor.RECORDS + 11, _supervisor.RECORDS))
+    assert ": exit 0 after " in lines[0] and len(lines) == 2 + _supervisor.RECORDS
 
 
 def test_by_default_it_says_nothing_but_errors(main):
@@ -688,11 +785,9 @@ def test_diagnostics_that_cannot_be_written_are_dropped_and_the_command_runs_on(
                           cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
                           stderr=unwritable, timeout=TIMEOUT)
     assert (done.returncode, done.stdout) == (2, b"done\n")
-    with open(str(tmp_path / "result.json")) as f:
-        result = json.load(f)
+    processes, result = json_report(tmp_path / "result.json")
     assert result["exit_status"] == 2
-    assert sorted((p["command"], p["exitcode"]) for p in result["processes"]) == [(False, 5),
-                                                                                (True, 2)]
+    assert sorted((p["command"], p["exitcode"]) for p in processes) == [(False, 5), (True, 2)]
 
 
 def test_verbosity_from_the_environment(main, monkeypatch):
@@ -739,7 +834,7 @@ def test_as_pid_1_it_is_an_init_of_its_own_accord(tmp_path):
         "--json", "-", "--", "sh", "-c", "trap 'exit 14' ALRM; kill -ALRM 1; "
         "while :; do sleep 1 & wait; done"], cwd=str(tmp_path), env=child_env(),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
-    result = json.loads(done.stdout.decode())
+    result = json_lines(done.stdout.decode())[1]
     assert (done.returncode, result["init"], result["pidns"]) == (14, True, False)
     assert [item["signal"] for item in result["forwarded"]] == ["SIGALRM"]
 
@@ -755,9 +850,9 @@ def test_as_pid_1_without_a_proc_of_its_own_it_still_cleans_up(tmp_path):
                                            "(sleep 30 &); exit 4"],
                           cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=TIMEOUT)
-    result = json.loads(done.stdout.decode())
+    processes = json_lines(done.stdout.decode())[0]
     assert done.returncode == 4
-    assert [(p["name"], p["signal"], p["signalled"]) for p in result["processes"]] == [
+    assert [(p["name"], p["signal"], p["signalled"]) for p in processes] == [
         (None, None, None), (None, "SIGTERM", "SIGTERM")]
 
 
@@ -781,9 +876,9 @@ def test_pidns_forwards_signals_to_the_command_through_its_init(started, tmp_pat
     assert supervisor.stdout.readline() == b"ready 2\n"
     supervisor.send_signal(signal.SIGTERM)
     assert supervisor.wait(timeout=TIMEOUT) == 42
-    with open(str(tmp_path / "out.json")) as f:
-        result = json.load(f)
+    processes, result = json_report(tmp_path / "out.json")
     assert (result["pid"], result["pidns"], result["exit_status"]) == (2, True, 42)
+    assert [p["pid"] for p in processes if p["command"]] == [2]
     assert [item["signal"] for item in result["forwarded"]] == ["SIGTERM"]
 
 
@@ -813,7 +908,8 @@ def test_a_signal_during_the_start_is_passed_on_once_the_command_has_started(tmp
                            "--", "sleep", "30"], cwd=str(tmp_path), env=child_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
     assert (done.returncode, done.stderr) == (128 + signal.SIGINT, b"")
-    assert [item["signal"] for item in json.loads(done.stdout)["forwarded"]] == ["SIGINT"]
+    forwarded = json_lines(done.stdout.decode())[1]["forwarded"]
+    assert [item["signal"] for item in forwarded] == ["SIGINT"]
 
 
 # What run -- CMD must not import: each costs a millisecond or more of a start that

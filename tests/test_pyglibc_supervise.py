@@ -587,7 +587,8 @@ def test_as_dict_is_json_with_signals_by_name(run):
     result = run(LAUNCH + ["sleep", "1"], linger=5)
     data = json.loads(json.dumps(result.as_dict()))
     assert sorted(data) == ["argv", "duration", "error", "exit_status", "forwarded", "init",
-                            "pid", "pidns", "processes", "returncode", "started", "timed_out"]
+                            "pid", "pidns", "processes", "processes_reaped", "returncode",
+                            "started", "timed_out"]
     assert (data["init"], data["pidns"]) == (False, False)
     assert data["argv"] == LAUNCH + ["sleep", "1"]
     assert (data["exit_status"], data["returncode"], data["error"]) == (1, 1, None)
@@ -607,6 +608,65 @@ def test_summary_has_a_line_per_process(run):
     assert lines[3].split()[1:3] == ["sleep", "orphan"]
     assert lines[3].endswith("SIGTERM (sent SIGTERM)")
     assert repr(result).endswith("exit_status=2 processes=2>")
+
+
+# sh -c ORPHANS % n leaves n orphans, each a background ":" whose subshell has already ended.
+ORPHANS = "i=0; while [ $i -lt %d ]; do (: &); i=$((i + 1)); done"
+
+
+def test_records_0_keeps_no_record_however_many_orphans_are_reaped(run):
+    """With records=0 the result holds no record but the command's: what a long-lived init
+    keeps does not grow with the orphans it reaps; the count stays exact."""
+    result = run(["sh", "-c", ORPHANS % 2000 + "; exit 3"], records=0)
+    assert (result.exit_status, result.processes, result.orphans) == (3, [], [])
+    assert result.processes_reaped == 2001
+    assert (result.command.pid, result.command.exitcode) == (result.pid, 3)
+
+
+def test_by_default_the_last_records_are_kept_and_every_one_is_counted(run):
+    seen = []
+    result = run(["sh", "-c", ORPHANS % (_supervisor.RECORDS + 200)], on_reap=seen.append)
+    assert len(seen) == result.processes_reaped == _supervisor.RECORDS + 201
+    assert result.processes == seen[-_supervisor.RECORDS:]
+    assert result.command in seen and result.command.command
+    assert repr(result).endswith("processes=%d>" % (_supervisor.RECORDS + 201))
+
+
+def test_on_reap_is_called_as_each_process_is_reaped(run):
+    seen = []
+    result = run(["sh", "-c", ORPHANS % 5], records=2, on_reap=seen.append)
+    assert len(seen) == result.processes_reaped == 6
+    assert [p.command for p in seen].count(True) == 1 and result.processes == seen[-2:]
+    assert all(isinstance(p, Reaped) for p in seen)
+    assert seen == sorted(seen, key=lambda p: p.reaped)
+
+
+def refuse(process):
+    raise KeyError(process.pid)
+
+
+def test_an_error_from_on_reap_kills_and_reaps_the_tree_before_it_raises(run):
+    with pytest.raises(KeyError):
+        run(["sh", "-c", "(: &); sleep 30 & wait"], on_reap=refuse)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_summary_counts_every_process_and_shows_those_kept(run):
+    result = run(["sh", "-c", ORPHANS % 5], records=2)
+    lines = result.summary().splitlines()
+    assert lines[0].endswith("; exit status 0; 6 processes reaped, the last 2 listed")
+    assert len(lines) == 4
+
+
+@pytest.mark.parametrize("records, error, message", [
+    (-1, ValueError, r"records must be a number of records \(>= 0\), not -1"),
+    (1.5, TypeError, "records must be an int, not float"),
+    (True, TypeError, "records must be an int, not bool"),
+])
+def test_records_is_checked_before_anything_starts(records, error, message):
+    with pytest.raises(error, match="^supervise: " + message):
+        supervise(["true"], records=records)
 
 
 def test_a_result_is_a_supervision():
@@ -874,3 +934,24 @@ def test_pidns_not_permitted_is_125_with_the_reason():
     assert result.error == ("--pidns: cannot make a PID namespace: unshare: the caller lacks "
                             "the privilege (CAP_SYS_ADMIN for most namespaces), or a new user "
                             "namespace is refused to it")
+
+
+@root
+@threads_of_its_own
+def test_pidns_passes_each_record_on_as_it_is_reaped(run_forking):
+    seen = []
+    result = run_forking(["sh", "-c", ORPHANS % 5 + "; exit 4"], pidns=True, records=3,
+                         on_reap=seen.append)
+    assert len(seen) == result.processes_reaped == 6 and result.processes == seen[-3:]
+    assert (result.exit_status, result.command.pid, result.command.exitcode) == (4, 2, 4)
+    assert all(isinstance(p, Reaped) for p in seen)
+
+
+@root
+@threads_of_its_own
+def test_pidns_an_error_from_on_reap_kills_the_namespace_before_it_raises(run_forking, files):
+    with pytest.raises(KeyError):
+        run_forking(["sh", "-c", "sleep 30 & echo $!; (: &); wait"], pidns=True,
+                    on_reap=refuse)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)

@@ -72,7 +72,7 @@ import time
 from pyglibc import _rawcalls
 from pyglibc._supervisor.loop import _Run
 from pyglibc._supervisor.proc import _children, _proc_is_ours, _threads_not_blocking
-from pyglibc._supervisor.records import Reaped, Supervision
+from pyglibc._supervisor.records import RECORDS, Reaped, Supervision
 from pyglibc._supervisor.settings import (
     KILL_AFTER,
     LINGER,
@@ -80,6 +80,7 @@ from pyglibc._supervisor.settings import (
     _fd,
     _prefixes,
     _preserved,
+    _records,
     _rewrites,
     _seconds,
     _Settings,
@@ -98,13 +99,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     import signal
     import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
-    from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
+    from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple, Union
 
     from pyglibc._supervisor.settings import Fd, Log
 else:
     import _signal
 
-__all__ = ["FORWARDED", "KILL_AFTER", "LINGER", "PREFIX", "Reaped", "Supervision", "supervise"]
+__all__ = ["FORWARDED", "KILL_AFTER", "LINGER", "PREFIX", "RECORDS", "Reaped", "Supervision",
+           "supervise"]
 
 if TYPE_CHECKING:
     FORWARDED: Tuple[signal.Signals, ...] = ()
@@ -130,7 +132,8 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
               env: Optional[Mapping[str, str]] = None, init: Optional[bool] = None,
               pidns: bool = False, rewrite: Optional[Mapping[int, Optional[int]]] = None,
               pdeathsig: Optional[int] = None, zero_status: Iterable[int] = (),
-              log: Optional[Log] = None) -> Supervision:
+              log: Optional[Log] = None, records: int = RECORDS,
+              on_reap: Optional[Callable[[Reaped], None]] = None) -> Supervision:
     """Run argv as a child subreaper would, and return a ``Supervision`` once no process is left.
 
     ``argv``: the command and its arguments (str, bytes or path-like), the
@@ -191,6 +194,16 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     "start", "forward", "timeout", "exit" (the command's end), "reap" (an
     orphan reaped), "signal" (what is left signalled).
 
+    ``records``: how many ``Reaped`` records the result keeps in
+    ``processes``, the last ones (default ``RECORDS``, 1000: some 260 KB
+    at most, however many processes an init reaps; 0: none).  ``command`` and the
+    count ``processes_reaped`` are kept whatever it says.  ``on_reap``:
+    called with each ``Reaped`` record as its process is reaped (under
+    ``pidns`` too), to stream or count them: with ``records=0`` nothing
+    grows with the processes reaped.  An exception from ``log`` or
+    ``on_reap`` ends the supervision as any error would: whatever is left
+    is killed and reaped before it propagates.
+
     A command that cannot be started is no exception: the result has
     ``error`` and an exit_status of 127 (not found), 126 (not executable)
     or 125 (no process could be made for it).
@@ -227,7 +240,9 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     activated = _socket_activation(settings.env)
     settings.preserve_fds = max(preserved, activated or 0)
     settings.listen_pid = activated is not None
-    result = Supervision([os.fsdecode(word) for word in words])
+    if on_reap is not None and not callable(on_reap):
+        raise TypeError("supervise: on_reap must be callable, not %s" % type(on_reap).__name__)
+    result = Supervision([os.fsdecode(word) for word in words], _records(records), on_reap)
     _supervise(words, result, settings)
     return result
 

@@ -14,7 +14,7 @@ import select
 from pyglibc import _rawcalls
 from pyglibc._supervisor import _supervise, _with_pdeathsig
 from pyglibc._supervisor.output import _CHUNK
-from pyglibc._supervisor.records import Supervision
+from pyglibc._supervisor.records import Reaped, Supervision
 from pyglibc._supervisor.signals import (
     _SIGCHLD,
     _SIGKILL,
@@ -26,7 +26,7 @@ from pyglibc._supervisor.signals import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
-    from typing import Any, Dict, List, NoReturn, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
 
     from pyglibc._supervisor.settings import _Settings
 
@@ -38,8 +38,10 @@ def _in_pid_namespace(words: List[bytes], result: Supervision, settings: _Settin
     unshare(CLONE_NEWPID) puts the caller's next child, not the caller, in
     the new namespace: that child becomes its PID 1.  The caller goes back
     to its own namespace for its later children (setns), forwards the
-    signals it gets to that init, and reads the init's report (the
-    ``as_dict`` of its supervision, as JSON) from a pipe.  The init dies
+    signals it gets to that init, and reads the init's report from a pipe,
+    one JSON object a line: {"process": ``Reaped.as_dict``} as each process
+    is reaped, then {"result": the ``as_dict`` of its supervision} or
+    {"error": why it could not supervise}.  The init dies
     with the caller (PR_SET_PDEATHSIG, SIGKILL), and the kernel kills
     what is left in a namespace whose init has ended.
     """
@@ -82,7 +84,7 @@ def _in_pid_namespace(words: List[bytes], result: Supervision, settings: _Settin
         os.close(report_w)
         os.close(alive_r)
         try:
-            report, status = _wait_for_init(pid, reader, report_r, early)
+            report, status = _wait_for_init(pid, reader, report_r, early, result._add)
         finally:
             os.close(report_r)
             os.close(alive_w)
@@ -97,48 +99,70 @@ def _in_pid_namespace(words: List[bytes], result: Supervision, settings: _Settin
 
 
 def _wait_for_init(pid: int, reader: _rawcalls.SignalReader, report_r: int,
-                   early: List[Tuple[int, int, int]]) -> Tuple[Dict[str, Any], int]:
+                   early: List[Tuple[int, int, int]],
+                   on_reap: Callable[[Reaped], None]) -> Tuple[Dict[str, Any], int]:
     """Forward signals to the init pid and read its report until it has ended and been reaped.
 
     early: the signals read before the init was forked, which reached nobody
-    else, whoever they were sent to.
+    else, whoever they were sent to; on_reap: called with each record of the
+    report as it comes.  On an error (from on_reap, say) the init is killed,
+    and the namespace with it, and reaped before the error propagates.
     """
-    import json
-
     me = os.getpid()
     for signum, _, sender in early:
         if signum != _SIGCHLD and sender != me:
             os.kill(pid, signum)  # our child, not yet reaped
     status: Optional[int] = None
+    report: Dict[str, Any] = {}
     data = b""
-    with select.epoll() as epoll:
-        epoll.register(reader.fd, select.EPOLLIN)
-        epoll.register(report_r, select.EPOLLIN)
-        reading = True
-        while reading or status is None:
-            for fd, _ in epoll.poll():
-                if fd == report_r:
-                    chunk = os.read(report_r, _CHUNK)
-                    data += chunk
-                    if not chunk:
-                        epoll.unregister(report_r)
-                        reading = False
-                    continue
-                for signum, code, sender in reader.read():
-                    if signum == _SIGCHLD:
-                        status = _reap_all(pid, status)
-                    # Ours are our own, and the init shares our process group: a
-                    # terminal's ^C reaches it already (its hang-up does not).
-                    elif sender != me and not _reached_too(pid, signum, code):
-                        try:
-                            os.kill(pid, signum)
-                        except ProcessLookupError:
-                            pass
-    assert status is not None
     try:
-        return json.loads(data.decode()) if data else {}, status
+        with select.epoll() as epoll:
+            epoll.register(reader.fd, select.EPOLLIN)
+            epoll.register(report_r, select.EPOLLIN)
+            reading = True
+            while reading or status is None:
+                for fd, _ in epoll.poll():
+                    if fd == report_r:
+                        chunk = os.read(report_r, _CHUNK)
+                        *lines, data = (data + chunk).split(b"\n")
+                        if not chunk:
+                            epoll.unregister(report_r)
+                            reading = False
+                            lines.append(data)
+                        for line in filter(None, lines):
+                            report = _report_line(line, on_reap) or report
+                        continue
+                    for signum, code, sender in reader.read():
+                        if signum == _SIGCHLD:
+                            status = _reap_all(pid, status)
+                        # Ours are our own, and the init shares our process group: a
+                        # terminal's ^C reaches it already (its hang-up does not).
+                        elif sender != me and not _reached_too(pid, signum, code):
+                            try:
+                                os.kill(pid, signum)
+                            except ProcessLookupError:
+                                pass
+    except BaseException:
+        if status is None:  # not reaped: its pid is still its own
+            os.kill(pid, _SIGKILL)
+            os.waitpid(pid, 0)
+        raise
+    assert status is not None
+    return report, status
+
+
+def _report_line(line: bytes, on_reap: Callable[[Reaped], None]) -> Optional[Dict[str, Any]]:
+    """A line of the init's report: a record goes to on_reap, the end of it is returned."""
+    import json
+
+    try:
+        item = json.loads(line.decode())
     except ValueError:
-        return {"error": "--pidns: the namespace's init sent an unreadable report"}, status
+        return {"error": "--pidns: the namespace's init sent an unreadable report"}
+    if "process" in item:
+        on_reap(Reaped.from_dict(item["process"]))
+        return None
+    return dict(item)
 
 
 def _reap_all(init: int, status: Optional[int]) -> Optional[int]:
@@ -154,8 +178,12 @@ def _reap_all(init: int, status: Optional[int]) -> Optional[int]:
             status = wait_status
 
 
-def _namespace_supervise(words: List[bytes], settings: _Settings) -> Dict[str, Any]:
-    """In the new PID namespace: a mount namespace and a /proc of its own, then supervise."""
+def _namespace_supervise(words: List[bytes], settings: _Settings,
+                         report: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
+    """In the new PID namespace: a mount namespace and a /proc of its own, then supervise.
+
+    Each process reaped is reported at once, and kept by the caller alone.
+    """
     import glibc
 
     try:
@@ -165,7 +193,8 @@ def _namespace_supervise(words: List[bytes], settings: _Settings) -> Dict[str, A
         glibc.mount("proc", "/proc", "proc", glibc.MS_NOSUID | glibc.MS_NODEV | glibc.MS_NOEXEC)
     except OSError as exc:
         return {"error": "--pidns: cannot give the namespace its own /proc: %s" % exc.strerror}
-    result = Supervision([os.fsdecode(word) for word in words])
+    result = Supervision([os.fsdecode(word) for word in words], 0,
+                         lambda process: report({"process": process.as_dict()}))
     _supervise(words, result, settings.in_namespace())
     return {"result": result.as_dict()}
 
@@ -174,6 +203,11 @@ def _namespace_init(words: List[bytes], settings: _Settings, report_w: int, aliv
                     inherited: Sequence[int]) -> NoReturn:
     """The forked child, PID 1 of the new namespace: supervise there, report, exit."""
     import json
+
+    def send(item: Dict[str, Any]) -> None:
+        data = json.dumps(item).encode() + b"\n"
+        while data:
+            data = data[os.write(report_w, data):]
 
     status = 125
     report: Dict[str, Any] = {}
@@ -184,7 +218,7 @@ def _namespace_init(words: List[bytes], settings: _Settings, report_w: int, aliv
         # Our parent may have ended before that took effect: its pipe tells, and
         # then there is nobody to report to.
         if not select.select([alive_r], [], [], 0)[0]:
-            report = _namespace_supervise(words, settings)
+            report = _namespace_supervise(words, settings, send)
             if "result" in report:
                 status = report["result"]["exit_status"]
     except BaseException as exc:
@@ -192,8 +226,6 @@ def _namespace_init(words: List[bytes], settings: _Settings, report_w: int, aliv
                            % (type(exc).__name__, exc)}
     finally:
         try:
-            data = json.dumps(report).encode()
-            while data:
-                data = data[os.write(report_w, data):]
+            send(report)
         finally:
             os._exit(status)

@@ -130,7 +130,7 @@ class _Reaping:
         process = Reaped(pid, stat.name if stat else None, pid == self.pid, exitcode, signum,
                          bool(os.WCOREDUMP(status)), started, self.now(),
                          None if sent is None else _signal_or_int(sent))
-        self.result.processes.append(process)
+        self.result._add(process)
         if pid == self.pid:
             self.command_ended(process)
         else:

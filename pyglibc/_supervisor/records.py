@@ -9,9 +9,15 @@ from pyglibc._supervisor.signals import _signal_from_name, _signal_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
-    from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
     from pyglibc._supervisor.signals import Signal
+
+RECORDS = 1000
+"""How many ``Reaped`` records ``Supervision.processes`` keeps by default: the last ones.
+
+A record kept takes some 260 bytes, and an init may reap millions of processes.
+"""
 
 
 if TYPE_CHECKING:
@@ -84,12 +90,16 @@ class Supervision:
     forwards every signal it can catch); ``pidns``: whether it ran in a PID
     namespace of its own (its pids are then the namespace's);
     ``started``: time.time() at the start; ``duration`` in seconds;
-    ``processes``: a ``Reaped`` record for every process reaped, in the
-    order reaped; ``forwarded``: ``(seconds, signal)`` for each signal
-    passed on to the command, as sent (after ``rewrite``).
+    ``command``: the ``Reaped`` record of the command, None if it never
+    ran; ``processes``: the ``Reaped`` records of the last ``records``
+    processes reaped (supervise()'s argument), in the order reaped;
+    ``processes_reaped``: how many were, the command included;
+    ``forwarded``: ``(seconds, signal)`` for each signal passed on to the
+    command, as sent (after ``rewrite``).
     """
 
-    def __init__(self, argv: Sequence[str]) -> None:
+    def __init__(self, argv: Sequence[str], records: int = RECORDS,
+                 on_reap: Optional[Callable[[Reaped], None]] = None) -> None:
         self.argv = list(argv)
         self.pid: Optional[int] = None
         self.exit_status: int = 125
@@ -100,32 +110,40 @@ class Supervision:
         self.pidns = False
         self.started = time.time()
         self.duration: float = 0.0
+        self.command: Optional[Reaped] = None
         self.processes: List[Reaped] = []
+        self.processes_reaped = 0
         self.forwarded: List[Tuple[float, Signal]] = []
-
-    @property
-    def command(self) -> Optional[Reaped]:
-        """The ``Reaped`` record of the command, None if it never ran."""
-        for process in self.processes:
-            if process.command:
-                return process
-        return None
+        self._records, self._on_reap = records, on_reap
 
     @property
     def orphans(self) -> List[Reaped]:
-        """The records of the processes the command left behind."""
+        """The records kept (see ``processes``) of the processes the command left behind."""
         return [process for process in self.processes if not process.command]
 
+    def _add(self, process: Reaped) -> None:
+        """Count a process reaped, keep its record if there is room, pass it to on_reap."""
+        self.processes_reaped += 1
+        if process.command:
+            self.command = process
+        if self._records:
+            self.processes.append(process)
+            if len(self.processes) > self._records:
+                del self.processes[0]  # a move of 8 bytes a record kept: cheap at the default
+        if self._on_reap is not None:
+            self._on_reap(process)
+
     def as_dict(self) -> Dict[str, Any]:
-        """Everything as JSON-ready values; ``python -m pyglibc run --json`` writes this.
+        """Everything as JSON-ready values; ``python -m pyglibc run --json`` ends with this.
 
         Keys: argv (list of str), pid (int or null), exit_status (int),
         returncode (int or null), timed_out (bool), error (str or null),
         init (bool), pidns (bool), started (Unix time), duration (seconds),
-        forwarded (list of {"at": seconds, "signal": name}), processes
-        (list of {"pid", "name", "command", "exitcode", "signal",
-        "core_dumped", "started", "reaped", "signalled"}, signals by name
-        such as "SIGTERM", times in seconds from the start).
+        forwarded (list of {"at": seconds, "signal": name}),
+        processes_reaped (int), processes (the records kept, each as
+        ``Reaped.as_dict`` gives it: {"pid", "name", "command", "exitcode",
+        "signal", "core_dumped", "started", "reaped", "signalled"}, signals
+        by name such as "SIGTERM", times in seconds from the start).
         """
         return {"argv": list(self.argv), "pid": self.pid, "exit_status": self.exit_status,
                 "returncode": self.returncode, "timed_out": self.timed_out,
@@ -133,18 +151,21 @@ class Supervision:
                 "started": self.started, "duration": self.duration,
                 "forwarded": [{"at": at, "signal": _signal_name(signum)}
                               for at, signum in self.forwarded],
+                "processes_reaped": self.processes_reaped,
                 "processes": [process.as_dict() for process in self.processes]}
 
     def _load(self, data: Mapping[str, Any]) -> None:
-        """Take over what ``as_dict`` gave (the report of a supervisor in a namespace)."""
+        """Take over what ``as_dict`` gave (the report of a supervisor in a namespace).
+
+        Not the records: they came through ``_add`` as they were reaped.
+        """
         for key in ("pid", "exit_status", "returncode", "timed_out", "error"):
             setattr(self, key, data[key])
         self.forwarded = [(item["at"], _signal_from_name(item["signal"]) or 0)
                           for item in data["forwarded"]]
-        self.processes = [Reaped.from_dict(item) for item in data["processes"]]
 
     def summary(self) -> str:
-        """A table for people: one line per process reaped, after a line on the command."""
+        """A table for people: a line on the command, then one per record kept."""
         if self.error is not None:
             head = self.error
         else:
@@ -152,7 +173,12 @@ class Supervision:
             head = "%s: %s%s after %.3f s" % (
                 _shell_words(self.argv), "timed out, " if self.timed_out else "",
                 command.status if command else "not reaped", self.duration)
-        lines = [head + "; exit status %d" % self.exit_status,
+        head += "; exit status %d" % self.exit_status
+        if len(self.processes) < self.processes_reaped:
+            head += "; %d processes reaped, %s listed" % (
+                self.processes_reaped,
+                "the last %d" % len(self.processes) if self.processes else "none")
+        lines = [head,
                  "%8s  %-15s  %-7s  %7s  %7s  %s" % ("PID", "NAME", "ROLE", "STARTED", "REAPED",
                                                     "STATUS")]
         for p in self.processes:
@@ -167,7 +193,7 @@ class Supervision:
 
     def __repr__(self) -> str:
         return "<pyglibc.supervise result %s exit_status=%r processes=%d%s>" % (
-            self.argv, self.exit_status, len(self.processes),
+            self.argv, self.exit_status, self.processes_reaped,
             " timed out" if self.timed_out else "")
 
 

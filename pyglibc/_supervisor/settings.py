@@ -183,6 +183,15 @@ def _statuses(values: Iterable[Any]) -> FrozenSet[int]:
     return frozenset(out)
 
 
+def _records(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("supervise: records must be an int, not %s" % type(value).__name__)
+    if value < 0:
+        raise ValueError("supervise: records must be a number of records (>= 0), not %d"
+                         % value)
+    return int(value)
+
+
 class _Settings:
     """Everything one supervision was asked for, checked."""
 
