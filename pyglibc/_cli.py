@@ -33,7 +33,9 @@ _DESCRIPTION = """\
 Run CMD as a child subreaper: every process CMD leaves behind is reparented
 to the supervisor, which reaps it and records its name and how it ended.
 When CMD ends, whatever it left still running gets SIGTERM, then SIGKILL
---linger seconds later, so nothing outlives the supervisor.  CMD's stdout
+--linger seconds later, so nothing outlives the supervisor.  The children
+it has when it starts (a shell's "job & exec python -m pyglibc run -- CMD")
+are orphans like those CMD leaves (refused with --pidns).  CMD's stdout
 and stderr are its own unless --prefix captures them; it gets no file
 descriptor of the supervisor's, no blocked signal, and the signals the
 supervisor started with ignored (under nohup) still ignored, but SIGPIPE
@@ -406,7 +408,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                 init=True if args.init else None, pidns=args.pidns,
                 rewrite=rewrite, pdeathsig=args.pdeathsig,
                 zero_status=args.zero_status,
-                log=_logger(verbosity, args.warn_orphans))
+                log=_logger(verbosity, args.warn_orphans), adopt=True)
         except RuntimeError as exc:
             _say("%s: %s\n" % (PROG, exc))
             return 125

@@ -99,6 +99,10 @@ DIFFERENCES = {
                                      "running",
     ("nothing-left-daemon", "dumb-init"): "dumb-init signals the command's session only: a "
                                           "daemon that left it keeps running",
+    ("nothing-left-early-child", "tini"): "tini exits with the command and leaves its "
+                                          "children running",
+    ("nothing-left-early-child", "dumb-init"): "dumb-init signals the command's session only, "
+                                               "which its own earlier child is not in",
 }
 
 OPTION_NAMES = {"rewrite": "signal rewriting", "ignore": "signal ignoring",
@@ -582,6 +586,35 @@ def test_as_pid_1_of_a_namespace_orphans_are_adopted_and_reaped(init):
     assert (done.returncode, done.stdout) == (0, b"adopted and reaped\n")
 
 
+# The init is exec'd by a shell that has started a child already, as an entrypoint
+# script that runs "cmd & exec init -- app" does: that child is the init's own.
+EARLY_CHILD = ["sh", "-c", 'sleep "$0" & EARLY=$!; export EARLY; exec "$@"']
+
+# The command waits until the child its init had from the start has exited and been reaped.
+WAIT_FOR_EARLY = PYTHON + ["-c", r"""
+import os, sys, time
+early = int(os.environ["EARLY"])
+deadline = time.monotonic() + 10
+while os.path.exists("/proc/%d" % early) and time.monotonic() < deadline:
+    time.sleep(0.001)
+print("left a zombie" if os.path.exists("/proc/%d" % early) else "reaped")
+sys.exit(3)
+"""]
+
+
+@inits("early-child")
+def test_a_child_the_init_had_when_it_started_is_reaped(init):
+    done = run(init, WAIT_FOR_EARLY, prefix=EARLY_CHILD + ["0.2"])
+    assert (done.returncode, done.stdout) == (3, b"reaped\n"), done.stderr
+
+
+@needs_unshare
+@inits("early-child-pid1")
+def test_as_pid_1_of_a_namespace_a_child_it_had_when_it_started_is_reaped(init):
+    done = run(init, WAIT_FOR_EARLY, prefix=UNSHARE + EARLY_CHILD + ["0.2"])
+    assert (done.returncode, done.stdout) == (3, b"reaped\n"), done.stderr
+
+
 @inits("warn-orphans", "warn-orphans")
 def test_each_orphan_reaped_is_reported(init):
     # cat reads until the orphan has exited, so it is reaped before the command ends.
@@ -641,6 +674,15 @@ def test_nothing_is_left_running_after_the_command(init, leftovers):
 def test_not_even_a_daemon_is_left_running(init, leftovers):
     done = run(init, LAUNCH + ["sleep", "0"])
     pid = int(done.stdout.split()[1])
+    leftovers.append(pid)
+    assert done.returncode == 0
+    assert ended_within(pid, 0.5)
+
+
+@inits("nothing-left-early-child")
+def test_a_child_the_init_had_when_it_started_is_not_left_running(init, leftovers):
+    done = run(init, ["sh", "-c", 'echo "$EARLY"'], prefix=EARLY_CHILD + ["30"])
+    pid = int(done.stdout)
     leftovers.append(pid)
     assert done.returncode == 0
     assert ended_within(pid, 0.5)

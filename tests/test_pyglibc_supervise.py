@@ -505,10 +505,39 @@ def test_the_path_searched_is_the_one_of_env(run, tmp_path):
 
 
 def test_it_refuses_to_take_children_it_did_not_start(run):
+    # Their exit statuses belong to whoever started them (other.wait() below).
     other = subprocess.Popen(["sleep", "10"])
     try:
-        with pytest.raises(RuntimeError, match=r"has children already \(pid %d\)" % other.pid):
+        with pytest.raises(RuntimeError, match=r"has children already \(pid %d\): .* "
+                                               r"pass adopt=True" % other.pid):
             run(["true"])
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_adopt_takes_the_children_it_had_as_orphans_never_as_the_command(run):
+    """With adopt=True a child started before is reaped and signalled as an orphan."""
+    other = subprocess.Popen(["sleep", "10"])
+    try:
+        result = run(["sh", "-c", "exit 3"], adopt=True)
+    finally:
+        if other.poll() is None:  # reaped by supervise (ECHILD), or left by a failed run
+            other.kill()
+            other.wait()
+    assert (result.exit_status, result.command.name) == (3, "sh")
+    assert result.pid != other.pid
+    assert [(p.pid, p.name, p.signal, p.signalled) for p in result.orphans] == [
+        (other.pid, "sleep", SIGTERM, SIGTERM)]
+
+
+def test_adopt_is_refused_with_pidns(run):
+    # The command's namespace would not hold them: they could outlive it.
+    other = subprocess.Popen(["sleep", "10"])
+    try:
+        with pytest.raises(RuntimeError, match=r"has children already \(pid %d\): .*PID "
+                                               r"namespace" % other.pid):
+            run(["true"], adopt=True, pidns=True)
     finally:
         other.kill()
         other.wait()
