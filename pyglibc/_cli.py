@@ -227,8 +227,9 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                           "this many seconds later; inf: no SIGKILL (default: %(default)s)")
     run.add_argument("--group", action="store_true",
                      help="start CMD in a process group of its own and send signals to the "
-                          "whole group (CMD then is not in the terminal's foreground group, "
-                          "so it cannot read from the terminal); tini's -g")
+                          "whole group; if the supervisor is in the foreground of its "
+                          "controlling terminal, CMD's group is made the foreground group, so "
+                          "that CMD can read the terminal, until CMD ends; tini's -g")
     run.add_argument("--setsid", action="store_true",
                      help="start CMD in a session of its own and send signals to its process "
                           "group; SIGTSTP, SIGTTIN and SIGTTOU are passed on as SIGSTOP "

@@ -145,10 +145,14 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     True when this process is PID 1) every signal but SIGKILL, SIGSTOP,
     SIGCHLD, SIGSEGV, SIGBUS, SIGILL and SIGFPE.  ``group``: the command
     gets a process group of its own (setpgid), and forwarded signals, the
-    timeout's SIGTERM and SIGKILL go to the group; ``setsid``: a session
-    of its own (setsid), signals to its group, and SIGTSTP, SIGTTIN and
-    SIGTTOU forwarded as SIGSTOP (as dumb-init does: the group is orphaned,
-    and would not stop on them).  ``rewrite``: {signal: signal} sends the
+    timeout's SIGTERM and SIGKILL go to the group; if this process is in
+    the foreground group of its controlling terminal, the command's group
+    is made the foreground group (tcsetpgrp, before it execs) until it
+    ends, when the terminal comes back to this process's group, so that
+    the command can read the terminal and this process can write to it.
+    ``setsid``: a session of its own (setsid), signals to its group, and
+    SIGTSTP, SIGTTIN and SIGTTOU forwarded as SIGSTOP (as dumb-init does:
+    the group is orphaned, and would not stop on them).  ``rewrite``: {signal: signal} sends the
     second when the first comes (0 or None: not at all), and adds the
     first to those forwarded.  ``pdeathsig``: the signal this process gets
     when its parent ends (prctl PR_SET_PDEATHSIG; sent at once if the

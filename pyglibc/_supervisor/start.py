@@ -109,7 +109,7 @@ def _single_threaded() -> bool:
 
 
 def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-           settings: _Settings) -> int:
+           settings: _Settings, terminal: int = -1) -> int:
     """Start path with fds as its 0, 1, 2 and nothing else, as execvp(3) would run it.
 
     Its signal mask is empty; a signal ignored here stays ignored in it, as
@@ -120,14 +120,37 @@ def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence
     Descriptors above 2 that the caller left inheritable are closed in it,
     as subprocess's close_fds=True does.  A file the kernel cannot execute
     (ENOEXEC: a script without #!) is run by /bin/sh, as execvp(3) runs it,
-    unless it is an ELF file.
+    unless it is an ELF file.  With settings.group and a terminal (a
+    descriptor of _foreground_terminal()), its new process group is made
+    the terminal's foreground group before it execs.
     """
     try:
-        return _spawn_file(path, argv, env, fds, settings)
+        return _spawn_file(path, argv, env, fds, settings, terminal)
     except OSError as exc:
         if exc.errno != errno.ENOEXEC or _is_elf(path):
             raise
-    return _spawn_file(_SHELL, [_SHELL, path] + argv[1:], env, fds, settings)
+    return _spawn_file(_SHELL, [_SHELL, path] + argv[1:], env, fds, settings, terminal)
+
+
+def _foreground_terminal() -> int:
+    """A descriptor of the controlling terminal if this process's group is its foreground group.
+
+    -1 without a controlling terminal, or in the background of it: a
+    background job does not take the terminal from the shell's foreground
+    one.  The descriptor is close-on-exec, and opened without waiting for
+    a serial line's carrier (O_NONBLOCK): only its foreground group is used.
+    """
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:  # ENXIO: no controlling terminal
+        return -1
+    try:
+        if os.tcgetpgrp(fd) == os.getpgrp():
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return -1
 
 
 def _is_elf(path: bytes) -> bool:
@@ -141,16 +164,17 @@ def _is_elf(path: bytes) -> bool:
 
 
 def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-                settings: _Settings) -> int:
+                settings: _Settings, terminal: int) -> int:
     closing = _inheritable_fds()
     # glibc's posix_spawn refuses (EBADF) to close a descriptor at or above
     # RLIMIT_NOFILE, as one inherited from a parent with a higher limit; and it
     # leaves glibc's internal signals (32 and 33) ignored in the child, which
     # a fork and an exec do not.  Forking is safe in a single-threaded process.
+    # Python's posix_spawn cannot give the child the terminal (tcsetpgrp) either.
     limit = os.sysconf("SC_OPEN_MAX")
-    if _posix_spawn is None or closing is None or _single_threaded() \
+    if _posix_spawn is None or closing is None or _single_threaded() or terminal >= 0 \
             or any(fd >= limit for fd in closing):
-        return _fork_exec(path, argv, env, fds, settings, closing)
+        return _fork_exec(path, argv, env, fds, settings, closing, terminal)
     # The dup2s come first, as a source may be among the descriptors closed.
     actions: List[Tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, src, dst)
                                       for dst, src in enumerate(fds) if src != dst]
@@ -166,8 +190,12 @@ def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Seq
 
 
 def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-               settings: _Settings, closing: Optional[List[int]]) -> int:
+               settings: _Settings, closing: Optional[List[int]], terminal: int = -1) -> int:
     """posix_spawn done by hand: the child closes closing (None: every descriptor above 2).
+
+    In the child, as a shell does for a foreground job, so that the command
+    cannot read the terminal before its group has it: a process group of
+    its own made the foreground group of terminal (unless it is -1).
 
     The child reports a failed exec through a close-on-exec pipe, as
     subprocess does: end of file means the exec happened.
@@ -199,6 +227,8 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                     os.setsid()
                 elif settings.group:
                     os.setpgid(0, 0)
+                    if terminal >= 0:
+                        _take_terminal(terminal)
                 for dst, src in enumerate(fds):
                     if src != dst:
                         os.dup2(src, dst)
@@ -240,6 +270,22 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
         number = int(report)
         raise OSError(number, os.strerror(number) if number else "the child could not exec")
     return pid
+
+
+def _take_terminal(terminal: int) -> None:
+    """Make this process's group the foreground group of terminal, if the terminal allows.
+
+    SIGTTOU is blocked meanwhile: the kernel would stop a process of a
+    background group that changes the foreground group otherwise.  A
+    refusal leaves the group in the background, where it was.
+    """
+    old = _signal.pthread_sigmask(_signal.SIG_BLOCK, (_signal.SIGTTOU,))
+    try:
+        os.tcsetpgrp(terminal, os.getpgrp())
+    except OSError:
+        pass
+    finally:
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, old)
 
 
 def _dup_above_2(fd: int) -> int:
