@@ -561,8 +561,10 @@ def test_it_refuses_to_take_children_it_did_not_start(run):
 def test_adopt_takes_the_children_it_had_as_orphans_never_as_the_command(run):
     """With adopt=True a child started before is reaped and signalled as an orphan."""
     other = subprocess.Popen(["sleep", "10"])
+    events = []
     try:
-        result = run(["sh", "-c", "exit 3"], adopt=True)
+        result = run(["sh", "-c", "exit 3"], adopt=True,
+                     log=lambda event, message: events.append((event, message)))
     finally:
         if other.poll() is None:  # reaped by supervise (ECHILD), or left by a failed run
             other.kill()
@@ -571,6 +573,8 @@ def test_adopt_takes_the_children_it_had_as_orphans_never_as_the_command(run):
     assert result.pid != other.pid
     assert [(p.pid, p.name, p.signal, p.signalled) for p in result.orphans] == [
         (other.pid, "sleep", SIGTERM, SIGTERM)]
+    assert events[0] == ("start", "took pid %d, children this process had already, for "
+                                  "orphans" % other.pid)
 
 
 def test_adopt_is_refused_with_pidns(run):
