@@ -36,7 +36,9 @@ _DESCRIPTION = """\
 Run CMD as a child subreaper: every process CMD leaves behind is reparented
 to the supervisor, which reaps it and records its name and how it ended.
 When CMD ends, whatever it left still running gets SIGTERM, then SIGKILL
---linger seconds later, so nothing outlives the supervisor.  CMD's stdout
+--linger seconds later, so nothing outlives the supervisor.  The children
+it has when it starts (a shell's "job & exec python -m pyglibc run -- CMD")
+are orphans like those CMD leaves (refused with --pidns).  CMD's stdout
 and stderr are its own unless --prefix captures them; it gets no file
 descriptor of the supervisor's, no blocked signal, and the signals the
 supervisor started with ignored (under nohup) still ignored, but SIGPIPE
@@ -88,7 +90,8 @@ it happens: a reader (tail -f) sees it at once, and a supervisor killed
 leaves every line before it intact.
   {"process": {...}}  as each process is reaped, CMD included:
     pid, name (its comm, null if unknown), command (true for CMD itself,
-    false for a process it left behind), exitcode (null if a signal killed
+    false for an orphan: one CMD left behind, or a child the supervisor
+    had when it started), exitcode (null if a signal killed
     it), signal (its name, or null), core_dumped, started and reaped
     (seconds from the supervisor's start; started to 0.01 s, null if
     unknown), signalled (the last signal the supervisor sent it, or null)
@@ -249,8 +252,9 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                           "this many seconds later; inf: no SIGKILL (default: %(default)s)")
     run.add_argument("--group", action="store_true",
                      help="start CMD in a process group of its own and send signals to the "
-                          "whole group (CMD then is not in the terminal's foreground group, "
-                          "so it cannot read from the terminal); tini's -g")
+                          "whole group; if the supervisor is in the foreground of its "
+                          "controlling terminal, CMD's group is made the foreground group, so "
+                          "that CMD can read the terminal, until CMD ends; tini's -g")
     run.add_argument("--setsid", action="store_true",
                      help="start CMD in a session of its own and send signals to its process "
                           "group; SIGTSTP, SIGTTIN and SIGTTOU are passed on as SIGSTOP "
@@ -480,7 +484,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                 init=True if args.init else None, pidns=args.pidns,
                 rewrite=rewrite, pdeathsig=args.pdeathsig,
                 zero_status=args.zero_status,
-                log=_logger(verbosity, args.warn_orphans),
+                log=_logger(verbosity, args.warn_orphans), adopt=True,
                 # Records are kept for the summary alone: --json has each as it comes.
                 records=_supervisor.RECORDS if args.summary else 0,
                 on_reap=None if report is None else report.process)

@@ -105,6 +105,16 @@ DIFFERENCES = {
                                    "sd_listen_fds(3) takes no socket",
     ("socket-activation", "dumb-init"): "dumb-init leaves LISTEN_PID naming itself, so the "
                                         "command's sd_listen_fds(3) takes no socket",
+    ("terminal-back", "tini"): "tini does not take the terminal back from the command's "
+                               "group; it hangs up when tini ends",
+    ("terminal-back", "dumb-init"): "dumb-init gives the terminal to the command's session, "
+                                    "which takes it along when it ends",
+    ("terminal-background", "tini"): "tini makes its command's group the foreground group "
+                                     "even when it is not in the foreground itself",
+    ("nothing-left-early-child", "tini"): "tini exits with the command and leaves its "
+                                          "children running",
+    ("nothing-left-early-child", "dumb-init"): "dumb-init signals the command's session only, "
+                                               "which its own earlier child is not in",
 }
 
 OPTION_NAMES = {"rewrite": "signal rewriting", "ignore": "signal ignoring",
@@ -428,6 +438,93 @@ def test_a_terminals_ctrl_c_reaches_a_command_that_left_the_session(init, starte
     assert process.wait() == 0
 
 
+# Says whether its group is the terminal's foreground group.
+SAYS_IF_FOREGROUND = r"""
+import os, sys
+try:
+    front = os.tcgetpgrp(0) == os.getpgrp()
+except OSError:  # no controlling terminal
+    front = False
+os.write(1, b"foreground\n" if front else b"background\n")
+"""
+# The same, then in the foreground it reads a line from the terminal, which a background
+# group could not do without stopping (SIGTTIN).
+READS_THE_TERMINAL = PYTHON + ["-c", SAYS_IF_FOREGROUND + r"""
+if front:
+    os.write(1, b"read " + sys.stdin.buffer.readline())
+"""]
+
+
+@needs_setsid
+@inits("terminal", "group")
+def test_in_group_mode_the_command_gets_the_terminal(init, started):
+    # tini's -g signals the group that tini always makes; dumb-init's is a session.
+    process = started(init, READS_THE_TERMINAL, ("group",), terminal=True)
+    assert process.line() == b"foreground\n"
+    process.type(b"typed\n")
+    assert process.line() == b"read typed\n"
+    assert process.wait() == 0
+
+
+# Leaves a child in its group that says whose group has the terminal once the command
+# has ended: when the init signals it, when the terminal hangs up on it (its session's
+# leader ended), or when the init is gone.
+WHO_HAS_THE_TERMINAL_AFTER = PYTHON + ["-c", r"""
+import os, signal, time
+command, init = os.getpid(), os.getppid()
+r, w = os.pipe()
+if os.fork() == 0:
+    def answer(*args):
+        try:
+            front = os.tcgetpgrp(0)
+        except OSError:  # the terminal left with the command's session
+            front = None
+        os.write(1, b"the init's\n" if front == os.getpgid(init) else
+                 b"the command's\n" if front == command else b"nobody's\n")
+        os._exit(0)
+    signal.signal(signal.SIGTERM, answer)
+    signal.signal(signal.SIGHUP, answer)
+    os.close(w)
+    while os.getppid() in (command, init):
+        time.sleep(0.001)
+    answer()
+os.close(w)
+os.read(r, 1)  # the end of file: its handler is in
+"""]
+
+
+@needs_setsid
+@inits("terminal-back", "group")
+def test_in_group_mode_the_terminal_comes_back_to_the_init_when_the_command_ends(init,
+                                                                               started):
+    process = started(init, WHO_HAS_THE_TERMINAL_AFTER, ("group",), terminal=True)
+    assert process.line() == b"the init's\n"
+    assert process.wait() == 0
+
+
+# In the background of a shell with job control (as after "init ... &"): the shell's
+# foreground group keeps the terminal.
+IN_THE_BACKGROUND = ["setsid", "--ctty", "sh", "-m", "-c",
+                     '"$@" & wait; [ "$(cut -d" " -f8 /proc/$$/stat)" = $$ ] && '
+                     'echo "the shell keeps the terminal" || echo "the terminal was taken"',
+                     "sh"]
+
+
+@needs_setsid
+@inits("terminal-background", "group")
+def test_in_group_mode_an_init_in_the_background_leaves_the_terminal_alone(init):
+    master, slave = os.openpty()
+    try:
+        argv, env = init.argv(PYTHON + ["-c", SAYS_IF_FOREGROUND], ("group",))
+        done = subprocess.run(IN_THE_BACKGROUND + argv, env=env, stdin=slave,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              timeout=TIMEOUT)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert done.stdout == b"background\nthe shell keeps the terminal\n"
+
+
 # The test sends the init SIGUSR1, then SIGUSR2.  The command ignores SIGUSR1, and
 # on SIGUSR2 asks its child (with a SIGUSR2 of its own) whether a SIGUSR1 reached it.
 # In group mode the init has sent the child its SIGUSR1 before it sends anyone the
@@ -609,6 +706,35 @@ def test_as_pid_1_of_a_namespace_orphans_are_adopted_and_reaped(init):
     assert (done.returncode, done.stdout) == (0, b"adopted and reaped\n")
 
 
+# The init is exec'd by a shell that has started a child already, as an entrypoint
+# script that runs "cmd & exec init -- app" does: that child is the init's own.
+EARLY_CHILD = ["sh", "-c", 'sleep "$0" & EARLY=$!; export EARLY; exec "$@"']
+
+# The command waits until the child its init had from the start has exited and been reaped.
+WAIT_FOR_EARLY = PYTHON + ["-c", r"""
+import os, sys, time
+early = int(os.environ["EARLY"])
+deadline = time.monotonic() + 10
+while os.path.exists("/proc/%d" % early) and time.monotonic() < deadline:
+    time.sleep(0.001)
+print("left a zombie" if os.path.exists("/proc/%d" % early) else "reaped")
+sys.exit(3)
+"""]
+
+
+@inits("early-child")
+def test_a_child_the_init_had_when_it_started_is_reaped(init):
+    done = run(init, WAIT_FOR_EARLY, prefix=EARLY_CHILD + ["0.2"])
+    assert (done.returncode, done.stdout) == (3, b"reaped\n"), done.stderr
+
+
+@needs_unshare
+@inits("early-child-pid1")
+def test_as_pid_1_of_a_namespace_a_child_it_had_when_it_started_is_reaped(init):
+    done = run(init, WAIT_FOR_EARLY, prefix=UNSHARE + EARLY_CHILD + ["0.2"])
+    assert (done.returncode, done.stdout) == (3, b"reaped\n"), done.stderr
+
+
 @inits("warn-orphans", "warn-orphans")
 def test_each_orphan_reaped_is_reported(init):
     # cat reads until the orphan has exited, so it is reaped before the command ends.
@@ -668,6 +794,15 @@ def test_nothing_is_left_running_after_the_command(init, leftovers):
 def test_not_even_a_daemon_is_left_running(init, leftovers):
     done = run(init, LAUNCH + ["sleep", "0"])
     pid = int(done.stdout.split()[1])
+    leftovers.append(pid)
+    assert done.returncode == 0
+    assert ended_within(pid, 0.5)
+
+
+@inits("nothing-left-early-child")
+def test_a_child_the_init_had_when_it_started_is_not_left_running(init, leftovers):
+    done = run(init, ["sh", "-c", 'echo "$EARLY"'], prefix=EARLY_CHILD + ["30"])
+    pid = int(done.stdout)
     leftovers.append(pid)
     assert done.returncode == 0
     assert ended_within(pid, 0.5)

@@ -229,17 +229,63 @@ def test_a_script_without_a_shebang_runs_with_sh(main, tmp_path):
                                             b"")
 
 
+# Starts two children, then execs argv[1:]: exec keeps a process's children, so the
+# supervisor starts with children it did not make, as after "cmd & exec python -m ..." in
+# an entrypoint script.  One has ended by then or soon after; cat runs until its stdin,
+# the test's pipe, is closed.
+EXEC_WITH_CHILDREN = [sys.executable, "-I", "-S", "-c", r"""
+import os, subprocess, sys
+ended = subprocess.Popen(["sh", "-c", "exit 5"])  # kept: a Popen dropped may be reaped
+running = subprocess.Popen(["cat"], stdout=subprocess.DEVNULL)
+os.execvp(sys.argv[1], sys.argv[1:])
+"""]
+
+
+def run_with_children(tmp_path, prefix, *args):
+    """(exit status, the --json result with its process records as "processes", or None,
+    stderr) of the supervisor under EXEC_WITH_CHILDREN, itself under the command prefix."""
+    process = subprocess.Popen(list(prefix) + EXEC_WITH_CHILDREN + RUN + ["--json", "-"]
+                               + list(args), cwd=str(tmp_path), env=child_env(),
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    with process:
+        try:
+            status = process.wait(timeout=TIMEOUT)
+        finally:
+            process.stdin.close()  # the cat ends, if it was left running
+            if process.poll() is None:
+                process.kill()
+        out, err = process.stdout.read(), process.stderr.read()
+    if not out:
+        return status, None, err
+    processes, result = json_lines(out.decode())
+    return status, dict(result, processes=processes), err
+
+
+def early_children(result):
+    """{name: (exitcode, signal, signalled)} of the orphans, checked for pids not the command's."""
+    orphans = [p for p in result["processes"] if not p["command"]]
+    assert result["pid"] not in [p["pid"] for p in orphans]
+    return {p["name"]: (p["exitcode"], p["signal"], p["signalled"]) for p in orphans}
+
+
+def test_children_it_had_when_it_started_are_orphans_not_the_command(tmp_path):
+    status, result, err = run_with_children(tmp_path, (), "--warn-orphans", "--",
+                                            "sh", "-c", "exit 3")
+    assert status == 3, err
+    assert [(p["pid"], p["exitcode"]) for p in result["processes"] if p["command"]] == [
+        (result["pid"], 3)]
+    assert early_children(result) == {"sh": (5, None, None),
+                                      "cat": (None, "SIGTERM", "SIGTERM")}
+    assert err.count(PROG + b"reaped orphan") == 2, err
+
+
 def test_a_supervisor_that_cannot_supervise_is_125(tmp_path):
-    # exec keeps the shell's children: the supervisor starts with one it did not make.
-    shell = ["sh", "-c", 'sleep 10 >/dev/null 2>&1 & exec "$@"', "sh"]
-    done = subprocess.run(shell + RUN + ["true"], cwd=str(tmp_path), env=child_env(),
-                          stderr=subprocess.PIPE, timeout=TIMEOUT)
-    leftover = re.search(rb"has children already \(pid (\d+)\)", done.stderr)
-    assert leftover, done.stderr
-    os.kill(int(leftover.group(1)), signal.SIGKILL)  # init's child now
-    assert done.returncode == 125
-    assert done.stderr.startswith(PROG + b"supervise: this process has children already")
-    assert done.stderr.count(b"\n") == 1
+    # A namespace made for CMD would not hold the children it had already.
+    status, result, err = run_with_children(tmp_path, (), "--pidns", "--", "true")
+    assert (status, result) == (125, None)
+    assert err.startswith(PROG + b"supervise: this process has children already")
+    assert b"PID namespace" in err and err.count(b"\n") == 1
 
 
 # -- timeout, linger -------------------------------------------------------------------------
@@ -854,6 +900,17 @@ def test_as_pid_1_without_a_proc_of_its_own_it_still_cleans_up(tmp_path):
     assert done.returncode == 4
     assert [(p["name"], p["signal"], p["signalled"]) for p in processes] == [
         (None, None, None), (None, "SIGTERM", "SIGTERM")]
+
+
+@needs_unshare
+def test_as_pid_1_the_children_it_had_when_it_started_are_orphans(tmp_path):
+    # A container's entrypoint script that starts a helper, then execs the init.
+    status, result, err = run_with_children(tmp_path, UNSHARE + ["--mount-proc"],
+                                            "--", "sh", "-c", "exit 3")
+    assert status == 3, err
+    assert result["init"]
+    assert early_children(result) == {"sh": (5, None, None),
+                                      "cat": (None, "SIGTERM", "SIGTERM")}
 
 
 @needs_unshare

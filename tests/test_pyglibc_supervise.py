@@ -253,6 +253,48 @@ def test_with_group_the_command_leads_its_own_process_group(run, files):
     assert int(files.read()[0]) == result.pid != os.getpgrp()
 
 
+# Says whether its own group is the terminal's foreground group, and if so reads a line
+# from the terminal (a background group's read would stop it with SIGTTIN).
+READS_THE_TERMINAL = r"""
+import os, sys
+front = os.getpgrp() == os.getpid() and os.tcgetpgrp(0) == os.getpgrp()
+os.write(1, b"foreground\n" if front else b"background\n")
+if front:
+    os.write(1, b"read " + sys.stdin.buffer.readline())
+"""
+
+
+def _supervise_on_a_terminal(slave, argv):
+    """In a forked child: lead a session with the pseudo-terminal slave as its controlling
+    terminal (setsid, TIOCSCTTY), supervise argv with group=True and the terminal as stdin;
+    (exit status, output, whether our own group has the terminal again)."""
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    r, w = os.pipe()
+    result = supervise(argv, group=True, stdin=slave, stdout=w, stderr=w)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        out = f.read()
+    return result.exit_status, out, os.tcgetpgrp(slave) == os.getpgrp()
+
+
+def test_with_group_the_terminals_foreground_is_the_commands_while_it_runs(run):
+    """In the foreground of a terminal, the command's group is made the foreground group,
+    and the terminal comes back to the caller's group when it ends."""
+    master, slave = os.openpty()
+    try:
+        os.write(master, b"typed\n")  # waits in the terminal until read
+        reads = [sys.executable, "-I", "-S", "-c", READS_THE_TERMINAL]
+        assert in_child(_supervise_on_a_terminal, slave, reads) == (
+            0, b"foreground\nread typed\n", True)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
 def test_without_group_the_command_shares_our_process_group(run, files):
     run(["sh", "-c", "cut -d' ' -f5 /proc/$$/stat"])
     assert int(files.read()[0]) == os.getpgrp()
@@ -505,10 +547,43 @@ def test_the_path_searched_is_the_one_of_env(run, tmp_path):
 
 
 def test_it_refuses_to_take_children_it_did_not_start(run):
+    # Their exit statuses belong to whoever started them (other.wait() below).
     other = subprocess.Popen(["sleep", "10"])
     try:
-        with pytest.raises(RuntimeError, match=r"has children already \(pid %d\)" % other.pid):
+        with pytest.raises(RuntimeError, match=r"has children already \(pid %d\): .* "
+                                               r"pass adopt=True" % other.pid):
             run(["true"])
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_adopt_takes_the_children_it_had_as_orphans_never_as_the_command(run):
+    """With adopt=True a child started before is reaped and signalled as an orphan."""
+    other = subprocess.Popen(["sleep", "10"])
+    events = []
+    try:
+        result = run(["sh", "-c", "exit 3"], adopt=True,
+                     log=lambda event, message: events.append((event, message)))
+    finally:
+        if other.poll() is None:  # reaped by supervise (ECHILD), or left by a failed run
+            other.kill()
+            other.wait()
+    assert (result.exit_status, result.command.name) == (3, "sh")
+    assert result.pid != other.pid
+    assert [(p.pid, p.name, p.signal, p.signalled) for p in result.orphans] == [
+        (other.pid, "sleep", SIGTERM, SIGTERM)]
+    assert events[0] == ("start", "took pid %d, children this process had already, for "
+                                  "orphans" % other.pid)
+
+
+def test_adopt_is_refused_with_pidns(run):
+    # The command's namespace would not hold them: they could outlive it.
+    other = subprocess.Popen(["sleep", "10"])
+    try:
+        with pytest.raises(RuntimeError, match=r"has children already \(pid %d\): .*PID "
+                                               r"namespace" % other.pid):
+            run(["true"], adopt=True, pidns=True)
     finally:
         other.kill()
         other.wait()

@@ -133,7 +133,8 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
               pidns: bool = False, rewrite: Optional[Mapping[int, Optional[int]]] = None,
               pdeathsig: Optional[int] = None, zero_status: Iterable[int] = (),
               log: Optional[Log] = None, records: int = RECORDS,
-              on_reap: Optional[Callable[[Reaped], None]] = None) -> Supervision:
+              on_reap: Optional[Callable[[Reaped], None]] = None,
+              adopt: bool = False) -> Supervision:
     """Run argv as a child subreaper would, and return a ``Supervision`` once no process is left.
 
     ``argv``: the command and its arguments (str, bytes or path-like), the
@@ -151,10 +152,14 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     True when this process is PID 1) every signal but SIGKILL, SIGSTOP,
     SIGCHLD, SIGSEGV, SIGBUS, SIGILL and SIGFPE.  ``group``: the command
     gets a process group of its own (setpgid), and forwarded signals, the
-    timeout's SIGTERM and SIGKILL go to the group; ``setsid``: a session
-    of its own (setsid), signals to its group, and SIGTSTP, SIGTTIN and
-    SIGTTOU forwarded as SIGSTOP (as dumb-init does: the group is orphaned,
-    and would not stop on them).  ``rewrite``: {signal: signal} sends the
+    timeout's SIGTERM and SIGKILL go to the group; if this process is in
+    the foreground group of its controlling terminal, the command's group
+    is made the foreground group (tcsetpgrp, before it execs) until it
+    ends, when the terminal comes back to this process's group, so that
+    the command can read the terminal and this process can write to it.
+    ``setsid``: a session of its own (setsid), signals to its group, and
+    SIGTSTP, SIGTTIN and SIGTTOU forwarded as SIGSTOP (as dumb-init does:
+    the group is orphaned, and would not stop on them).  ``rewrite``: {signal: signal} sends the
     second when the first comes (0 or None: not at all), and adds the
     first to those forwarded.  ``pdeathsig``: the signal this process gets
     when its parent ends (prctl PR_SET_PDEATHSIG; sent at once if the
@@ -204,11 +209,20 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     ``on_reap`` ends the supervision as any error would: whatever is left
     is killed and reaped before it propagates.
 
+    ``adopt``: take the children this process has already for orphans:
+    reaped when they exit (and recorded with the others, ``command``
+    False), signalled with what the command leaves when it ends.  For a
+    process where nothing else waits for them, as ``python -m pyglibc
+    run`` after a shell's exec (``sleep 9 & exec python -m pyglibc run --
+    app``); without it they are a RuntimeError (below).
+
     A command that cannot be started is no exception: the result has
     ``error`` and an exit_status of 127 (not found), 126 (not executable)
     or 125 (no process could be made for it).
-    RuntimeError if the process has children already (they would be reaped
-    as if they were the command's), if SIGCHLD is ignored (the kernel would
+    RuntimeError if the process has children already and ``adopt`` is
+    False (they would be reaped, their exit statuses lost to whoever waits
+    for them, and signalled as if the command had left them) or ``pidns``
+    is True (its namespace would not hold them), if SIGCHLD is ignored (the kernel would
     reap them itself), if another thread does not block the signals
     managed (a signal sent to the process could be delivered to it instead
     of the signalfd), if /proc is another PID namespace's (only a PID 1
@@ -243,13 +257,17 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     if on_reap is not None and not callable(on_reap):
         raise TypeError("supervise: on_reap must be callable, not %s" % type(on_reap).__name__)
     result = Supervision([os.fsdecode(word) for word in words], _records(records), on_reap)
-    _supervise(words, result, settings)
+    _supervise(words, result, settings, bool(adopt))
     return result
 
 
-def _supervise(words: List[bytes], result: Supervision, settings: _Settings) -> None:
+def _supervise(words: List[bytes], result: Supervision, settings: _Settings,
+               adopt: bool = False) -> None:
     """supervise() once the arguments are checked: result is filled in."""
-    _check_process(settings)
+    adopted = _check_process(settings, adopt)
+    if adopted and settings.log is not None:
+        settings.log("start", "took pid %s, children this process had already, for orphans"
+                     % ", ".join(map(str, adopted)))
     result.init, result.pidns = settings.init or settings.pidns, settings.pidns
     parent = os.getppid()
     start = time.monotonic()
@@ -302,7 +320,8 @@ def _here(words: List[bytes], result: Supervision, settings: _Settings, parent: 
             _rawcalls.set_subreaper(False)
 
 
-def _check_process(settings: _Settings) -> None:
+def _check_process(settings: _Settings, adopt: bool) -> List[int]:
+    """Raise RuntimeError if this process cannot supervise; return the children it adopts."""
     me = os.getpid()
     proc = _proc_is_ours()
     if not proc and me != 1 and not settings.pidns:
@@ -311,10 +330,17 @@ def _check_process(settings: _Settings) -> None:
                            "for it (unshare --mount-proc) or use pidns" % me)
     # Without /proc (only an init may do without), children are not looked for.
     children = sorted(_children(me)) if proc else []
-    if children:
+    if children and settings.pidns:
+        raise RuntimeError("supervise: this process has children already (pid %s): the PID "
+                           "namespace made for the command would not hold them, so they could "
+                           "outlive it" % ", ".join(map(str, children)))
+    if children and not adopt:
+        # A reap of any child (waitid P_ALL) would take their exit statuses from
+        # whoever started them, and the cleanup would signal them.
         raise RuntimeError("supervise: this process has children already (pid %s): they would "
-                           "be reaped as if the command had left them"
-                           % ", ".join(map(str, children)))
+                           "be reaped and signalled as if the command had left them, their "
+                           "exit statuses lost to whoever waits for them; pass adopt=True if "
+                           "nothing does" % ", ".join(map(str, children)))
     if _signal.getsignal(_SIGCHLD) == _signal.SIG_IGN:
         raise RuntimeError("supervise: SIGCHLD is ignored (SIG_IGN), so the kernel reaps the "
                            "children and their exit statuses are lost; set it to SIG_DFL first")
@@ -325,3 +351,4 @@ def _check_process(settings: _Settings) -> None:
                            "sent to the process could go to them instead of the supervisor; "
                            "block them there first (pyglibc.pthread_sigmask)"
                            % ", ".join(map(str, threads)))
+    return children

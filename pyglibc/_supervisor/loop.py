@@ -30,17 +30,19 @@ from pyglibc._supervisor.signals import (
 from pyglibc._supervisor.start import (
     _dup_above_2,
     _find,
+    _foreground_terminal,
     _handed_on,
     _spawn,
     _spawn_error,
     _StartError,
+    _take_terminal,
 )
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     from typing import Callable, Dict, List, Optional, Tuple
 
-    from pyglibc._supervisor.records import Supervision
+    from pyglibc._supervisor.records import Reaped, Supervision
     from pyglibc._supervisor.settings import _Settings
 
 
@@ -67,6 +69,7 @@ class _Run(_Reaping, _Output):
         self.streams: Dict[int, _Stream] = {}
         self.handlers: Dict[int, Callable[[], None]] = {}
         self.timer = -1
+        self.terminal = -1  # with group: the terminal the command's group was given
         self.t0 = time.monotonic()
         self.boot0 = time.clock_gettime(time.CLOCK_BOOTTIME)
 
@@ -109,6 +112,9 @@ class _Run(_Reaping, _Output):
         self.close_streams()
         if self.timer >= 0:
             os.close(self.timer)
+        if self.terminal >= 0:
+            _take_terminal(self.terminal)  # from a command that could not exec, say
+            os.close(self.terminal)
         if hasattr(self, "epoll"):
             self.epoll.close()
 
@@ -135,14 +141,24 @@ class _Run(_Reaping, _Output):
                     child_fds[n] = _dup_above_2(src)
                     opened.append(child_fds[n])
             child_fds += _handed_on(settings.preserve_fds, opened)
+            if settings.group and not settings.setsid:
+                self.terminal = _foreground_terminal()
             try:
-                self.pid = _spawn(path, self.argv, settings.env, child_fds, settings)
+                self.pid = _spawn(path, self.argv, settings.env, child_fds, settings,
+                                  self.terminal)
             except OSError as exc:
                 raise _spawn_error(path, exc) from None
         finally:
             for fd in opened:
                 os.close(fd)
         self.result.pid = self.pid
+
+    def command_ended(self, process: Reaped) -> None:
+        # The terminal comes back first: what is said from now on (-v, --summary) would
+        # stop a supervisor in the background of a TOSTOP terminal.
+        if self.terminal >= 0:
+            _take_terminal(self.terminal)
+        super().command_ended(process)
 
     # -- events
     def on_signals(self) -> None:

@@ -111,7 +111,7 @@ def _single_threaded() -> bool:
 
 
 def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-           settings: _Settings) -> int:
+           settings: _Settings, terminal: int = -1) -> int:
     """Start path with fds as its 0, 1, 2, ... and nothing else, as execvp(3) would run it.
 
     Its signal mask is empty; a signal ignored here stays ignored in it, as
@@ -123,14 +123,37 @@ def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence
     as subprocess's close_fds=True does.  With settings.listen_pid, its
     LISTEN_PID is its own pid.  A file the kernel cannot execute
     (ENOEXEC: a script without #!) is run by /bin/sh, as execvp(3) runs it,
-    unless it is an ELF file.
+    unless it is an ELF file.  With settings.group and a terminal (a
+    descriptor of _foreground_terminal()), its new process group is made
+    the terminal's foreground group before it execs.
     """
     try:
-        return _spawn_file(path, argv, env, fds, settings)
+        return _spawn_file(path, argv, env, fds, settings, terminal)
     except OSError as exc:
         if exc.errno != errno.ENOEXEC or _is_elf(path):
             raise
-    return _spawn_file(_SHELL, [_SHELL, path] + argv[1:], env, fds, settings)
+    return _spawn_file(_SHELL, [_SHELL, path] + argv[1:], env, fds, settings, terminal)
+
+
+def _foreground_terminal() -> int:
+    """A descriptor of the controlling terminal if this process's group is its foreground group.
+
+    -1 without a controlling terminal, or in the background of it: a
+    background job does not take the terminal from the shell's foreground
+    one.  The descriptor is close-on-exec, and opened without waiting for
+    a serial line's carrier (O_NONBLOCK): only its foreground group is used.
+    """
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:  # ENXIO: no controlling terminal
+        return -1
+    try:
+        if os.tcgetpgrp(fd) == os.getpgrp():
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return -1
 
 
 def _is_elf(path: bytes) -> bool:
@@ -144,7 +167,7 @@ def _is_elf(path: bytes) -> bool:
 
 
 def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-                settings: _Settings) -> int:
+                settings: _Settings, terminal: int) -> int:
     closing = _inheritable_fds()
     if closing is not None:
         closing = [fd for fd in closing if fd >= len(fds)]
@@ -153,11 +176,12 @@ def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Seq
     # leaves glibc's internal signals (32 and 33) ignored in the child, which
     # a fork and an exec do not.  Forking is safe in a single-threaded process.
     # The command's pid, which its LISTEN_PID must hold, is known before its
-    # exec only in a forked child.
+    # exec only in a forked child; and Python's posix_spawn cannot give the
+    # child the terminal (tcsetpgrp) either.
     limit = os.sysconf("SC_OPEN_MAX")
-    if _posix_spawn is None or closing is None or settings.listen_pid \
+    if _posix_spawn is None or closing is None or settings.listen_pid or terminal >= 0 \
             or _single_threaded() or any(fd >= limit for fd in closing):
-        return _fork_exec(path, argv, env, fds, settings, closing)
+        return _fork_exec(path, argv, env, fds, settings, closing, terminal)
     # The dup2s come first, as a source may be among the descriptors closed.
     actions: List[Tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, src, dst)
                                       for dst, src in enumerate(fds) if src != dst]
@@ -173,8 +197,12 @@ def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Seq
 
 
 def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-               settings: _Settings, closing: Optional[List[int]]) -> int:
+               settings: _Settings, closing: Optional[List[int]], terminal: int = -1) -> int:
     """posix_spawn done by hand: the child closes closing (None: every descriptor past fds).
+
+    In the child, as a shell does for a foreground job, so that the command
+    cannot read the terminal before its group has it: a process group of
+    its own made the foreground group of terminal (unless it is -1).
 
     The child reports a failed exec through a close-on-exec pipe, as
     subprocess does: end of file means the exec happened.
@@ -206,6 +234,8 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                     os.setsid()
                 elif settings.group:
                     os.setpgid(0, 0)
+                    if terminal >= 0:
+                        _take_terminal(terminal)
                 for dst, src in enumerate(fds):
                     if src != dst:
                         os.dup2(src, dst)
@@ -264,6 +294,22 @@ def _handed_on(count: int, opened: List[int]) -> List[int]:
             fd = copy
         sources.append(fd)
     return sources
+
+
+def _take_terminal(terminal: int) -> None:
+    """Make this process's group the foreground group of terminal, if the terminal allows.
+
+    SIGTTOU is blocked meanwhile: the kernel would stop a process of a
+    background group that changes the foreground group otherwise.  A
+    refusal leaves the group in the background, where it was.
+    """
+    old = _signal.pthread_sigmask(_signal.SIG_BLOCK, (_signal.SIGTTOU,))
+    try:
+        os.tcsetpgrp(terminal, os.getpgrp())
+    except OSError:
+        pass
+    finally:
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, old)
 
 
 def _dup_above_2(fd: int) -> int:
