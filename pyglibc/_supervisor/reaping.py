@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _stat
-from pyglibc._supervisor.records import Reaped
+from pyglibc._supervisor.records import Reaped, _shell_word
 from pyglibc._supervisor.signals import _SIGCONT, _SIGKILL, _SIGTERM, _signal_name, _signal_or_int
 
 TYPE_CHECKING = False
@@ -134,8 +134,8 @@ class _Reaping:
         if pid == self.pid:
             self.command_ended(process)
         else:
-            self.log("reap", "reaped orphan %d (%s): %s" % (pid, process.name or "?",
-                                                            process.status))
+            self.log("reap", "reaped orphan %d (%s): %s" % (
+                pid, "?" if process.name is None else _shell_word(process.name), process.status))
 
     def command_ended(self, process: Reaped) -> None:
         self.command_done = True
