@@ -760,6 +760,26 @@ def test_log_reports_what_happens(run):
     assert events[2][1].endswith(": exit 3; exit status 3")
 
 
+class LogRaised(Exception):
+    pass
+
+
+@pytest.mark.parametrize("failing", [("start", "forward", "exit", "reap", "signal"), ("signal",)])
+def test_a_log_that_raises_ends_the_run_with_every_process_killed_and_reaped(run, failing):
+    """The callback's first exception reaches the caller, after SIGKILL to the command and to
+    what it left, each of them reaped: no zombie, no process left under the caller.  So even
+    when it raises again at the "signal" of that SIGKILL."""
+    def log(event, message):
+        if event in failing:
+            raise LogRaised(event)
+
+    with pytest.raises(LogRaised) as raised:
+        run(["sh", "-c", "sleep 30 & exec sleep 30"], log=log, timeout=0.1, linger=30)
+    assert raised.value.args == failing[:1]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
 @pytest.mark.parametrize("options, error, message", [
     ({"rewrite": {signal.SIGKILL: 1}}, ValueError, "rewrite: SIGKILL cannot be rewritten"),
     ({"rewrite": {signal.SIGCHLD: 1}}, ValueError, "rewrite: SIGCHLD cannot be rewritten"),

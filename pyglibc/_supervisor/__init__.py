@@ -180,7 +180,11 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
 
     ``log``: called as ``log(event, message)`` as things happen; events:
     "start", "forward", "timeout", "exit" (the command's end), "reap" (an
-    orphan reaped), "signal" (what is left signalled).
+    orphan reaped), "signal" (what is left signalled).  An exception it
+    raises ends the run: the command and all it left get SIGKILL and are
+    reaped (without a word to log), then the exception propagates (under
+    ``pidns``, where log is called in the namespace's init, it is the
+    ``error`` instead, exit_status 125).
 
     A command that cannot be started is no exception: the result has
     ``error`` and an exit_status of 127 (not found), 126 (not executable)

@@ -159,11 +159,12 @@ class _Reaping:
         self.killing = True
         self.signal_all(_SIGKILL)
 
-    def signal_all(self, signum: int) -> List[int]:
+    def signal_all(self, signum: int, quiet: bool = False) -> List[int]:
         """Send signum to every living process under the supervisor; return their pids.
 
         Without a /proc of our own, an init sends it to every process of its
         namespace at once (kill(-1)), and returns [-1] if there was one.
+        quiet: without a word to the log.
         """
         if not self.proc:
             if self.me != 1:
@@ -175,7 +176,8 @@ class _Reaping:
             except ProcessLookupError:
                 return []
             self.signalled_all = signum
-            self.log("signal", "sent %s to every process left" % _signal_name(signum))
+            if not quiet:
+                self.log("signal", "sent %s to every process left" % _signal_name(signum))
             return [-1]
         alive = []
         for pid in _descendants(self.me):
@@ -190,15 +192,19 @@ class _Reaping:
                     os.kill(pid, _SIGCONT)
             except ProcessLookupError:
                 pass
-        if alive:
+        if alive and not quiet:
             self.log("signal", "sent %s to what is left: %s" % (
                 _signal_name(signum), ", ".join(map(str, alive))))
         return alive
 
     def abort(self) -> None:
-        """After an error in the loop: SIGKILL the whole tree and reap it, so nothing is left."""
+        """After an error in the loop: SIGKILL the whole tree and reap it, so nothing is left.
+
+        Quietly: the error may be the log's own, which would raise again
+        before the killed were reaped.
+        """
         while True:
-            self.signal_all(_SIGKILL)
+            self.signal_all(_SIGKILL, quiet=True)
             try:
                 os.waitpid(-1, 0)
             except ChildProcessError:
