@@ -410,6 +410,15 @@ def test_out_prefix_and_err_prefix_choose_the_text(main):
                 "echo a; echo b >&2") == (0, b"O: a\n", b"b\n")
 
 
+def test_a_line_of_several_mib_comes_out_whole_after_its_prefix(cli):
+    """Through a pipe, so that what waits for the reader (1 MiB at most) is used too."""
+    size = 5 << 20
+    done = cli("--prefix", "--", "sh", "-c",
+               "echo a; head -c %d /dev/zero | tr '\\0' b; echo; echo c" % size)
+    assert (done.returncode, done.stdout) == (0, b"[out] a\n[out] " + b"b" * size
+                                              + b"\n[out] c\n")
+
+
 def test_a_prefix_that_is_not_utf8_is_written_as_given(cli):
     done = cli("--out-prefix", b"\xff> ", "--", "echo", "a")
     assert (done.returncode, done.stdout) == (0, b"\xff> a\n")

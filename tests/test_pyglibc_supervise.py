@@ -20,13 +20,14 @@ import time
 
 import kernelkit
 import pytest
+from hypothesis import given, strategies as st
 
 import glibc
 import pyglibc
 from capkit import drop
 from children import in_child
 from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
-from pyglibc._supervisor import Reaped, Supervision
+from pyglibc._supervisor import Reaped, Supervision, output
 from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
 from supervise_kit import LAUNCH, PYTHON_COMM, gone
@@ -288,11 +289,29 @@ def test_prefix_passes_bytes_and_ends_a_last_partial_line(run, files):
     assert files.read() == (b"> a\n> \xff\xfe\x00b\n> \n> no newline\n", b"! x\n")
 
 
-def test_a_line_longer_than_the_limit_is_cut(run, files):
-    size = _LINE_MAX + 10
-    run(["sh", "-c", "head -c %d /dev/zero | tr '\\0' a" % size], prefix=True)
-    assert files.read()[0] == (b"[out] " + b"a" * _LINE_MAX + b"\n[out] "
-                               + b"a" * 10 + b"\n")
+@pytest.mark.parametrize("size", [_LINE_MAX + 10, 5 << 20])
+def test_a_line_of_any_length_is_one_line_after_one_prefix(run, files, size):
+    """A line longer than the supervisor holds (64 KiB, past which it is written as it comes,
+    or the 1 MiB that waits for a reader) keeps its bytes and its one prefix, as does a last
+    line without a newline, which gets one."""
+    run(["sh", "-c", "head -c %d /dev/zero | tr '\\0' a; echo; echo b; head -c %d /dev/zero"
+         % (size, size)], prefix=True)
+    zeros = b"\0" * size
+    assert files.read()[0] == b"[out] " + b"a" * size + b"\n[out] b\n[out] " + zeros + b"\n"
+
+
+@given(st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\0", b"\n")), max_size=8))
+def test_prefixed_output_is_the_input_with_a_prefix_before_each_line(pieces):
+    """However the pipe cuts what comes, past the held limit (here 5 bytes) or not: the model is
+    the prefix before each line, and a newline after a last line that lacks one."""
+    text = b"".join(pieces)
+    if text and not text.endswith(b"\n"):
+        text += b"\n"
+    model = b"".join(b"P: " + line + b"\n" for line in text.split(b"\n")[:-1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(output, "_LINE_MAX", 5)
+        stream = output._Stream(-1, b"P: ", -1, watched=True)
+        assert b"".join(stream.lines(piece) for piece in pieces) + stream.last() == model
 
 
 def test_prefix_reads_until_the_last_orphan_is_gone(run, files):

@@ -158,7 +158,9 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     ``prefix``: None to let the command write to stdout and stderr itself;
     True or a pair of prefixes (bytes or str) to capture both through pipes
     and write each line, bytes as they came, to stdout or stderr after its
-    prefix (True: PREFIX); a last line without a newline gets one.  When
+    prefix (True: PREFIX), however long (held until its newline up to
+    64 KiB, written as it comes past that); a last line without a newline
+    gets one.  When
     stdout or stderr takes nothing more (a reader gone, a full disk), its
     pipe is closed: the command sees its writes fail, as without a prefix.
     ``timeout``: seconds after which the command gets SIGTERM, then
