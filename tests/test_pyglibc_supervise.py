@@ -27,7 +27,7 @@ import pyglibc
 from capkit import drop
 from children import in_child
 from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
-from pyglibc._supervisor import Reaped, Supervision, output
+from pyglibc._supervisor import Reaped, Supervision, output, reaping
 from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
 from supervise_kit import LAUNCH, PYTHON_COMM, gone
@@ -125,6 +125,42 @@ def test_an_orphan_that_ignores_sigterm_gets_sigkill_after_the_linger(run, files
     assert orphan.reaped - command.reaped >= 0.1
     assert result.exit_status == 0
     assert gone(orphan.pid)
+
+
+def test_an_orphan_the_sigterm_round_missed_still_gets_sigkill_after_the_linger(
+        run, monkeypatch):
+    """The walk down /proc can miss a process reparented meanwhile (its parent's list read
+    once it had left it, ours before it came): the linger runs all the same, though the
+    SIGTERM round found nobody, and its SIGKILL finds the process.  Missed here on purpose."""
+    walks = []
+
+    def missing_at_first(root):
+        walks.append(root)
+        return [] if len(walks) == 1 else real_descendants(root)
+
+    real_descendants = reaping._descendants
+    monkeypatch.setattr(reaping, "_descendants", missing_at_first)
+    result = run(["sh", "-c", "sleep 10 & exit 0"], linger=0.1)
+    [orphan] = result.orphans
+    assert (orphan.signal, orphan.signalled) == (SIGKILL, SIGKILL)
+
+
+# An orphan whose first thread ends (pthread_exit) while another runs on: /proc shows that
+# thread's state, Z, for the whole process.  The other thread ends it with 7 after 10 s.
+MAIN_THREAD_GONE = """
+import ctypes, os, threading, time
+threading.Thread(target=lambda: (time.sleep(10), os._exit(7))).start()
+ctypes.CDLL(None).pthread_exit(None)
+"""
+
+
+def test_an_orphan_whose_first_thread_has_ended_gets_sigterm(run):
+    """It is alive, not a zombie: the cleanup's SIGTERM ends it."""
+    result = run(["sh", "-c", '"$0" -c "$1" & '
+                  'until [ "$(cut -d" " -f3 /proc/$!/stat)" = Z ]; do sleep 0.01; done',
+                  sys.executable, MAIN_THREAD_GONE], linger=30)
+    [orphan] = result.orphans
+    assert (orphan.signal, orphan.signalled) == (SIGTERM, SIGTERM)
 
 
 def test_an_orphan_that_ends_by_itself_keeps_its_own_status(run):

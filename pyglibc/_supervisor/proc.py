@@ -44,6 +44,24 @@ def _stat(pid: int) -> Optional[_Stat]:
                  int(fields[19]))
 
 
+def _running(pid: int) -> bool:
+    """Whether pid is a process still running: neither gone nor a zombie.
+
+    Its stat shows its first thread's state: Z once that thread has ended
+    (pthread_exit) while others run on, though the process is alive; its
+    other threads, still listed, tell it from a zombie.
+    """
+    stat = _stat(pid)
+    if stat is None:
+        return False
+    if stat.state not in ("Z", "X"):
+        return True
+    try:
+        return len(os.listdir("/proc/%d/task" % pid)) > 1
+    except OSError:  # reaped meanwhile
+        return False
+
+
 def _proc_is_ours() -> bool:
     """Whether /proc shows this process's PID namespace (its pids are ours).
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _stat
+from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _running, _stat
 from pyglibc._supervisor.records import Reaped, _shell_word
 from pyglibc._supervisor.signals import _SIGCONT, _SIGKILL, _SIGTERM, _signal_name, _signal_or_int
 
@@ -42,6 +42,7 @@ class _Reaping:
     signalled: Dict[int, int]
     signalled_all: Optional[int]
     boot0: float
+    lingering = False  # the command has ended, and the linger has begun
 
     if TYPE_CHECKING:
         def now(self) -> float: ...
@@ -61,6 +62,11 @@ class _Reaping:
             exited = self.exited_blind()
         for pid, stat, status in exited:
             self.record(pid, stat, status)
+        if self.command_done and not self.childless and not self.lingering:
+            # Whether or not the SIGTERM round found it: the walk down /proc can
+            # miss a process reparented to us meanwhile, which is still a child.
+            self.lingering = True
+            self.set_alarm(self.settings.linger, self.kill_all)
         if self.killing and not self.childless:
             self.signal_all(_SIGKILL)  # a straggler forked before the last round
 
@@ -152,8 +158,7 @@ class _Reaping:
         self.log("exit", "pid %d ended: %s; exit status %d" % (
             process.pid, process.status, result.exit_status))
         self.set_alarm(None)
-        if self.signal_all(_SIGTERM):
-            self.set_alarm(self.settings.linger, self.kill_all)
+        self.signal_all(_SIGTERM)
 
     def kill_all(self) -> None:
         self.killing = True
@@ -179,11 +184,7 @@ class _Reaping:
             if not quiet:
                 self.log("signal", "sent %s to every process left" % _signal_name(signum))
             return [-1]
-        alive = []
-        for pid in _descendants(self.me):
-            stat = _stat(pid)
-            if stat is not None and stat.state not in ("Z", "X"):
-                alive.append(pid)
+        alive = [pid for pid in _descendants(self.me) if _running(pid)]
         for pid in alive:
             self.signalled[pid] = signum
             try:
