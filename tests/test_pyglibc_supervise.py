@@ -27,7 +27,7 @@ import pyglibc
 from capkit import drop
 from children import in_child
 from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
-from pyglibc._supervisor import Reaped, Supervision, output, reaping
+from pyglibc._supervisor import Reaped, Supervision, output, proc, reaping
 from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
 from supervise_kit import LAUNCH, PYTHON_COMM, gone
@@ -559,7 +559,44 @@ def test_the_path_searched_is_the_one_of_env(run, tmp_path):
 # -- what supervise refuses ---------------------------------------------------------------------
 
 
-def test_it_refuses_to_take_children_it_did_not_start(run):
+def _open_but_children(path, *args, **kwargs):
+    if path.endswith("/children"):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    return open(path, *args, **kwargs)
+
+
+@pytest.fixture(params=["children listed", "children not listed"])
+def children_files(request, monkeypatch):
+    """/proc as it is, then as a kernel built without CONFIG_PROC_CHILDREN has it: no
+    /proc/<pid>/task/<tid>/children; the supervisor reads /proc through proc.py."""
+    if request.param == "children not listed":
+        monkeypatch.setattr(proc, "open", _open_but_children, raising=False)
+
+
+def _supervise_within(seconds, argv, options):
+    signal.alarm(seconds)  # a hang ends the child, and in_child says so
+    try:
+        return supervise(argv, **options)
+    finally:
+        signal.alarm(0)
+
+
+@pytest.mark.parametrize("waitid", [True, False], ids=["waitid", "no waitid"])
+def test_with_or_without_children_files_every_orphan_is_found(children_files, not_a_subreaper,
+                                                               monkeypatch, waitid):
+    """Without them, a child is a process whose /proc/<pid>/stat names the supervisor as its
+    parent: the command (reaped by the scan of its children where os.waitid is missing) and
+    what it left, which gets SIGTERM."""
+    if not waitid:
+        monkeypatch.setattr(reaping, "_waitid", None)
+    # In a child: this test's threads (the watchdog's) would make it a fork of a threaded
+    # process without os.posix_spawn; alarm(20) bounds a run that would never end.
+    result = in_child(_supervise_within, 20, ["sh", "-c", "sleep 10 & exit 3"], {"linger": 30})
+    [orphan] = result.orphans
+    assert (result.exit_status, orphan.signal, orphan.signalled) == (3, SIGTERM, SIGTERM)
+
+
+def test_it_refuses_to_take_children_it_did_not_start(run, children_files):
     other = subprocess.Popen(["sleep", "10"])
     try:
         with pytest.raises(RuntimeError, match=r"has children already \(pid %d\)" % other.pid):

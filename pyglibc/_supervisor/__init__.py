@@ -19,8 +19,9 @@ the zombie, /proc/<pid>/stat gives its name, and only then is it reaped;
 elsewhere the zombies are found among the children /proc lists first.
 When the command has been reaped, the processes still alive under the
 supervisor (found by walking /proc/<pid>/task/<tid>/children down from
-its own pid) get SIGTERM and SIGCONT, and after ``linger`` seconds
-SIGKILL; the supervisor returns when it has no child left.
+its own pid, or without those, the parents /proc/<pid>/stat names) get
+SIGTERM and SIGCONT, and after ``linger`` seconds SIGKILL; the
+supervisor returns when it has no child left.
 
 As an init (``init=True``, and by default when it is PID 1, as in a
 container) it blocks and forwards every signal it can catch, not only the
