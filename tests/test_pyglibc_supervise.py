@@ -27,7 +27,7 @@ import pyglibc
 from capkit import drop
 from children import in_child
 from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
-from pyglibc._supervisor import Reaped, Supervision, output, proc, reaping
+from pyglibc._supervisor import Reaped, Supervision, output, pidns, proc, reaping
 from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
 from supervise_kit import LAUNCH, PYTHON_COMM, gone
@@ -841,6 +841,25 @@ def test_pdeathsig_is_set_while_it_runs_and_put_back(run, files):
     assert int(files.read()[0]) > 0
 
 
+@pytest.fixture
+def parent_gone_meanwhile(monkeypatch):
+    """supervise() sees its parent end between its first look at it and the prctl: as the
+    kernel would not, it sends itself the parent-death signal."""
+    real = _supervisor._with_pdeathsig
+
+    def with_pdeathsig(settings, parent):
+        real(settings, -1)  # -1: a parent that cannot be ours any more
+
+    monkeypatch.setattr(_supervisor, "_with_pdeathsig", with_pdeathsig)
+    monkeypatch.setattr(pidns, "_with_pdeathsig", with_pdeathsig)
+
+
+def test_a_pdeathsig_sent_when_the_parent_is_gone_reaches_the_command(run, parent_gone_meanwhile):
+    result = run(["sleep", "30"], pdeathsig=signal.SIGUSR1, timeout=10)
+    assert (result.exit_status, result.command.signal) == (128 + SIGUSR1, SIGUSR1)
+    assert [signum for _, signum in result.forwarded] == [SIGUSR1]
+
+
 def test_log_reports_what_happens(run):
     events = []
     run(["sh", "-c", "trap 'exit 3' USR1; sleep 30 & kill -USR1 $PPID; " + WAIT_FOREVER],
@@ -919,6 +938,13 @@ def test_pidns_runs_the_command_as_pid_2_of_a_namespace_with_its_own_proc(run_fo
         os.waitpid(-1, os.WNOHANG)
     assert subprocess.run(["sh", "-c", "echo $$"], stdout=subprocess.PIPE).stdout.strip() \
         != b"2"
+
+
+@root
+def test_pidns_passes_a_pdeathsig_sent_when_the_parent_is_gone_to_its_init(
+        run_forking, parent_gone_meanwhile):
+    result = run_forking(["sleep", "30"], pidns=True, pdeathsig=signal.SIGUSR1)
+    assert (result.exit_status, result.command.signal) == (128 + SIGUSR1, SIGUSR1)
 
 
 @root

@@ -252,12 +252,16 @@ def _supervise(words: List[bytes], result: Supervision, settings: _Settings) -> 
 def _with_pdeathsig(settings: _Settings, parent: int) -> None:
     """Ask for the parent-death signal; if the parent is gone already, send it now.
 
-    The signal is blocked (unless it is SIGKILL), so it waits for the loop.
+    The signal is blocked (unless it is SIGKILL), so it waits for the loop,
+    which forwards it: queued (SI_QUEUE), it does not pass for one of the
+    loop's own doing (signals._own).
     """
     if settings.pdeathsig is not None:
         _rawcalls.set_pdeathsig(settings.pdeathsig)
         if os.getppid() != parent:
-            os.kill(os.getpid(), settings.pdeathsig)
+            from pyglibc._signals import sigqueue
+
+            sigqueue(os.getpid(), settings.pdeathsig)
 
 
 def _here(words: List[bytes], result: Supervision, settings: _Settings, parent: int) -> None:
