@@ -703,6 +703,14 @@ def test_a_result_is_a_supervision():
     assert pyglibc.supervise is supervise
 
 
+def test_what_supervise_returns_is_named_in_pyglibc_too():
+    """Its classes and functions, not its constants (the defaults of supervise's arguments)."""
+    from pyglibc import Reaped as reaped, Supervision as supervision
+
+    assert (reaped, supervision) == (Reaped, Supervision)
+    assert {name for name in _supervisor.__all__ if not name.isupper()} <= set(pyglibc.__all__)
+
+
 # -- the PyPy 3.9 paths: no os.posix_spawn, no os.waitid -----------------------------------------
 
 
