@@ -161,9 +161,9 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     and write each line, bytes as they came, to stdout or stderr after its
     prefix (True: PREFIX), however long (held until its newline up to
     64 KiB, written as it comes past that); a last line without a newline
-    gets one.  When
-    stdout or stderr takes nothing more (a reader gone, a full disk), its
-    pipe is closed: the command sees its writes fail, as without a prefix.
+    gets one.  When stdout or stderr takes nothing more (a reader gone, a
+    full disk), its pipe is closed: the command sees its writes fail, as
+    without a prefix.
     ``timeout``: seconds after which the command gets SIGTERM, then
     SIGKILL ``kill_after`` seconds later if it has not ended (0: at once).
     Once the command has ended, the processes it left get SIGTERM, and
