@@ -36,6 +36,8 @@ _HOMES = {
     "siginfo": "pyglibc._signals",
     "sigqueue": "pyglibc._signals",
     "supervise": "pyglibc._supervisor",
+    "Supervision": "pyglibc._supervisor",
+    "Reaped": "pyglibc._supervisor",
 }
 
 __all__ = sorted(_HOMES)
@@ -64,7 +66,11 @@ if TYPE_CHECKING:
         sigwait as sigwait,
     )
     from pyglibc._subreaper import subreaper as subreaper
-    from pyglibc._supervisor import supervise as supervise
+    from pyglibc._supervisor import (
+        Reaped as Reaped,
+        Supervision as Supervision,
+        supervise as supervise,
+    )
     from pyglibc._timerfd import timerfd as timerfd
 
 

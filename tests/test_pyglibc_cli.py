@@ -473,6 +473,15 @@ def test_out_prefix_and_err_prefix_choose_the_text(main):
                 "echo a; echo b >&2") == (0, b"O: a\n", b"b\n")
 
 
+def test_a_line_of_several_mib_comes_out_whole_after_its_prefix(cli):
+    """Through a pipe, so that what waits for the reader (1 MiB at most) is used too."""
+    size = 5 << 20
+    done = cli("--prefix", "--", "sh", "-c",
+               "echo a; head -c %d /dev/zero | tr '\\0' b; echo; echo c" % size)
+    assert (done.returncode, done.stdout) == (0, b"[out] a\n[out] " + b"b" * size
+                                              + b"\n[out] c\n")
+
+
 def test_a_prefix_that_is_not_utf8_is_written_as_given(cli):
     done = cli("--out-prefix", b"\xff> ", "--", "echo", "a")
     assert (done.returncode, done.stdout) == (0, b"\xff> a\n")
@@ -808,6 +817,30 @@ def test_warn_orphans_reports_each_orphan_reaped_and_quiet_silences_it(main):
     assert status == 2
     assert re.match(rb"python -m pyglibc run: reaped orphan \d+ \(sh\): exit 5\n$", err)
     assert main("--warn-orphans", "-q", "--", *ORPHAN_EXITS) == (2, b"", b"")
+
+
+# An orphan that names itself (prctl PR_SET_NAME, here through /proc/self/comm) with a
+# newline, a terminal escape and a byte that is not UTF-8, then exits 5.
+FORGER_NAME = b"a\nb\x1b[31m\xff"
+FORGER = ["sh", "-c", '("$0" -c "$1" &) | cat; exit 2', sys.executable,
+          "import os; os.write(os.open('/proc/self/comm', os.O_WRONLY), %r); os._exit(5)"
+          % FORGER_NAME]
+
+
+def test_a_process_name_is_escaped_in_what_the_supervisor_says(cli, tmp_path):
+    """The name a process gave itself is written as bash's $'...' on stderr (one line per
+    event, no control byte), and as the str os.fsdecode gives in --json."""
+    done = cli("--warn-orphans", "--summary", "--json", "result.json", "--", *FORGER)
+    assert done.returncode == 2
+    escaped = re.escape(b"$'a\\nb\\x1b[31m\\xff'")
+    assert re.match(rb"python -m pyglibc run: reaped orphan \d+ \(%s\): exit 5\n" % escaped,
+                    done.stderr)
+    assert re.search(rb"\n +\d+  %s +orphan  " % escaped, done.stderr)
+    assert b"\x1b" not in done.stderr and b"\xff" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1 + 2 + 2  # the orphan; the summary's head, 2 rows
+    with open(str(tmp_path / "result.json"), encoding="ascii") as f:
+        orphan, = [p for p in json_lines(f.read())[0] if not p["command"]]
+    assert os.fsencode(orphan["name"]) == FORGER_NAME
 
 
 @pytest.fixture(params=["full disk", "pipe nobody reads"])

@@ -20,13 +20,14 @@ import time
 
 import kernelkit
 import pytest
+from hypothesis import given, strategies as st
 
 import glibc
 import pyglibc
 from capkit import drop
 from children import in_child
 from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
-from pyglibc._supervisor import Reaped, Supervision
+from pyglibc._supervisor import Reaped, Supervision, output, pidns, proc, reaping
 from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
 from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
@@ -124,6 +125,42 @@ def test_an_orphan_that_ignores_sigterm_gets_sigkill_after_the_linger(run, files
     assert orphan.reaped - command.reaped >= 0.1
     assert result.exit_status == 0
     assert gone(orphan.pid)
+
+
+def test_an_orphan_the_sigterm_round_missed_still_gets_sigkill_after_the_linger(
+        run, monkeypatch):
+    """The walk down /proc can miss a process reparented meanwhile (its parent's list read
+    once it had left it, ours before it came): the linger runs all the same, though the
+    SIGTERM round found nobody, and its SIGKILL finds the process.  Missed here on purpose."""
+    walks = []
+
+    def missing_at_first(root):
+        walks.append(root)
+        return [] if len(walks) == 1 else real_descendants(root)
+
+    real_descendants = reaping._descendants
+    monkeypatch.setattr(reaping, "_descendants", missing_at_first)
+    result = run(["sh", "-c", "sleep 10 & exit 0"], linger=0.1)
+    [orphan] = result.orphans
+    assert (orphan.signal, orphan.signalled) == (SIGKILL, SIGKILL)
+
+
+# An orphan whose first thread ends (pthread_exit) while another runs on: /proc shows that
+# thread's state, Z, for the whole process.  The other thread ends it with 7 after 10 s.
+MAIN_THREAD_GONE = """
+import ctypes, os, threading, time
+threading.Thread(target=lambda: (time.sleep(10), os._exit(7))).start()
+ctypes.CDLL(None).pthread_exit(None)
+"""
+
+
+def test_an_orphan_whose_first_thread_has_ended_gets_sigterm(run):
+    """It is alive, not a zombie: the cleanup's SIGTERM ends it."""
+    result = run(["sh", "-c", '"$0" -c "$1" & '
+                  'until [ "$(cut -d" " -f3 /proc/$!/stat)" = Z ]; do sleep 0.01; done',
+                  sys.executable, MAIN_THREAD_GONE], linger=30)
+    [orphan] = result.orphans
+    assert (orphan.signal, orphan.signalled) == (SIGTERM, SIGTERM)
 
 
 def test_an_orphan_that_ends_by_itself_keeps_its_own_status(run):
@@ -330,11 +367,29 @@ def test_prefix_passes_bytes_and_ends_a_last_partial_line(run, files):
     assert files.read() == (b"> a\n> \xff\xfe\x00b\n> \n> no newline\n", b"! x\n")
 
 
-def test_a_line_longer_than_the_limit_is_cut(run, files):
-    size = _LINE_MAX + 10
-    run(["sh", "-c", "head -c %d /dev/zero | tr '\\0' a" % size], prefix=True)
-    assert files.read()[0] == (b"[out] " + b"a" * _LINE_MAX + b"\n[out] "
-                               + b"a" * 10 + b"\n")
+@pytest.mark.parametrize("size", [_LINE_MAX + 10, 5 << 20])
+def test_a_line_of_any_length_is_one_line_after_one_prefix(run, files, size):
+    """A line longer than the supervisor holds (64 KiB, past which it is written as it comes,
+    or the 1 MiB that waits for a reader) keeps its bytes and its one prefix, as does a last
+    line without a newline, which gets one."""
+    run(["sh", "-c", "head -c %d /dev/zero | tr '\\0' a; echo; echo b; head -c %d /dev/zero"
+         % (size, size)], prefix=True)
+    zeros = b"\0" * size
+    assert files.read()[0] == b"[out] " + b"a" * size + b"\n[out] b\n[out] " + zeros + b"\n"
+
+
+@given(st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\0", b"\n")), max_size=8))
+def test_prefixed_output_is_the_input_with_a_prefix_before_each_line(pieces):
+    """However the pipe cuts what comes, past the held limit (here 5 bytes) or not: the model is
+    the prefix before each line, and a newline after a last line that lacks one."""
+    text = b"".join(pieces)
+    if text and not text.endswith(b"\n"):
+        text += b"\n"
+    model = b"".join(b"P: " + line + b"\n" for line in text.split(b"\n")[:-1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(output, "_LINE_MAX", 5)
+        stream = output._Stream(-1, b"P: ", -1, watched=True)
+        assert b"".join(stream.lines(piece) for piece in pieces) + stream.last() == model
 
 
 def test_prefix_reads_until_the_last_orphan_is_gone(run, files):
@@ -546,7 +601,43 @@ def test_the_path_searched_is_the_one_of_env(run, tmp_path):
 # -- what supervise refuses ---------------------------------------------------------------------
 
 
-def test_it_refuses_to_take_children_it_did_not_start(run):
+def _open_but_children(path, *args, **kwargs):
+    if path.endswith("/children"):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    return open(path, *args, **kwargs)
+
+
+@pytest.fixture(params=["children listed", "children not listed"])
+def children_files(request, monkeypatch):
+    """/proc as it is, then as a kernel built without CONFIG_PROC_CHILDREN has it: no
+    /proc/<pid>/task/<tid>/children; the supervisor reads /proc through proc.py."""
+    if request.param == "children not listed":
+        monkeypatch.setattr(proc, "open", _open_but_children, raising=False)
+
+
+def _supervise_within(seconds, argv, options):
+    signal.alarm(seconds)  # a hang ends the child, and in_child says so
+    try:
+        return supervise(argv, **options)
+    finally:
+        signal.alarm(0)
+
+
+@pytest.mark.parametrize("waitid", [True, False], ids=["waitid", "no waitid"])
+def test_with_or_without_children_files_every_orphan_is_found(children_files, not_a_subreaper,
+                                                               monkeypatch, waitid):
+    """Without them, a child is a process whose /proc/<pid>/stat names the supervisor as its
+    parent: the command (reaped by the scan of its children where os.waitid is missing) and
+    what it left, which gets SIGTERM."""
+    if not waitid:
+        monkeypatch.setattr(reaping, "_waitid", None)
+    # In a child, as a hang would never end: alarm(20) bounds it, and in_child says so.
+    result = in_child(_supervise_within, 20, ["sh", "-c", "sleep 10 & exit 3"], {"linger": 30})
+    [orphan] = result.orphans
+    assert (result.exit_status, orphan.signal, orphan.signalled) == (3, SIGTERM, SIGTERM)
+
+
+def test_it_refuses_to_take_children_it_did_not_start(run, children_files):
     # Their exit statuses belong to whoever started them (other.wait() below).
     other = subprocess.Popen(["sleep", "10"])
     try:
@@ -749,6 +840,14 @@ def test_a_result_is_a_supervision():
     assert pyglibc.supervise is supervise
 
 
+def test_what_supervise_returns_is_named_in_pyglibc_too():
+    """Its classes and functions, not its constants (the defaults of supervise's arguments)."""
+    from pyglibc import Reaped as reaped, Supervision as supervision
+
+    assert (reaped, supervision) == (Reaped, Supervision)
+    assert {name for name in _supervisor.__all__ if not name.isupper()} <= set(pyglibc.__all__)
+
+
 # -- the PyPy 3.9 paths: no os.posix_spawn, no os.waitid -----------------------------------------
 
 
@@ -929,6 +1028,25 @@ def test_pdeathsig_is_set_while_it_runs_and_put_back(run, files):
     assert int(files.read()[0]) > 0
 
 
+@pytest.fixture
+def parent_gone_meanwhile(monkeypatch):
+    """supervise() sees its parent end between its first look at it and the prctl: as the
+    kernel would not, it sends itself the parent-death signal."""
+    real = _supervisor._with_pdeathsig
+
+    def with_pdeathsig(settings, parent):
+        real(settings, -1)  # -1: a parent that cannot be ours any more
+
+    monkeypatch.setattr(_supervisor, "_with_pdeathsig", with_pdeathsig)
+    monkeypatch.setattr(pidns, "_with_pdeathsig", with_pdeathsig)
+
+
+def test_a_pdeathsig_sent_when_the_parent_is_gone_reaches_the_command(run, parent_gone_meanwhile):
+    result = run(["sleep", "30"], pdeathsig=signal.SIGUSR1, timeout=10)
+    assert (result.exit_status, result.command.signal) == (128 + SIGUSR1, SIGUSR1)
+    assert [signum for _, signum in result.forwarded] == [SIGUSR1]
+
+
 def test_log_reports_what_happens(run):
     events = []
     run(["sh", "-c", "trap 'exit 3' USR1; sleep 30 & kill -USR1 $PPID; " + WAIT_FOREVER],
@@ -938,6 +1056,26 @@ def test_log_reports_what_happens(run):
     assert "signal" in kinds and "reap" in kinds
     assert events[1][1].startswith("SIGUSR1 forwarded to pid ")
     assert events[2][1].endswith(": exit 3; exit status 3")
+
+
+class LogRaised(Exception):
+    pass
+
+
+@pytest.mark.parametrize("failing", [("start", "forward", "exit", "reap", "signal"), ("signal",)])
+def test_a_log_that_raises_ends_the_run_with_every_process_killed_and_reaped(run, failing):
+    """The callback's first exception reaches the caller, after SIGKILL to the command and to
+    what it left, each of them reaped: no zombie, no process left under the caller.  So even
+    when it raises again at the "signal" of that SIGKILL."""
+    def log(event, message):
+        if event in failing:
+            raise LogRaised(event)
+
+    with pytest.raises(LogRaised) as raised:
+        run(["sh", "-c", "sleep 30 & exec sleep 30"], log=log, timeout=0.1, linger=30)
+    assert raised.value.args == failing[:1]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
 
 
 @pytest.mark.parametrize("options, error, message", [
@@ -987,6 +1125,13 @@ def test_pidns_runs_the_command_as_pid_2_of_a_namespace_with_its_own_proc(run_fo
         os.waitpid(-1, os.WNOHANG)
     assert subprocess.run(["sh", "-c", "echo $$"], stdout=subprocess.PIPE).stdout.strip() \
         != b"2"
+
+
+@root
+def test_pidns_passes_a_pdeathsig_sent_when_the_parent_is_gone_to_its_init(
+        run_forking, parent_gone_meanwhile):
+    result = run_forking(["sleep", "30"], pidns=True, pdeathsig=signal.SIGUSR1)
+    assert (result.exit_status, result.command.signal) == (128 + SIGUSR1, SIGUSR1)
 
 
 @root

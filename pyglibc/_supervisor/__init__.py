@@ -19,8 +19,9 @@ the zombie, /proc/<pid>/stat gives its name, and only then is it reaped;
 elsewhere the zombies are found among the children /proc lists first.
 When the command has been reaped, the processes still alive under the
 supervisor (found by walking /proc/<pid>/task/<tid>/children down from
-its own pid) get SIGTERM and SIGCONT, and after ``linger`` seconds
-SIGKILL; the supervisor returns when it has no child left.
+its own pid, or without those, the parents /proc/<pid>/stat names) get
+SIGTERM and SIGCONT, and after ``linger`` seconds SIGKILL; the
+supervisor returns when it has no child left.
 
 As an init (``init=True``, and by default when it is PID 1, as in a
 container) it blocks and forwards every signal it can catch, not only the
@@ -169,9 +170,11 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     ``prefix``: None to let the command write to stdout and stderr itself;
     True or a pair of prefixes (bytes or str) to capture both through pipes
     and write each line, bytes as they came, to stdout or stderr after its
-    prefix (True: PREFIX); a last line without a newline gets one.  When
-    stdout or stderr takes nothing more (a reader gone, a full disk), its
-    pipe is closed: the command sees its writes fail, as without a prefix.
+    prefix (True: PREFIX), however long (held until its newline up to
+    64 KiB, written as it comes past that); a last line without a newline
+    gets one.  When stdout or stderr takes nothing more (a reader gone, a
+    full disk), its pipe is closed: the command sees its writes fail, as
+    without a prefix.
     ``timeout``: seconds after which the command gets SIGTERM, then
     SIGKILL ``kill_after`` seconds later if it has not ended (0: at once).
     Once the command has ended, the processes it left get SIGTERM, and
@@ -197,7 +200,11 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
 
     ``log``: called as ``log(event, message)`` as things happen; events:
     "start", "forward", "timeout", "exit" (the command's end), "reap" (an
-    orphan reaped), "signal" (what is left signalled).
+    orphan reaped), "signal" (what is left signalled).  An exception it
+    raises ends the run: the command and all it left get SIGKILL and are
+    reaped (without a word to log), then the exception propagates (under
+    ``pidns``, where log is called in the namespace's init, it is the
+    ``error`` instead, exit_status 125).
 
     ``records``: how many ``Reaped`` records the result keeps in
     ``processes``, the last ones (default ``RECORDS``, 1000: some 260 KB
@@ -292,12 +299,16 @@ def _supervise(words: List[bytes], result: Supervision, settings: _Settings,
 def _with_pdeathsig(settings: _Settings, parent: int) -> None:
     """Ask for the parent-death signal; if the parent is gone already, send it now.
 
-    The signal is blocked (unless it is SIGKILL), so it waits for the loop.
+    The signal is blocked (unless it is SIGKILL), so it waits for the loop,
+    which forwards it: queued (SI_QUEUE), it does not pass for one of the
+    loop's own doing (signals._own).
     """
     if settings.pdeathsig is not None:
         _rawcalls.set_pdeathsig(settings.pdeathsig)
         if os.getppid() != parent:
-            os.kill(os.getpid(), settings.pdeathsig)
+            from pyglibc._signals import sigqueue
+
+            sigqueue(os.getpid(), settings.pdeathsig)
 
 
 def _here(words: List[bytes], result: Supervision, settings: _Settings, parent: int) -> None:

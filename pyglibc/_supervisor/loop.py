@@ -22,6 +22,7 @@ from pyglibc._supervisor.signals import (
     _SIGCONT,
     _SIGKILL,
     _SIGTERM,
+    _own,
     _pending,
     _reached_too,
     _signal_name,
@@ -170,7 +171,7 @@ class _Run(_Reaping, _Output):
         for signum, code, sender in signals:
             if signum == _SIGCHLD:
                 reap = True
-            elif sender == self.me and code in (_rawcalls.SI_USER, _rawcalls.SI_TKILL):
+            elif _own(code, sender, self.me):
                 # Our own: the SIGPIPE or SIGXFSZ of a write of ours, which an
                 # init blocks (and so reads) with every other signal.
                 continue

@@ -27,8 +27,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     from typing import Callable, Dict, List, Tuple
 
-# A line longer than this is cut in pieces, each with its prefix, so that a
-# command printing without newlines cannot make the supervisor's memory grow.
+# The most of an unfinished line held back, so that stdout's and stderr's lines stay
+# whole when they go to one place.  Past it the line is written as it comes (after its
+# one prefix), so that a command printing without newlines cannot make the memory grow.
 _LINE_MAX = 65536
 _CHUNK = 65536
 
@@ -54,27 +55,42 @@ class _Stream:
         self.key = fd  # in _Output.streams
         self.watched = watched  # epoll can tell when out takes more (not a regular file)
         self.partial = b""
+        self.streaming = False   # an unfinished line's prefix and start are written
         self.held = bytearray()  # prefixed lines, written up to self.sent
         self.sent = 0
         self.reading = True      # the pipe is watched (not at its end, nor left unread)
         self.writing = False     # out is watched for room
 
     def lines(self, data: bytes) -> bytes:
-        """The whole lines of what came so far, each after its prefix."""
-        lines = (self.partial + data).split(b"\n")
-        self.partial = lines.pop()
-        while len(self.partial) > _LINE_MAX:
-            lines.append(self.partial[:_LINE_MAX])
-            self.partial = self.partial[_LINE_MAX:]
-        if not lines:
-            return b""
-        prefix = self.prefix
-        return prefix + (b"\n" + prefix).join(lines) + b"\n"
+        """What can be written of what came so far, each line's prefix before its first byte.
+
+        Whole lines, and of a line longer than _LINE_MAX what came of it.
+        """
+        text = self.partial + data
+        end = text.rfind(b"\n") + 1
+        written = b""
+        if end:
+            written = self.start() + text[:end - 1].replace(b"\n", b"\n" + self.prefix) + b"\n"
+        self.partial = text[end:]
+        if self.partial and (self.streaming or len(self.partial) > _LINE_MAX):
+            written += self.start() + self.partial
+            self.partial, self.streaming = b"", True
+        return written
 
     def last(self) -> bytes:
         """At end of file: a last line without its newline, with one added."""
-        partial, self.partial = self.partial, b""
-        return self.prefix + partial + b"\n" if partial else b""
+        if not self.partial and not self.streaming:
+            return b""
+        written = self.start() + self.partial + b"\n"
+        self.partial = b""
+        return written
+
+    def start(self) -> bytes:
+        """The prefix of what is written next, unless that goes on a line already started."""
+        if self.streaming:
+            self.streaming = False
+            return b""
+        return self.prefix
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -19,6 +19,7 @@ from pyglibc._supervisor.signals import (
     _SIGCHLD,
     _SIGKILL,
     _Blocked,
+    _own,
     _pending,
     _reached_too,
     _signal_name,
@@ -109,8 +110,8 @@ def _wait_for_init(pid: int, reader: _rawcalls.SignalReader, report_r: int,
     and the namespace with it, and reaped before the error propagates.
     """
     me = os.getpid()
-    for signum, _, sender in early:
-        if signum != _SIGCHLD and sender != me:
+    for signum, code, sender in early:
+        if signum != _SIGCHLD and not _own(code, sender, me):
             os.kill(pid, signum)  # our child, not yet reaped
     status: Optional[int] = None
     report: Dict[str, Any] = {}
@@ -137,7 +138,7 @@ def _wait_for_init(pid: int, reader: _rawcalls.SignalReader, report_r: int,
                             status = _reap_all(pid, status)
                         # Ours are our own, and the init shares our process group: a
                         # terminal's ^C reaches it already (its hang-up does not).
-                        elif sender != me and not _reached_too(pid, signum, code):
+                        elif not _own(code, sender, me) and not _reached_too(pid, signum, code):
                             try:
                                 os.kill(pid, signum)
                             except ProcessLookupError:

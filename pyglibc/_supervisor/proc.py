@@ -11,7 +11,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
-    from typing import Iterable, List, Optional
+    from typing import Dict, Iterable, List, Optional
 
 # The unit of a start time in /proc/<pid>/stat.
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -44,6 +44,24 @@ def _stat(pid: int) -> Optional[_Stat]:
                  int(fields[19]))
 
 
+def _running(pid: int) -> bool:
+    """Whether pid is a process still running: neither gone nor a zombie.
+
+    Its stat shows its first thread's state: Z once that thread has ended
+    (pthread_exit) while others run on, though the process is alive; its
+    other threads, still listed, tell it from a zombie.
+    """
+    stat = _stat(pid)
+    if stat is None:
+        return False
+    if stat.state not in ("Z", "X"):
+        return True
+    try:
+        return len(os.listdir("/proc/%d/task" % pid)) > 1
+    except OSError:  # reaped meanwhile
+        return False
+
+
 def _proc_is_ours() -> bool:
     """Whether /proc shows this process's PID namespace (its pids are ours).
 
@@ -62,8 +80,16 @@ def _children(pid: int) -> List[int]:
     """The children of pid, zombies included (/proc/<pid>/task/<tid>/children, proc(5)).
 
     Each thread lists the children it forked, and a reparented orphan is
-    listed by one of the threads, so every thread's list is read.
+    listed by one of the threads, so every thread's list is read.  A kernel
+    built without CONFIG_PROC_CHILDREN has no such list: then every process
+    whose stat names pid as its parent.
     """
+    found = _listed_children(pid)
+    return _by_parent().get(pid, []) if found is None else found
+
+
+def _listed_children(pid: int) -> Optional[List[int]]:
+    """What the threads of pid list as their children; None if the kernel lists none."""
     found: List[int] = []
     try:
         threads = os.listdir("/proc/%d/task" % pid)
@@ -73,17 +99,37 @@ def _children(pid: int) -> List[int]:
         try:
             with open("/proc/%d/task/%s/children" % (pid, tid), "rb") as f:
                 found.extend(int(child) for child in f.read().split())
+        except FileNotFoundError:
+            if os.path.isdir("/proc/%d/task/%s" % (pid, tid)):  # not an ended thread's
+                return None
         except OSError:  # the thread or the process ended meanwhile
             pass
     return found
+
+
+def _by_parent() -> Dict[int, List[int]]:
+    """Every process's children, from the parent each one's stat names."""
+    tree: Dict[int, List[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat(int(entry))
+            if stat is not None:
+                tree.setdefault(stat.ppid, []).append(int(entry))
+    return tree
 
 
 def _descendants(root: int) -> List[int]:
     """The pids under root, at any depth, root excluded: parents before their children."""
     found: List[int] = []
     queue = [root]
+    tree = None  # once the kernel is found to list no children
     while queue:
-        for child in _children(queue.pop()):
+        pid = queue.pop()
+        children = _listed_children(pid) if tree is None else tree.get(pid, [])
+        if children is None:
+            tree = _by_parent()
+            children = tree.get(pid, [])
+        for child in children:
             found.append(child)
             queue.append(child)
     return found

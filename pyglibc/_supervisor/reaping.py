@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 
-from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _stat
-from pyglibc._supervisor.records import Reaped
+from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _running, _stat
+from pyglibc._supervisor.records import Reaped, _shell_word
 from pyglibc._supervisor.signals import _SIGCONT, _SIGKILL, _SIGTERM, _signal_name, _signal_or_int
 
 TYPE_CHECKING = False
@@ -42,6 +42,7 @@ class _Reaping:
     signalled: Dict[int, int]
     signalled_all: Optional[int]
     boot0: float
+    lingering = False  # the command has ended, and the linger has begun
 
     if TYPE_CHECKING:
         def now(self) -> float: ...
@@ -61,6 +62,11 @@ class _Reaping:
             exited = self.exited_blind()
         for pid, stat, status in exited:
             self.record(pid, stat, status)
+        if self.command_done and not self.childless and not self.lingering:
+            # Whether or not the SIGTERM round found it: the walk down /proc can
+            # miss a process reparented to us meanwhile, which is still a child.
+            self.lingering = True
+            self.set_alarm(self.settings.linger, self.kill_all)
         if self.killing and not self.childless:
             self.signal_all(_SIGKILL)  # a straggler forked before the last round
 
@@ -134,8 +140,8 @@ class _Reaping:
         if pid == self.pid:
             self.command_ended(process)
         else:
-            self.log("reap", "reaped orphan %d (%s): %s" % (pid, process.name or "?",
-                                                            process.status))
+            self.log("reap", "reaped orphan %d (%s): %s" % (
+                pid, "?" if process.name is None else _shell_word(process.name), process.status))
 
     def command_ended(self, process: Reaped) -> None:
         self.command_done = True
@@ -152,18 +158,18 @@ class _Reaping:
         self.log("exit", "pid %d ended: %s; exit status %d" % (
             process.pid, process.status, result.exit_status))
         self.set_alarm(None)
-        if self.signal_all(_SIGTERM):
-            self.set_alarm(self.settings.linger, self.kill_all)
+        self.signal_all(_SIGTERM)
 
     def kill_all(self) -> None:
         self.killing = True
         self.signal_all(_SIGKILL)
 
-    def signal_all(self, signum: int) -> List[int]:
+    def signal_all(self, signum: int, quiet: bool = False) -> List[int]:
         """Send signum to every living process under the supervisor; return their pids.
 
         Without a /proc of our own, an init sends it to every process of its
         namespace at once (kill(-1)), and returns [-1] if there was one.
+        quiet: without a word to the log.
         """
         if not self.proc:
             if self.me != 1:
@@ -175,13 +181,10 @@ class _Reaping:
             except ProcessLookupError:
                 return []
             self.signalled_all = signum
-            self.log("signal", "sent %s to every process left" % _signal_name(signum))
+            if not quiet:
+                self.log("signal", "sent %s to every process left" % _signal_name(signum))
             return [-1]
-        alive = []
-        for pid in _descendants(self.me):
-            stat = _stat(pid)
-            if stat is not None and stat.state not in ("Z", "X"):
-                alive.append(pid)
+        alive = [pid for pid in _descendants(self.me) if _running(pid)]
         for pid in alive:
             self.signalled[pid] = signum
             try:
@@ -190,15 +193,19 @@ class _Reaping:
                     os.kill(pid, _SIGCONT)
             except ProcessLookupError:
                 pass
-        if alive:
+        if alive and not quiet:
             self.log("signal", "sent %s to what is left: %s" % (
                 _signal_name(signum), ", ".join(map(str, alive))))
         return alive
 
     def abort(self) -> None:
-        """After an error in the loop: SIGKILL the whole tree and reap it, so nothing is left."""
+        """After an error in the loop: SIGKILL the whole tree and reap it, so nothing is left.
+
+        Quietly: the error may be the log's own, which would raise again
+        before the killed were reaped.
+        """
         while True:
-            self.signal_all(_SIGKILL)
+            self.signal_all(_SIGKILL, quiet=True)
             try:
                 os.waitpid(-1, 0)
             except ChildProcessError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import os
 import time
 
 from pyglibc._supervisor.signals import _signal_from_name, _signal_name
@@ -40,7 +41,8 @@ class Reaped(_ReapedFields):
     """One process the supervisor waited for.
 
     ``pid``; ``name``: its command name (comm, at most 15 bytes, read from
-    /proc/<pid>/stat while it was a zombie; None if it could not be read);
+    /proc/<pid>/stat while it was a zombie, as os.fsdecode gives it: the
+    process chose it, any byte but NUL; None if it could not be read);
     ``command``: True for the command itself, False for a process it left
     behind (an orphan reparented to the supervisor); ``exitcode``: its exit
     status, or None if a signal killed it; ``signal``: that signal (a
@@ -186,7 +188,7 @@ class Supervision:
             if p.signalled is not None:
                 status += " (sent %s)" % _signal_name(p.signalled)
             lines.append("%8d  %-15s  %-7s  %7s  %6.3fs  %s" % (
-                p.pid, p.name if p.name is not None else "?",
+                p.pid, "?" if p.name is None else _shell_word(p.name),
                 "command" if p.command else "orphan",
                 "?" if p.started is None else "%.2fs" % p.started, p.reaped, status))
         return "\n".join(lines) + "\n"
@@ -199,14 +201,20 @@ class Supervision:
 
 def _shell_words(argv: Sequence[str], width: int = 72) -> str:
     """argv as a shell would take it, control characters escaped, cut to width."""
+    line = " ".join(_shell_word(word) for word in argv)
+    return line if len(line) <= width else line[:width - 3] + "..."
+
+
+def _shell_word(word: str) -> str:
+    """word as a shell would take it: quoted if need be, as bash's $'...' if not printable.
+
+    So that a line stays one line, whatever a command line or a process's
+    name (which it chooses itself) holds.  A byte that was not UTF-8 (which
+    os.fsdecode turned into a lone surrogate) is written \\xNN, as it was.
+    """
     import shlex
 
-    words = []
-    for word in argv:
-        if word.isprintable():
-            words.append(shlex.quote(word))
-        else:  # bash's $'...', so that the line stays one line
-            escaped = word.encode("unicode_escape").decode("ascii").replace("'", "\\'")
-            words.append("$'%s'" % escaped)
-    line = " ".join(words)
-    return line if len(line) <= width else line[:width - 3] + "..."
+    if word.isprintable():
+        return shlex.quote(word)
+    escaped = os.fsencode(word).decode("latin-1").encode("unicode_escape").decode("ascii")
+    return "$'%s'" % escaped.replace("'", "\\'")

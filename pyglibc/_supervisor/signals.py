@@ -96,6 +96,16 @@ def _pending(reader: _rawcalls.SignalReader) -> List[Tuple[int, int, int]]:
         taken += signals
 
 
+def _own(code: int, sender: int, me: int) -> bool:
+    """Whether a signal read from the signalfd is ours, sent by what we did: kill(2) by us, or
+    the kernel's SIGPIPE or SIGXFSZ for a write of ours, which has that form too.
+
+    Not what we queue to ourselves with sigqueue (SI_QUEUE): the parent-death
+    signal of a parent already gone, which the command must get.
+    """
+    return sender == me and code in (_rawcalls.SI_USER, _rawcalls.SI_TKILL)
+
+
 def _reached_too(pid: int, signum: int, code: int) -> bool:
     """Whether process pid got this signal of ours as well, as far as can be told.
 
