@@ -5,8 +5,8 @@ there is no thread and no polling.  Prints:
 
     SIGUSR1 from us: True
     expirations: 3
-    woken: True
     exit status: 3
+    woken: True
     CREATE notes.txt
 """
 
@@ -33,17 +33,19 @@ async def main() -> None:
             print("expirations:", missed)  # reported, not drifted
             break
     await aio.sleep_until(now + 0.01)  # a deadline of CLOCK_MONOTONIC
-    with aio.Event() as wake:  # an eventfd: set() from any thread
-        setter = threading.Thread(target=wake.set)
-        setter.start()
-        print("woken:", await wake.wait())
-        setter.join()
+    # Forked before the thread below starts: a thread that has returned from
+    # join() may not have left the process yet, and a fork beside it is unsafe.
     pid = os.fork()
     if pid == 0:
         os._exit(3)
     with aio.Process(pid) as child:  # a pidfd: signals cannot reach a recycled pid
         status = await child.wait()
     print("exit status:", status.returncode)
+    with aio.Event() as wake:  # an eventfd: set() from any thread
+        setter = threading.Thread(target=wake.set)
+        setter.start()
+        print("woken:", await wake.wait())
+        setter.join()
     with tempfile.TemporaryDirectory() as top:
         async with aio.inotify_watch(top, IN_CREATE) as events:
             open(os.path.join(top, "notes.txt"), "w").close()
