@@ -1,8 +1,9 @@
 """Fixtures shared by the behaviour tests: real kernel objects, and a process left as found.
 
 Every test, whoever wrote it, is checked by ``_leaves_no_trace``: no file
-descriptor leaked, no child process left running or unreaped, and the
-thread's signal mask and the signal handlers are what they were before.  The
+descriptor leaked, no child process left running or unreaped, no thread
+left running, and the thread's signal mask and the signal handlers are what
+they were before.  The
 other fixtures do the cleaning up so that a test need not: ``fds`` closes
 what a test opened, ``signal_mask`` and ``on_signal`` put the mask and the
 handlers back, ``helper`` runs a second thread that acts while the main
@@ -14,6 +15,7 @@ import errno
 import os
 import signal
 import threading
+import time
 
 import pytest
 import timeouts
@@ -41,6 +43,8 @@ def pytest_runtest_setup(item):
 
 
 # -- the guard every test runs under --------------------------------------------
+
+THREAD_EXIT = 2.0  # seconds a thread that has ended may take to leave /proc/self/task
 
 
 def _open_fds():
@@ -74,6 +78,22 @@ def _children():
     return pids
 
 
+def _threads():
+    """The thread ids of this process, as the kernel lists them."""
+    return set(os.listdir("/proc/self/task"))
+
+
+def _threads_left(before):
+    """The threads not in before that are still there, given a moment to leave: one that has
+    returned from join() may not have left the kernel's list yet."""
+    deadline = time.monotonic() + THREAD_EXIT
+    while True:
+        left = _threads() - before
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.001)
+
+
 def _reap(pids):
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
@@ -85,9 +105,11 @@ def _reap(pids):
 @pytest.fixture(autouse=True)
 def _leaves_no_trace():
     fds, mask, handlers, children = _open_fds(), _mask(), _handlers(), _children()
+    threads = _threads()
     yield
     leaked = {fd: target for fd, target in _open_fds().items() if fds.get(fd) != target}
     orphans = _children() - children
+    running = _threads_left(threads)
     changed = {signum for signum, handler in _handlers().items() if handlers[signum] != handler}
     now = _mask()
     # Put things back first, so that one faulty test does not fail the next ones too.
@@ -101,6 +123,8 @@ def _leaves_no_trace():
         "the test left these child processes running or unreaped: %r" % sorted(orphans)
     assert not leaked, "the test left these file descriptors open: %r" % leaked
     assert not changed, "the test changed the handlers of %r" % sorted(changed)
+    assert not running, "the test left threads running (tids %s): a later test that forks, " \
+        "or supervises in this process, would meet them" % ", ".join(sorted(running))
     assert now == mask, "the test changed the signal mask from %r to %r" % (mask, now)
 
 

@@ -19,7 +19,7 @@ def conftest_env():
 
 
 CARELESS = '''
-import os, signal, subprocess
+import os, signal, subprocess, threading, time
 
 def test_leaves_an_fd_open():
     os.pipe()
@@ -37,6 +37,9 @@ def test_leaves_a_signal_blocked():
 
 def test_leaves_a_handler():
     signal.signal(signal.SIGUSR2, lambda *a: None)
+
+def test_leaves_a_thread_running():
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
 
 def test_tidy():
     r, w = os.pipe()
@@ -56,7 +59,7 @@ def test_the_guard_fails_each_careless_test_and_only_those(tmp_path):
     )
     errors = dict(re.findall(r"^ERROR test_careless.py::(\w+) - AssertionError: (.*)$",
                              run.stdout, re.M))
-    assert "6 passed, 5 errors" in run.stdout, run.stdout + run.stderr
+    assert "7 passed, 6 errors" in run.stdout, run.stdout + run.stderr
     assert sorted(errors) == sorted(
         name for name in re.findall(r"def (test_leaves_\w+)", CARELESS)), run.stdout
     assert "file descriptors open" in errors["test_leaves_an_fd_open"]
@@ -64,6 +67,7 @@ def test_the_guard_fails_each_careless_test_and_only_those(tmp_path):
     assert "child processes running or unreaped" in errors["test_leaves_a_zombie"]
     assert "signal mask" in errors["test_leaves_a_signal_blocked"]
     assert "handlers of [<Signals.SIGUSR2: 12>]" in errors["test_leaves_a_handler"]
+    assert "threads running" in errors["test_leaves_a_thread_running"]
 
 
 HANGING = '''
