@@ -20,6 +20,7 @@ import time
 import kernelkit
 import pytest
 
+from children import in_child
 from pyglibc import _cli, _supervisor
 from pyglibc._supervisor import Reaped, Supervision
 from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
@@ -459,6 +460,90 @@ def test_a_terminals_ctrl_c_reaches_the_command_once(tmp_path):
         if slave >= 0:
             os.close(slave)
 
+
+
+CONTINUED_ON_THE_TERMINAL = r"""
+import os, signal, sys
+def continued(*args):
+    front = os.tcgetpgrp(0) == os.getpgrp()
+    os.write(1, b"continued in the %s\n" % (b"foreground" if front else b"background"))
+signal.signal(signal.SIGCONT, continued)
+os.write(1, b"ready\n")
+os.write(1, b"read " + sys.stdin.buffer.readline())
+sys.exit(5)
+"""
+
+
+def _stop_of(pid, within):
+    """The signal that stopped child pid (reported by waitpid WUNTRACED), or None if it
+    has not stopped within that many seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        waited, status = os.waitpid(pid, os.WUNTRACED | os.WNOHANG)
+        if waited:
+            return os.WSTOPSIG(status) if os.WIFSTOPPED(status) else None
+        time.sleep(0.01)
+    return None
+
+
+def _shell_stops_and_continues_its_job(master, slave, argv):
+    """In a forked child, play an interactive shell on the pseudo-terminal: lead a session with
+    the slave as its controlling terminal, run argv as the foreground job (a process group of
+    its own, given the terminal), type ^Z, then ``fg`` it and type a line.  (The signal the job
+    stopped with, whether its group had the terminal back then, the job's output, its exit
+    status.)  Every wait is bounded: the job is killed if it did not stop."""
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    within = 10  # seconds for each step: the watchdog's 20 would leave this child waited for
+    # A shell ignores SIGTTOU, to move the terminal from group to group as jobs come and go.
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+
+    def in_the_foreground():
+        os.setpgrp()
+        os.tcsetpgrp(slave, os.getpgrp())
+        signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+
+    r, w = os.pipe()
+    job = subprocess.Popen(argv, env=child_env(), stdin=slave, stdout=w, stderr=w,
+                           preexec_fn=in_the_foreground)
+    os.close(w)
+    try:
+        out = read_until(r, b"ready\n", within)
+        os.write(master, b"\x1a")  # ^Z: SIGTSTP to the terminal's foreground group
+        stop = _stop_of(job.pid, within)
+        if stop is None:
+            return None, None, out, None
+        front = os.tcgetpgrp(slave) == job.pid
+        os.tcsetpgrp(slave, job.pid)  # fg
+        os.killpg(job.pid, signal.SIGCONT)
+        out += read_until(r, b"continued", within)
+        os.write(master, b"typed\n")
+        out += read_until(r, b"read typed\n", within)
+        return stop, front, out, job.wait(timeout=within)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.wait()
+        os.close(r)
+
+
+def test_a_commands_stop_on_the_terminal_stops_the_supervisor_as_a_shells_job():
+    """With --group in the foreground of a shell's terminal, ^Z stops the command's group:
+    the supervisor takes the terminal back and stops with the same signal, so the shell sees
+    its job stopped; continued in the foreground (fg), it gives the terminal to the command's
+    group again before the command's group is continued."""
+    master, slave = os.openpty()
+    try:
+        argv = RUN + ["--group", "--", sys.executable, "-c", CONTINUED_ON_THE_TERMINAL]
+        assert in_child(_shell_stops_and_continues_its_job, master, slave, argv) == (
+            signal.SIGTSTP, True,
+            b"ready\ncontinued in the foreground\nread typed\n", 5)
+    finally:
+        os.close(master)
+        os.close(slave)
 
 # -- output ------------------------------------------------------------------------------------
 

@@ -157,7 +157,11 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     the foreground group of its controlling terminal, the command's group
     is made the foreground group (tcsetpgrp, before it execs) until it
     ends, when the terminal comes back to this process's group, so that
-    the command can read the terminal and this process can write to it.
+    the command can read the terminal and this process can write to it;
+    unless ``init``, when the command stops (^Z) this process takes the
+    terminal back and stops too, as a shell's job; once continued, it gives
+    the terminal to the command's group again if its own group has it (fg,
+    not bg), then continues the command's group.
     ``setsid``: a session of its own (setsid), signals to its group, and
     SIGTSTP, SIGTTIN and SIGTTOU forwarded as SIGSTOP (as dumb-init does:
     the group is orphaned, and would not stop on them).  ``rewrite``: {signal: signal} sends the

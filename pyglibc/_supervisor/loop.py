@@ -14,7 +14,7 @@ import time
 from pyglibc import _rawcalls
 from pyglibc._supervisor.output import _Output, _Stream
 from pyglibc._supervisor.proc import _proc_is_ours
-from pyglibc._supervisor.reaping import _Reaping
+from pyglibc._supervisor.reaping import _Reaping, _waitid
 from pyglibc._supervisor.records import _shell_words
 from pyglibc._supervisor.signals import (
     _HURRY,
@@ -27,6 +27,7 @@ from pyglibc._supervisor.signals import (
     _reached_too,
     _signal_name,
     _signal_or_int,
+    _stop_signal,
 )
 from pyglibc._supervisor.start import (
     _dup_above_2,
@@ -41,10 +42,13 @@ from pyglibc._supervisor.start import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
+    import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
     from typing import Callable, Dict, List, Optional, Tuple
 
     from pyglibc._supervisor.records import Reaped, Supervision
     from pyglibc._supervisor.settings import _Settings
+else:
+    import _signal
 
 
 class _Run(_Reaping, _Output):
@@ -179,6 +183,42 @@ class _Run(_Reaping, _Output):
                 self.on_forwarded(signum, code, early)
         if reap:
             self.reap()
+            if self.terminal >= 0 and not self.settings.init and not self.command_done:
+                self.stop_with_the_command()
+
+    def stop_with_the_command(self) -> None:
+        """If the command has stopped, stop as a shell's job; once continued, continue it.
+
+        A stop on the terminal (^Z, a SIGTTIN or SIGTTOU) reaches the command's
+        group alone, which holds the terminal: the shell that runs us as its
+        foreground job sees its job stopped only if we stop too, and waits for
+        us until then.  The terminal comes back to our group first, as a
+        shell takes it back from a job that stops; a shell's fg gives it to
+        our group again, which hands it to the command's group before that
+        group is continued, once.
+        """
+        if _waitid is None:  # PyPy 3.9: a stop is not seen, the command stays stopped
+            return
+        try:  # without WEXITED nothing is reaped; the stop is taken, and seen once
+            stopped = _waitid(os.P_PID, self.pid, os.WSTOPPED | os.WNOHANG)
+        except ChildProcessError:
+            return
+        if stopped is None:
+            return
+        if _foreground(self.terminal) == self.pid:
+            _take_terminal(self.terminal)
+        self.log("signal", "pid %d stopped (%s): stopping too, as a shell's job" % (
+            self.pid, _signal_name(stopped.si_status)))
+        # In an orphaned group (no shell's job) the kernel discards a SIGTSTP, SIGTTIN
+        # or SIGTTOU: nothing waits for us to stop, and the command is continued.
+        _signal.raise_signal(_stop_signal(stopped.si_status))
+        # Continued.  The SIGCONT that did it waits in the signalfd, if it is one we
+        # forward: taken here, it does not reach the command's group a second time.
+        if _SIGCONT in self.settings.managed:
+            _signal.sigtimedwait((_SIGCONT,), 0)
+        if _foreground(self.terminal) == os.getpgrp():  # fg, not bg
+            _take_terminal(self.terminal, self.pid)
+        self.send_command(_SIGCONT)
 
     def on_forwarded(self, signum: int, code: int, early: bool = False) -> None:
         if not self.command_done:
@@ -248,3 +288,11 @@ class _Run(_Reaping, _Output):
                 os.kill(self.pid, signum)
         except ProcessLookupError:
             pass
+
+
+def _foreground(terminal: int) -> int:
+    """The foreground process group of terminal, -1 if it has none (hung up)."""
+    try:
+        return os.tcgetpgrp(terminal)
+    except OSError:
+        return -1

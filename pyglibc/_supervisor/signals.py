@@ -86,6 +86,15 @@ def command_line_signals() -> FrozenSet[int]:
     return catchable_signals() - frozenset(_JOB_CONTROL) - {_SIGCHLD}
 
 
+def _stop_signal(signum: int) -> int:
+    """signum if raising it stops this process (not blocked in this thread, at its default
+    action), else SIGSTOP, which always does."""
+    if signum in _signal.pthread_sigmask(_signal.SIG_BLOCK, ()) \
+            or _signal.getsignal(signum) != _signal.SIG_DFL:
+        return _SIGSTOP
+    return signum
+
+
 def _pending(reader: _rawcalls.SignalReader) -> List[Tuple[int, int, int]]:
     """Take the managed signals pending: (signal, si_code, sender) of each."""
     taken: List[Tuple[int, int, int]] = []

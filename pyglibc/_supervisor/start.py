@@ -296,8 +296,9 @@ def _handed_on(count: int, opened: List[int]) -> List[int]:
     return sources
 
 
-def _take_terminal(terminal: int) -> None:
-    """Make this process's group the foreground group of terminal, if the terminal allows.
+def _take_terminal(terminal: int, group: int = 0) -> None:
+    """Make process group group (0: this process's) the foreground group of terminal, if the
+    terminal allows.
 
     SIGTTOU is blocked meanwhile: the kernel would stop a process of a
     background group that changes the foreground group otherwise.  A
@@ -305,7 +306,7 @@ def _take_terminal(terminal: int) -> None:
     """
     old = _signal.pthread_sigmask(_signal.SIG_BLOCK, (_signal.SIGTTOU,))
     try:
-        os.tcsetpgrp(terminal, os.getpgrp())
+        os.tcsetpgrp(terminal, group or os.getpgrp())
     except OSError:
         pass
     finally:
