@@ -16,7 +16,7 @@ import importlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
-    from typing import Any, Iterable, List, Tuple
+    from typing import Any, Iterable, List, Optional, Tuple
 
 # The compiled module itself, not glibc._namespace.compiled(), which would import
 # the glibc.families package too; that one only says how to build it if it is missing.
@@ -147,6 +147,32 @@ def pdeathsig() -> int:
 
 def set_pdeathsig(signum: int) -> None:
     _prctl(_lib.PR_SET_PDEATHSIG, signum)
+
+
+class Waited:
+    """What waitid(2) filled in: si_pid, si_status, si_code (``os.waitid_result``'s names)."""
+
+    __slots__ = ("si_pid", "si_status", "si_code")
+
+    def __init__(self, info: Any) -> None:
+        self.si_pid: int = info.si_pid
+        self.si_status: int = info.si_status
+        self.si_code: int = info.si_code
+
+
+def waitid(idtype: int, ident: int, options: int) -> Optional[Waited]:
+    """os.waitid where the interpreter has none (PyPy 3.9): None if WNOHANG found no change.
+
+    No descriptor is needed, as reading /proc for the children would: a
+    supervisor with every descriptor under its limit taken still reaps.
+    """
+    info = _ffi.new("siginfo_t *")
+    while True:
+        failed = _lib.glibc_errno_waitid(idtype, ident, info, options)
+        if failed >= 0:
+            return Waited(info) if info.si_pid else None
+        if failed - _ERRNO_BASE != errno.EINTR:
+            raise error("waitid", failed)
 
 
 def nofile() -> Tuple[int, int]:

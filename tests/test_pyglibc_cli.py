@@ -714,10 +714,7 @@ os.execv(sys.argv[2], sys.argv[2:])
 """]
 
 
-@pytest.mark.parametrize("limit", [32, pytest.param(5, marks=pytest.mark.xfail(
-    not hasattr(os, "waitid"), strict=True, raises=subprocess.TimeoutExpired,
-    reason="without os.waitid (PyPy 3.9) the supervisor finds its children in /proc, "
-           "which it cannot open with every descriptor under the limit taken"))])
+@pytest.mark.parametrize("limit", [32, 5])
 def test_a_descriptor_above_the_limit_is_not_passed_on(cli_under, limit):
     done = cli_under(ABOVE_LIMIT + [str(limit)], "--", sys.executable, "-I", "-S", "-c",
                      LIST_FDS)

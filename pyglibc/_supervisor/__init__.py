@@ -14,9 +14,9 @@ with no polling and no sleeps:
 
 On each SIGCHLD every child that has exited is reaped (signals coalesce, so
 one SIGCHLD may stand for many), and recorded with the command name it had:
-where os.waitid exists (not on PyPy 3.9) a waitid(WEXITED|WNOWAIT) peeks at
-the zombie, /proc/<pid>/stat gives its name, and only then is it reaped;
-elsewhere the zombies are found among the children /proc lists first.
+a waitid(WEXITED|WNOWAIT) peeks at the zombie (os.waitid, or where the
+interpreter has none, as PyPy 3.9, the compiled module's), /proc/<pid>/stat
+gives its name, and only then is it reaped.
 When the command has been reaped, the processes still alive under the
 supervisor (found by walking /proc/<pid>/task/<tid>/children down from
 its own pid, or without those, the parents /proc/<pid>/stat names) get

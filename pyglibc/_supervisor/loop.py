@@ -197,7 +197,7 @@ class _Run(_Reaping, _Output):
         our group again, which hands it to the command's group before that
         group is continued, once.
         """
-        if _waitid is None:  # PyPy 3.9: a stop is not seen, the command stays stopped
+        if _waitid is None:  # a stop cannot be seen: the command stays stopped
             return
         try:  # without WEXITED nothing is reaped; the stop is taken, and seen once
             stopped = _waitid(os.P_PID, self.pid, os.WSTOPPED | os.WNOHANG)

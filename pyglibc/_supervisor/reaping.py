@@ -1,9 +1,10 @@
 """Reaping: every child that has exited, waited for and recorded by name; what is left, signalled.
 
 A child is named from /proc/<pid>/stat while it is still a zombie, so it
-is looked at before it is reaped: with waitid(WEXITED|WNOWAIT) where
-os.waitid exists (not on PyPy 3.9), by a scan of the children /proc lists
-elsewhere, and without either (no /proc of our own) by waitpid(-1) and no
+is looked at before it is reaped: with waitid(WEXITED|WNOWAIT) (os.waitid,
+or where the interpreter has none, as PyPy 3.9, the compiled module's).
+Without waitid, the zombies are found by a scan of the children /proc
+lists, and without that either (no /proc of our own) by waitpid(-1) and no
 name.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from pyglibc import _rawcalls
 from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _running, _stat
 from pyglibc._supervisor.records import Reaped, _shell_word
 from pyglibc._supervisor.signals import _SIGCONT, _SIGKILL, _SIGTERM, _signal_name, _signal_or_int
@@ -24,7 +26,7 @@ if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker rea
     from pyglibc._supervisor.settings import _Settings
     from pyglibc._supervisor.signals import Signal
 
-_waitid = getattr(os, "waitid", None)          # missing on PyPy 3.9
+_waitid = getattr(os, "waitid", None) or _rawcalls.waitid  # PyPy 3.9's os has none
 
 
 class _Reaping:
