@@ -395,12 +395,3 @@ def test_fallocate_on_a_read_only_fd_is_ebadf(fds, tmp_path, raises_errno):
     fd = fds(os.open(tmp_path / "ro", os.O_RDONLY | os.O_CLOEXEC))
     with raises_errno("fallocate", "EBADF"):
         fallocate(fd, 0, 0, 4096)
-
-
-def test_o_flags_agree_with_the_stdlib():
-    # os gets them from the same headers: a cheap cross-check of those it has (PyPy has
-    # fewer).
-    names = [name for name in glibc.__all__ if name.startswith("O_") and hasattr(os, name)]
-    assert len(names) >= 10
-    for name in names:
-        assert getattr(glibc, name) == getattr(os, name), name
