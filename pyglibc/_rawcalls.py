@@ -32,6 +32,14 @@ except ImportError:
 _ffi: Any = _compiled.ffi
 _lib: Any = _compiled.lib
 
+# waitid(2)'s, which PyPy 3.9's os lacks as it lacks waitid.
+P_ALL: int = _lib.P_ALL
+P_PID: int = _lib.P_PID
+WEXITED: int = _lib.WEXITED
+WSTOPPED: int = _lib.WSTOPPED
+WNOWAIT: int = _lib.WNOWAIT
+WNOHANG: int = _lib.WNOHANG
+
 # si_code of a signal sent by kill(2) and tkill(2)/tgkill(2).
 SI_USER: int = _lib.SI_USER
 SI_TKILL: int = _lib.SI_TKILL
@@ -171,8 +179,19 @@ def waitid(idtype: int, ident: int, options: int) -> Optional[Waited]:
         failed = _lib.glibc_errno_waitid(idtype, ident, info, options)
         if failed >= 0:
             return Waited(info) if info.si_pid else None
-        if failed - _ERRNO_BASE != errno.EINTR:
+        number = failed - _ERRNO_BASE
+        if number == errno.ECHILD:  # no child left, as expected: no tables read for it
+            raise ChildProcessError(number, "waitid: no child left")
+        if number != errno.EINTR:
             raise error("waitid", failed)
+
+
+def take_pending(signum: int) -> None:
+    """Take signum off the pending signals, if it is there (blocked), and act on nothing.
+
+    sigtimedwait(2) with no wait, which PyPy 3.9's signal module lacks.
+    """
+    _lib.glibc_errno_sigtimedwait(_sigset((signum,)), _ffi.NULL, _ffi.new("struct timespec *"))
 
 
 def nofile() -> Tuple[int, int]:

@@ -200,7 +200,7 @@ class _Run(_Reaping, _Output):
         if _waitid is None:  # a stop cannot be seen: the command stays stopped
             return
         try:  # without WEXITED nothing is reaped; the stop is taken, and seen once
-            stopped = _waitid(os.P_PID, self.pid, os.WSTOPPED | os.WNOHANG)
+            stopped = _waitid(_rawcalls.P_PID, self.pid, _rawcalls.WSTOPPED | _rawcalls.WNOHANG)
         except ChildProcessError:
             return
         if stopped is None:
@@ -215,7 +215,7 @@ class _Run(_Reaping, _Output):
         # Continued.  The SIGCONT that did it waits in the signalfd, if it is one we
         # forward: taken here, it does not reach the command's group a second time.
         if _SIGCONT in self.settings.managed:
-            _signal.sigtimedwait((_SIGCONT,), 0)
+            _rawcalls.take_pending(_SIGCONT)
         if _foreground(self.terminal) == os.getpgrp():  # fg, not bg
             _take_terminal(self.terminal, self.pid)
         self.send_command(_SIGCONT)

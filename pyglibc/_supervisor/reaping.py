@@ -77,7 +77,8 @@ class _Reaping:
         assert _waitid is not None
         while True:
             try:
-                info = _waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+                info = _waitid(_rawcalls.P_ALL, 0,
+                               _rawcalls.WEXITED | _rawcalls.WNOHANG | _rawcalls.WNOWAIT)
             except ChildProcessError:
                 self.childless = True
                 return
