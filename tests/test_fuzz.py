@@ -390,21 +390,24 @@ def test_hostile_arguments_never_crash_hang_or_truncate(name, worker):
               suppress_health_check=list(HealthCheck))
     @given(descs=arguments(entry))
     def fuzz(descs):
-        try:
-            outcome = worker.call(name, descs, where)
-        except WorkerDied as exc:
-            pytest.fail("%s: %s" % (show(name, descs), exc))
-        problem = judge(entry, descs, outcome)
-        if problem is not None and outcome == ("deadline",):
-            # Was it in C when the alarm came, or still checking its arguments?
-            try:
-                outcome = worker.call(name, descs, where, slow=True)
-            except WorkerDied as exc:
-                pytest.fail("%s: %s" % (show(name, descs), exc))
-            problem = judge(entry, descs, outcome)
-        assert problem is None, "%s: %s" % (show(name, descs), problem)
+        assert_fine(worker, entry, descs, where)
 
     fuzz()
+
+
+def assert_fine(worker, entry, descs, where):
+    """Call entry with descs in the worker, "here" or in a "child", and fail if judge() does."""
+    try:
+        outcome = worker.call(entry.name, descs, where)
+        problem = judge(entry, descs, outcome)
+        if problem is not None and outcome == ("deadline",):
+            # Was it in C when the alarm came, or still checking its arguments (a
+            # loaded machine)?  Asked again with a longer alarm.
+            outcome = worker.call(entry.name, descs, where, slow=True)
+            problem = judge(entry, descs, outcome)
+    except WorkerDied as exc:
+        pytest.fail("%s: %s" % (show(entry.name, descs), exc))
+    assert problem is None, "%s: %s" % (show(entry.name, descs), problem)
 
 
 def plain(param):
@@ -432,9 +435,7 @@ def test_each_int_an_integer_parameter_cannot_hold_is_refused(name, worker):
             descs = base[:i] + [("int", value)] + base[i + 1:]
             if out_of_range(entry, descs) is None or not check(descs):
                 continue
-            outcome = worker.call(name, descs, where)
-            problem = judge(entry, descs, outcome)
-            assert problem is None, "%s: %s" % (show(name, descs), problem)
+            assert_fine(worker, entry, descs, where)
 
 
 @pytest.fixture

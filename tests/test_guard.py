@@ -105,7 +105,8 @@ def test_a_test_over_its_time_fails_by_name_with_what_it_started_and_the_run_goe
     (tmp_path / "test_hanging.py").write_text(HANGING)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-rf", "-p", "no:cacheprovider",
-         "-p", "no:randomly", "-o", "timeout_method=signal", str(tmp_path)],
+         "-p", "no:randomly", "-o", "timeout_method=signal", "--rootdir", str(tmp_path),
+         str(tmp_path)],
         cwd=str(tmp_path), env=dict(conftest_env(), COLUMNS="200"), capture_output=True,
         text=True, timeout=60,
     )
