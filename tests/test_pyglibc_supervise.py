@@ -183,6 +183,40 @@ def test_no_child_is_left_afterwards(run):
         os.waitpid(-1, os.WNOHANG)
 
 
+# An orphan with a child of its own.  The command forks the orphan-to-be, which forks
+# a child that prints "grandchild <pid>", then "term" and exits 0 on SIGTERM; the
+# command exits once that child is ready (the end of file on a pipe both have closed).
+ORPHAN_WITH_A_CHILD = r"""
+import os, signal
+r, w = os.pipe()
+if os.fork() == 0:
+    if os.fork() == 0:
+        signal.alarm(30)
+        signal.signal(signal.SIGTERM, lambda *args: (os.write(1, b"term\n"), os._exit(0)))
+        os.write(1, b"grandchild %d\n" % os.getpid())
+        os.close(w)
+        while True:
+            signal.pause()
+    os.close(w)
+    os.wait()
+    os._exit(0)
+os.close(w)
+os.read(r, 1)
+"""
+
+
+def test_the_children_of_an_orphan_get_sigterm_too(run, files):
+    """The SIGTERM round goes down the whole tree, not only to the supervisor's own
+    children: the orphan's child gets SIGTERM with it, not SIGKILL after the linger."""
+    result = run([sys.executable, "-c", ORPHAN_WITH_A_CHILD], linger=TIMEOUT)
+    out = files.read()[0]
+    assert out.startswith(b"grandchild ") and out.endswith(b"\nterm\n")
+    grandchild = int(out.split()[1])
+    [process] = [p for p in result.orphans if p.pid == grandchild]
+    assert (process.exitcode, process.signal, process.signalled) == (0, None, SIGTERM)
+    assert gone(grandchild)
+
+
 def test_times_are_seconds_from_the_start(run):
     before = time.time()
     result = run(["sleep", "0.05"])
