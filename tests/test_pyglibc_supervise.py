@@ -145,6 +145,17 @@ def test_an_orphan_the_sigterm_round_missed_still_gets_sigkill_after_the_linger(
     assert (orphan.signal, orphan.signalled) == (SIGKILL, SIGKILL)
 
 
+def test_what_an_orphan_forks_while_it_is_killed_is_killed_too(run):
+    """A shell loop that ignores SIGTERM and forks on and on: a child it forks after the
+    kill round read its children, and before the SIGKILL reached it, is in no round.
+    Each SIGCHLD after the linger SIGKILLs what has come since: nothing ends on its own."""
+    result = run(["sh", "-c", "trap '' TERM; (while :; do sleep 3 & done) & exit 0"],
+                 linger=0.2)
+    assert len(result.orphans) > 1
+    assert {(p.signal, p.signalled) for p in result.orphans} == {(SIGKILL, SIGKILL)}
+    assert all(gone(p.pid) for p in result.orphans)
+
+
 # An orphan whose first thread ends (pthread_exit) while another runs on: /proc shows that
 # thread's state, Z, for the whole process.  The other thread ends it with 7 after 10 s.
 MAIN_THREAD_GONE = """
