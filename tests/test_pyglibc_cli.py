@@ -325,12 +325,17 @@ def test_the_summary_shows_the_daemon_reaped(main):
     assert gone(daemon)
 
 
-def test_a_sigterm_during_the_linger_kills_what_is_left_at_once(started):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP,
+                                    signal.SIGQUIT], ids=lambda signum: signum.name)
+def test_a_signal_to_stop_during_the_linger_kills_what_is_left_at_once(started, signum):
+    """SIGTERM, ^C, ^\\ or a hang-up once the command has ended: whoever sends it wants the
+    supervisor gone, so what is left gets SIGKILL now, not at the end of the linger."""
     supervisor = started("--linger", "30", "--", *LAUNCH, "report", "3")
-    assert supervisor.stdout.readline().startswith(b"daemon ")
+    daemon = int(supervisor.stdout.readline().split()[1])
     assert supervisor.stdout.readline() == b"term\n"  # the command has ended: linger is on
-    supervisor.send_signal(signal.SIGTERM)
+    supervisor.send_signal(signum)
     assert supervisor.wait(timeout=10) == 3
+    assert gone(daemon)
 
 
 # -- signals -----------------------------------------------------------------------------------
