@@ -700,6 +700,39 @@ def test_a_json_report_is_a_line_per_process_as_it_is_reaped_then_the_result(mai
     assert (result["exit_status"], result["processes_reaped"]) == (2, 3)
 
 
+# Enough orphans that many end together and their SIGCHLDs coalesce into one.
+MANY = 500
+
+
+def test_each_of_many_short_lived_orphans_has_one_line_and_none_is_left(cli, tmp_path):
+    """500 double-forked orphans that print their pid and exit: each has its line in the
+    report, one only, and none is left a zombie once the supervisor has exited.  cat
+    reads until the last orphan has closed its stdout: CMD ends after them all."""
+    done = cli("--json", "report.json", "--", "sh", "-c",
+               "for i in $(seq %d); do (sh -c 'echo $$' &); done | cat" % MANY)
+    assert done.returncode == 0
+    pids = [int(word) for word in done.stdout.split()]
+    assert len(set(pids)) == MANY
+    processes, result = json_report(tmp_path / "report.json")
+    assert sorted(p["pid"] for p in processes if not p["command"]) == sorted(pids)
+    assert result["processes_reaped"] == MANY + 1
+    assert all(gone(pid) for pid in pids)
+
+
+def test_many_orphans_that_ignore_sigterm_all_get_sigkill_after_the_linger(cli, tmp_path):
+    """500 orphans that would sleep for a minute: none outlives the linger, and the
+    supervisor is done well before the cli fixture gives up on it."""
+    done = cli("--linger", "0.5", "--json", "report.json", "--", "sh", "-c",
+               "trap '' TERM; for i in $(seq %d); do (sleep 60 &); done" % MANY)
+    assert done.returncode == 0
+    processes, result = json_report(tmp_path / "report.json")
+    orphans = [p for p in processes if not p["command"]]
+    assert len({p["pid"] for p in orphans}) == len(orphans) == MANY
+    assert {(p["name"], p["signal"], p["signalled"]) for p in orphans} == {
+        ("sleep", "SIGKILL", "SIGKILL")}
+    assert all(gone(p["pid"]) for p in orphans)
+
+
 def test_a_json_file_is_made_anew_for_each_run(main, tmp_path):
     (tmp_path / "result.json").write_text("an earlier run\n")
     assert main("--json", "result.json", "--", "true")[0] == 0
