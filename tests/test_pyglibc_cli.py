@@ -326,12 +326,17 @@ def test_the_summary_shows_the_daemon_reaped(main):
     assert gone(daemon)
 
 
-def test_a_sigterm_during_the_linger_kills_what_is_left_at_once(started):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP,
+                                    signal.SIGQUIT], ids=lambda signum: signum.name)
+def test_a_signal_to_stop_during_the_linger_kills_what_is_left_at_once(started, signum):
+    """SIGTERM, ^C, ^\\ or a hang-up once the command has ended: whoever sends it wants the
+    supervisor gone, so what is left gets SIGKILL now, not at the end of the linger."""
     supervisor = started("--linger", "30", "--", *LAUNCH, "report", "3")
-    assert supervisor.stdout.readline().startswith(b"daemon ")
+    daemon = int(supervisor.stdout.readline().split()[1])
     assert supervisor.stdout.readline() == b"term\n"  # the command has ended: linger is on
-    supervisor.send_signal(signal.SIGTERM)
+    supervisor.send_signal(signum)
     assert supervisor.wait(timeout=10) == 3
+    assert gone(daemon)
 
 
 # -- signals -----------------------------------------------------------------------------------
@@ -775,6 +780,39 @@ def test_a_json_report_is_a_line_per_process_as_it_is_reaped_then_the_result(mai
     assert processes[:2] == seen and (processes[2]["command"], processes[2]["exitcode"]) == (
         True, 2)
     assert (result["exit_status"], result["processes_reaped"]) == (2, 3)
+
+
+# Enough orphans that many end together and their SIGCHLDs coalesce into one.
+MANY = 500
+
+
+def test_each_of_many_short_lived_orphans_has_one_line_and_none_is_left(cli, tmp_path):
+    """500 double-forked orphans that print their pid and exit: each has its line in the
+    report, one only, and none is left a zombie once the supervisor has exited.  cat
+    reads until the last orphan has closed its stdout: CMD ends after them all."""
+    done = cli("--json", "report.json", "--", "sh", "-c",
+               "for i in $(seq %d); do (sh -c 'echo $$' &); done | cat" % MANY)
+    assert done.returncode == 0
+    pids = [int(word) for word in done.stdout.split()]
+    assert len(set(pids)) == MANY
+    processes, result = json_report(tmp_path / "report.json")
+    assert sorted(p["pid"] for p in processes if not p["command"]) == sorted(pids)
+    assert result["processes_reaped"] == MANY + 1
+    assert all(gone(pid) for pid in pids)
+
+
+def test_many_orphans_that_ignore_sigterm_all_get_sigkill_after_the_linger(cli, tmp_path):
+    """500 orphans that would sleep for a minute: none outlives the linger, and the
+    supervisor is done well before the cli fixture gives up on it."""
+    done = cli("--linger", "0.5", "--json", "report.json", "--", "sh", "-c",
+               "trap '' TERM; for i in $(seq %d); do (sleep 60 &); done" % MANY)
+    assert done.returncode == 0
+    processes, result = json_report(tmp_path / "report.json")
+    orphans = [p for p in processes if not p["command"]]
+    assert len({p["pid"] for p in orphans}) == len(orphans) == MANY
+    assert {(p["name"], p["signal"], p["signalled"]) for p in orphans} == {
+        ("sleep", "SIGKILL", "SIGKILL")}
+    assert all(gone(p["pid"]) for p in orphans)
 
 
 def test_a_json_file_is_made_anew_for_each_run(main, tmp_path):

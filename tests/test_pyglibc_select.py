@@ -199,6 +199,31 @@ def test_a_pipe_becomes_readable_and_its_write_end_is_writable():
         returned(None), returned(None), returned([(w, OUT)]), returned([(r, IN), (w, OUT)])]
 
 
+def watched_mask(ep, fd):
+    """The event mask the kernel holds for fd in ep: its ``tfd:`` line of
+    /proc/self/fdinfo/<epfd> (proc(5)), which adds the EPOLLERR and EPOLLHUP
+    that epoll_ctl(2) always watches."""
+    with open("/proc/self/fdinfo/%d" % ep.fileno()) as f:
+        for line in f:
+            words = line.split()
+            if words[:1] == ["tfd:"] and int(words[1]) == fd:
+                return int(words[words.index("events:") + 1], 16)
+    return None
+
+
+def test_the_default_mask_is_epollin_epollpri_and_epollout():
+    """register(fd) without a mask watches what select.epoll's does, EPOLLPRI included
+    (urgent data on a socket, an exceptional condition on a sysfs or cgroup file)."""
+    def scenario(run):
+        r, w = run.kit.pipe()
+        ep = run.new()
+        run(ep.register, w)
+        run(watched_mask, ep, w)
+
+    assert same_on_both(scenario) == [
+        returned(None), returned(IN | PRI | OUT | select.EPOLLERR | select.EPOLLHUP)]
+
+
 def test_objects_with_fileno_are_accepted_where_an_fd_is():
     def scenario(run):
         a, b = run.kit.socketpair()

@@ -145,6 +145,17 @@ def test_an_orphan_the_sigterm_round_missed_still_gets_sigkill_after_the_linger(
     assert (orphan.signal, orphan.signalled) == (SIGKILL, SIGKILL)
 
 
+def test_what_an_orphan_forks_while_it_is_killed_is_killed_too(run):
+    """A shell loop that ignores SIGTERM and forks on and on: a child it forks after the
+    kill round read its children, and before the SIGKILL reached it, is in no round.
+    Each SIGCHLD after the linger SIGKILLs what has come since: nothing ends on its own."""
+    result = run(["sh", "-c", "trap '' TERM; (while :; do sleep 3 & done) & exit 0"],
+                 linger=0.2)
+    assert len(result.orphans) > 1
+    assert {(p.signal, p.signalled) for p in result.orphans} == {(SIGKILL, SIGKILL)}
+    assert all(gone(p.pid) for p in result.orphans)
+
+
 # An orphan whose first thread ends (pthread_exit) while another runs on: /proc shows that
 # thread's state, Z, for the whole process.  The other thread ends it with 7 after 10 s.
 MAIN_THREAD_GONE = """
@@ -181,6 +192,40 @@ def test_no_child_is_left_afterwards(run):
     assert all(gone(p.pid) for p in result.processes)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+# An orphan with a child of its own.  The command forks the orphan-to-be, which forks
+# a child that prints "grandchild <pid>", then "term" and exits 0 on SIGTERM; the
+# command exits once that child is ready (the end of file on a pipe both have closed).
+ORPHAN_WITH_A_CHILD = r"""
+import os, signal
+r, w = os.pipe()
+if os.fork() == 0:
+    if os.fork() == 0:
+        signal.alarm(30)
+        signal.signal(signal.SIGTERM, lambda *args: (os.write(1, b"term\n"), os._exit(0)))
+        os.write(1, b"grandchild %d\n" % os.getpid())
+        os.close(w)
+        while True:
+            signal.pause()
+    os.close(w)
+    os.wait()
+    os._exit(0)
+os.close(w)
+os.read(r, 1)
+"""
+
+
+def test_the_children_of_an_orphan_get_sigterm_too(run, files):
+    """The SIGTERM round goes down the whole tree, not only to the supervisor's own
+    children: the orphan's child gets SIGTERM with it, not SIGKILL after the linger."""
+    result = run([sys.executable, "-c", ORPHAN_WITH_A_CHILD], linger=TIMEOUT)
+    out = files.read()[0]
+    assert out.startswith(b"grandchild ") and out.endswith(b"\nterm\n")
+    grandchild = int(out.split()[1])
+    [process] = [p for p in result.orphans if p.pid == grandchild]
+    assert (process.exitcode, process.signal, process.signalled) == (0, None, SIGTERM)
+    assert gone(grandchild)
 
 
 def test_times_are_seconds_from_the_start(run):
