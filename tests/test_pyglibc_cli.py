@@ -1020,6 +1020,9 @@ def test_zero_status_is_repeatable(main):
 # -- as PID 1, and in a namespace of its own ---------------------------------------------------
 
 UNSHARE = ["unshare", "--pid", "--fork"]
+# unshare(1) before util-linux 2.37 (Debian 11's) ignores SIGTERM in the child it forks,
+# and what the supervisor starts with ignored it keeps ignored for what it runs.
+TERM_AT_DEFAULT = ["env", "--default-signal=TERM"]
 needs_unshare = pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,
                                    reason="needs unshare(1) from util-linux, and root")
 # Tests that know which pids a new namespace hands out.
@@ -1042,9 +1045,7 @@ def test_as_pid_1_it_is_an_init_of_its_own_accord(tmp_path):
 @counts_pids
 def test_as_pid_1_without_a_proc_of_its_own_it_still_cleans_up(tmp_path):
     # /proc is the host's: names are unknown, and what is left gets kill(-1).
-    # unshare(1) before util-linux 2.37 (Debian 11's) ignores SIGTERM in the child it
-    # forks, and what the supervisor starts with ignored it keeps ignored for CMD.
-    done = subprocess.run(UNSHARE + ["env", "--default-signal=TERM"] + RUN + [
+    done = subprocess.run(UNSHARE + TERM_AT_DEFAULT + RUN + [
                                            "--json", "-", "--", "sh", "-c",
                                            "(sleep 30 &); exit 4"],
                           cwd=str(tmp_path), env=child_env(), stdout=subprocess.PIPE,
@@ -1058,8 +1059,8 @@ def test_as_pid_1_without_a_proc_of_its_own_it_still_cleans_up(tmp_path):
 @needs_unshare
 def test_as_pid_1_the_children_it_had_when_it_started_are_orphans(tmp_path):
     # A container's entrypoint script that starts a helper, then execs the init.
-    status, result, err = run_with_children(tmp_path, UNSHARE + ["--mount-proc"],
-                                            "--", "sh", "-c", "exit 3")
+    status, result, err = run_with_children(
+        tmp_path, UNSHARE + ["--mount-proc"] + TERM_AT_DEFAULT, "--", "sh", "-c", "exit 3")
     assert status == 3, err
     assert result["init"]
     assert early_children(result) == {"sh": (5, None, None),

@@ -117,10 +117,10 @@ def pytest_timeout_set_timer(item, settings):
 
     def end_then_expire(signum, frame):
         ended = end_new(before)
-        if ended:
-            item.config.get_terminal_writer().line(
-                "%s: over %g s; killed what it started: %s"
-                % (item.nodeid, settings.timeout, " ".join(map(str, ended))))
+        reporter = item.config.pluginmanager.get_plugin("terminalreporter")
+        if ended and reporter is not None:  # a line of its own, after pytest -v's test name
+            reporter.write_line("%s: over %g s; killed what it started: %s"
+                                % (item.nodeid, settings.timeout, " ".join(map(str, ended))))
         expire(signum, frame)
 
     signal.signal(signal.SIGALRM, end_then_expire)
