@@ -219,13 +219,13 @@ os.read(r, 1)
 def test_the_children_of_an_orphan_get_sigterm_too(run, files):
     """The SIGTERM round goes down the whole tree, not only to the supervisor's own
     children: the orphan's child gets SIGTERM with it, not SIGKILL after the linger."""
+    # Its handler's "term" is the proof: whether the orphan reaps it (os.wait) or dies
+    # first and leaves it to the supervisor, and so whether it is recorded, is a race.
     result = run([sys.executable, "-c", ORPHAN_WITH_A_CHILD], linger=TIMEOUT)
     out = files.read()[0]
     assert out.startswith(b"grandchild ") and out.endswith(b"\nterm\n")
-    grandchild = int(out.split()[1])
-    [process] = [p for p in result.orphans if p.pid == grandchild]
-    assert (process.exitcode, process.signal, process.signalled) == (0, None, SIGTERM)
-    assert gone(grandchild)
+    assert result.exit_status == 0
+    assert gone(int(out.split()[1]))
 
 
 def test_times_are_seconds_from_the_start(run):
