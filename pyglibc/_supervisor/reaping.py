@@ -19,7 +19,7 @@ from pyglibc._supervisor.signals import _SIGCONT, _SIGKILL, _SIGTERM, _signal_na
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
-    from typing import Callable, Dict, Iterator, List, Optional, Tuple
+    from typing import Callable, Dict, Iterator, Optional, Tuple
 
     from pyglibc._supervisor.proc import _Stat
     from pyglibc._supervisor.records import Supervision
@@ -167,26 +167,26 @@ class _Reaping:
         self.killing = True
         self.signal_all(_SIGKILL)
 
-    def signal_all(self, signum: int, quiet: bool = False) -> List[int]:
-        """Send signum to every living process under the supervisor; return their pids.
+    def signal_all(self, signum: int, quiet: bool = False) -> None:
+        """Send signum to every living process under the supervisor.
 
         Without a /proc of our own, an init sends it to every process of its
-        namespace at once (kill(-1)), and returns [-1] if there was one.
+        namespace at once (kill(-1)).
         quiet: without a word to the log.
         """
         if not self.proc:
             if self.me != 1:
-                return []
+                return
             try:
                 os.kill(-1, signum)
                 if signum == _SIGTERM:
                     os.kill(-1, _SIGCONT)
             except ProcessLookupError:
-                return []
+                return
             self.signalled_all = signum
             if not quiet:
                 self.log("signal", "sent %s to every process left" % _signal_name(signum))
-            return [-1]
+            return
         alive = [pid for pid in _descendants(self.me) if _running(pid)]
         for pid in alive:
             self.signalled[pid] = signum
@@ -199,7 +199,6 @@ class _Reaping:
         if alive and not quiet:
             self.log("signal", "sent %s to what is left: %s" % (
                 _signal_name(signum), ", ".join(map(str, alive))))
-        return alive
 
     def abort(self) -> None:
         """After an error in the loop: SIGKILL the whole tree and reap it, so nothing is left.
