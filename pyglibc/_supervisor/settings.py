@@ -64,14 +64,21 @@ def _seconds(value: Any, name: str, positive: bool) -> Optional[float]:
     return None if seconds >= _FOREVER else seconds
 
 
+def _count(value: Any, name: str, kind: str, at_least: str, given: Any = None) -> int:
+    """value, an int (not a bool) of 0 or more; else TypeError saying it must be kind (naming
+    the type of given, value by default) or ValueError saying it must be at_least."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("supervise: %s must be %s, not %s"
+                        % (name, kind, type(value if given is None else given).__name__))
+    if value < 0:
+        raise ValueError("supervise: %s must be %s, not %d" % (name, at_least, value))
+    return int(value)
+
+
 def _fd(value: Fd, name: str) -> int:
     fd = value.fileno() if hasattr(value, "fileno") else value
-    if isinstance(fd, bool) or not isinstance(fd, int):
-        raise TypeError("supervise: %s must be a file descriptor or have fileno(), not %s"
-                        % (name, type(value).__name__))
-    if fd < 0:
-        raise ValueError("supervise: %s must be a file descriptor (>= 0), not %d" % (name, fd))
-    return fd
+    return _count(fd, name, "a file descriptor or have fileno()", "a file descriptor (>= 0)",
+                  value)
 
 
 def _closed_fd(count: int, inherited: bool = False) -> Optional[int]:
@@ -91,15 +98,11 @@ def _closed_fd(count: int, inherited: bool = False) -> Optional[int]:
 
 
 def _preserved(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("supervise: preserve_fds must be a number of descriptors, not %s"
-                        % type(value).__name__)
-    if value < 0:
-        raise ValueError("supervise: preserve_fds must be 0 or more, not %d" % value)
-    closed = _closed_fd(value)
+    count = _count(value, "preserve_fds", "a number of descriptors", "0 or more")
+    closed = _closed_fd(count)
     if closed is not None:
-        raise ValueError("supervise: preserve_fds=%d: descriptor %d is not open" % (value, closed))
-    return int(value)
+        raise ValueError("supervise: preserve_fds=%d: descriptor %d is not open" % (count, closed))
+    return count
 
 
 def _socket_activation(env: Mapping[str, str], inherited: bool = False) -> Optional[int]:
@@ -184,12 +187,7 @@ def _statuses(values: Iterable[Any]) -> FrozenSet[int]:
 
 
 def _records(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("supervise: records must be an int, not %s" % type(value).__name__)
-    if value < 0:
-        raise ValueError("supervise: records must be a number of records (>= 0), not %d"
-                         % value)
-    return int(value)
+    return _count(value, "records", "an int", "a number of records (>= 0)")
 
 
 class _Settings:
