@@ -38,8 +38,13 @@ if child == 0:
         if mode == "report":
             signal.signal(signal.SIGTERM, lambda *args: os.write(1, b"term\n"))
             os.close(w)
+            # Woken through the wakeup fd, not by signal.pause(), which sleeps through a signal
+            # that comes between the interpreter's check for handlers and the pause itself.
+            wake, woken = os.pipe()
+            os.set_blocking(woken, False)
+            signal.set_wakeup_fd(woken)
             while True:
-                signal.pause()
+                os.read(wake, 64)
         os.execvp("sleep", ["sleep", "30"])
     os._exit(0)
 os.close(w)

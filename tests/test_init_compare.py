@@ -303,9 +303,14 @@ def exit_on(name, status):
     return handler
 for name, status in ast.literal_eval(sys.argv[1]).items():
     signal.signal(getattr(signal, name), exit_on(name, status))
+# Woken through the wakeup fd, not by signal.pause(), which sleeps through a signal
+# that comes between the interpreter's check for handlers and the pause itself.
+wake, woken = os.pipe()
+os.set_blocking(woken, False)
+signal.set_wakeup_fd(woken)
 os.write(1, b"ready %d\n" % os.getpid())
 while True:
-    signal.pause()
+    os.read(wake, 64)
 """
 
 
@@ -542,9 +547,14 @@ if child == 0:
         os.write(1, b"child got USR1\n" if got else b"child did not get USR1\n")
         os._exit(0)
     signal.signal(signal.SIGUSR2, answer)
+    # Woken through the wakeup fd, not by signal.pause(), which sleeps through a signal
+    # that comes between the interpreter's check for handlers and the pause itself.
+    wake, woken = os.pipe()
+    os.set_blocking(woken, False)
+    signal.set_wakeup_fd(woken)
     os.write(w, b"x")
     while True:
-        signal.pause()
+        os.read(wake, 64)
 os.read(r, 1)
 def ask(*a):
     os.kill(child, signal.SIGUSR2)  # a zombie already, if it answered the init's
@@ -552,9 +562,12 @@ def ask(*a):
     os._exit(0)
 signal.signal(signal.SIGUSR1, signal.SIG_IGN)
 signal.signal(signal.SIGUSR2, ask)
+wake, woken = os.pipe()
+os.set_blocking(woken, False)
+signal.set_wakeup_fd(woken)
 os.write(1, b"ready\n")
 while True:
-    signal.pause()
+    os.read(wake, 64)
 """
 
 

@@ -420,9 +420,14 @@ def report(*args):
     os._exit(0)
 signal.signal(signal.SIGINT, interrupted)
 signal.signal(signal.SIGUSR1, report)
+# Woken through the wakeup fd, not by signal.pause(), which sleeps through a signal
+# that comes between the interpreter's check for handlers and the pause itself.
+wake, woken = os.pipe()
+os.set_blocking(woken, False)
+signal.set_wakeup_fd(woken)
 os.write(1, b"ready\n")
 while True:
-    signal.pause()
+    os.read(wake, 64)
 """
 
 

@@ -206,8 +206,13 @@ if os.fork() == 0:
         signal.signal(signal.SIGTERM, lambda *args: (os.write(1, b"term\n"), os._exit(0)))
         os.write(1, b"grandchild %d\n" % os.getpid())
         os.close(w)
+        # Woken through the wakeup fd, not by signal.pause(), which sleeps through a signal
+        # that comes between the interpreter's check for handlers and the pause itself.
+        wake, woken = os.pipe()
+        os.set_blocking(woken, False)
+        signal.set_wakeup_fd(woken)
         while True:
-            signal.pause()
+            os.read(wake, 64)
     os.close(w)
     os.wait()
     os._exit(0)
