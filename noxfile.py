@@ -22,10 +22,14 @@ passes the rest to pytest.
 
 import atexit
 import functools
+import json
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +40,9 @@ ROOT = Path(__file__).resolve().parent
 BUDGET = 30 * 60
 STARTED = time.monotonic()
 TIMES = {}
+# The sessions whose runs went on beside the others (a bare run's distros and
+# arm64): how long they took there.
+BESIDE = {}
 
 
 def _minutes(seconds):
@@ -49,7 +56,9 @@ def _print_times():
     total = time.monotonic() - STARTED
     print("times: what each session ran (its venv made before), and the whole run:")
     for name, seconds in TIMES.items():
-        print("times:   %-20s %s" % (name, _minutes(seconds)))
+        beside = " waiting, after %s beside the others" % _minutes(BESIDE[name]) \
+            if name in BESIDE else ""
+        print("times:   %-20s %s%s" % (name, _minutes(seconds), beside))
     over = " over by " + _minutes(total - BUDGET) if total > BUDGET else ""
     print("times:   %-20s %s (budget %s%s)" % ("total", _minutes(total), _minutes(BUDGET), over))
 
@@ -60,6 +69,7 @@ def session(**options):
     def define(func):
         @functools.wraps(func)
         def timed(session):
+            _start_background()
             start = time.monotonic()
             try:
                 func(session)
@@ -74,8 +84,9 @@ TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
-nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "memcheck", "soak", "distros",
-                        "arm64", "old_kernel"]
+# distros and arm64 come last: in a bare run as root they go on beside the others.
+nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "memcheck", "soak",
+                        "old_kernel", "distros", "arm64"]
 # The CPythons listed are those found; PyPy is listed either way, and where
 # it is missing its sessions are skipped, the reason in nox's summary (.ci/run
 # installs it).
@@ -115,7 +126,7 @@ def interpreters():
     ordered = sorted(found, key=lambda minor: tuple(int(n) for n in minor.split(".")))
     dirs = [str(found[minor]) for minor in ordered]
     os.environ["PATH"] = os.pathsep.join(dirs + [os.environ.get("PATH", "")])
-        # Listed even where it is missing: nox then says so in its summary, rather
+    # Listed even where it is missing: nox then says so in its summary, rather
     # than dropping PyPy silently.
     return ordered + ["pypy3"]
 
@@ -123,8 +134,18 @@ def interpreters():
 PYTHONS = interpreters()
 if PYTHONS == ["pypy3"]:
     sys.stderr.write("noxfile: no CPython >= 3.9 in $PYENV_ROOT/versions\n")
+CPYTHONS = [p for p in PYTHONS if p != "pypy3"]
 # The newest CPython: the one interpreter of the sanitizer and memory sessions.
-NEWEST = [p for p in PYTHONS if p != "pypy3"][-1:]
+NEWEST = CPYTHONS[-1:]
+# The interpreters that run the whole suite and build the packages: the oldest
+# and the newest CPython, and PyPy.  The CPythons between them differ from
+# these in little the supervisor's tests would show, and those tests take half
+# of each session's time: they leave out SUPERVISOR_TESTS.
+ENDS = sorted(set(CPYTHONS[:1] + CPYTHONS[-1:]), key=CPYTHONS.index) + ["pypy3"]
+# The tests that run the supervisor (or another init, or pytest itself) as a
+# process of its own, once or more per test.
+SUPERVISOR_TESTS = ["test_pyglibc_cli.py", "test_pyglibc_supervise.py", "test_init_compare.py",
+                    "test_guard.py", "test_pyglibc_demos.py"]
 
 REPORT = """\
 import os, platform, sys
@@ -150,8 +171,9 @@ def debian_tool(session, command, package):
     session.run("apt-get", "install", "-y", "-qq", package, external=True, env=env)
 
 
-def pytest_args(posargs):
-    """pytest's arguments: the posargs, with tests/ unless they name test files.
+def pytest_args(posargs, leave_out=()):
+    """pytest's arguments: the posargs, with tests/ unless they name test files
+    (and then without the files of ``leave_out``).
 
     pytest runs in a scratch directory, so ``tests/test_fds.py::test_x`` is
     made absolute.
@@ -166,7 +188,9 @@ def pytest_args(posargs):
 
     paths = [path(arg) for arg in posargs]
     args = [p or arg for p, arg in zip(paths, posargs)]
-    return args if any(paths) else args + [str(TESTS)]
+    if any(paths):
+        return args
+    return args + ["--ignore=%s" % (TESTS / name) for name in leave_out] + [str(TESTS)]
 
 
 @session(python=PYTHONS, venv_backend="venv")
@@ -177,8 +201,11 @@ def tests(session):
     if "GLIBC_FUZZ_EXAMPLES" not in os.environ:
         session.env["GLIBC_FUZZ_EXAMPLES"] = \
             "30" if [session.python] in (NEWEST, ["pypy3"]) else "10"
+    leave_out = [] if session.python in ENDS else SUPERVISOR_TESTS
+    if leave_out and not session.posargs:
+        session.log("the suite less %s (run on %s)" % (" ".join(leave_out), ", ".join(ENDS)))
     install_and_chdir(session)
-    session.run("python", "-m", "pytest", *pytest_args(session.posargs))
+    session.run("python", "-m", "pytest", *pytest_args(session.posargs, leave_out))
 
 
 def install_and_chdir(session, build_env=None, run_env=None):
@@ -201,7 +228,6 @@ def install_and_chdir(session, build_env=None, run_env=None):
 # release cannot fail CI on code that did not change (clang-format too, from
 # its PyPI wheel: the machine needs no package of its own).
 LINTERS = ["ruff==0.17.6", "mypy==2.4.1", "types-cffi==2.1.0.20260827", "clang-format==14.0.6"]
-CPYTHONS = [p for p in PYTHONS if p != "pypy3"]
 
 
 @session(python=CPYTHONS[-1:], venv_backend="venv")
@@ -260,7 +286,7 @@ def _fresh_venv(session, where):
     return str(Path(where) / "bin" / "python")
 
 
-@session(python=PYTHONS, venv_backend="venv")
+@session(python=ENDS, venv_backend="venv")
 def packaging(session):
     """python -m build (sdist, then the wheel from it); each installed in a fresh venv.
 
@@ -307,9 +333,15 @@ sys.exit("not a sanitizer build: %s missing" % missing if missing else 0)
 """
 
 
+# What the sanitizers and old_kernel sessions leave out: the tests that start
+# an init, or pytest, per test.  The calls they make are the ones
+# test_pyglibc_supervise.py makes in the test's own process.
+CLI_TESTS = [name for name in SUPERVISOR_TESTS if name != "test_pyglibc_supervise.py"]
+
+
 @session(python=NEWEST, venv_backend="venv")
 def sanitizers(session):
-    """The whole suite against an extension built with AddressSanitizer and UBSan.
+    """The suite (less CLI_TESTS) against an extension built with AddressSanitizer and UBSan.
 
     GLIBC_SANITIZE=1 makes build_glibc.py add -fsanitize=address,undefined
     (every report aborts).  The interpreter is not sanitized, so the ASan
@@ -322,7 +354,7 @@ def sanitizers(session):
         "LD_PRELOAD": libasan, "ASAN_OPTIONS": "detect_leaks=0",
         "UBSAN_OPTIONS": "print_stacktrace=1"})
     session.run("python", "-c", SANITIZED)
-    session.run("python", "-m", "pytest", "-q", *pytest_args(session.posargs))
+    session.run("python", "-m", "pytest", "-q", *pytest_args(session.posargs, CLI_TESTS))
 
 
 # The tests that go through the C shim and cffi's conversions the most, in
@@ -370,19 +402,25 @@ def soak(session):
     session.run("python", "-m", "pytest", "-q", str(TESTS / "soak_rss.py"), *session.posargs)
 
 
-# What old_kernel runs with EPERM: the objects' and the supervisor's tests, the
-# code that must fall back whatever the filter answers.
-EPERM_TESTS = sorted(p.name for p in TESTS.glob("test_pyglibc_*.py")) + [
-    "test_init_compare.py", "test_old_kernels.py"]
+# What old_kernel's run with ENOSYS leaves out: the comparison with other inits
+# and the harness's own tests (test_pyglibc_cli.py is the supervisor's), and the
+# argument checks, made before any system call.
+ENOSYS_LEAVE_OUT = ["test_init_compare.py", "test_guard.py", "test_pyglibc_demos.py",
+                    "test_misuse.py"]
+# What it runs with EPERM: the objects' and the supervisor's tests, the code
+# that must fall back whatever the filter answers.
+EPERM_TESTS = sorted(p.name for p in TESTS.glob("test_pyglibc_*.py")
+                     if p.name != "test_pyglibc_demos.py") + ["test_old_kernels.py"]
 
 
 @session(python=NEWEST, venv_backend="venv")
 def old_kernel(session):
     """The suite as on Linux 4.18: tools/old_kernel.py fails every newer system call.
 
-    First the whole suite with ENOSYS for each (as an old kernel, or a
-    recent container runtime's profile, answers): a test that needs a newer
-    call skips, saying which Linux it needs, and every other one passes.
+    First the suite (less ENOSYS_LEAVE_OUT) with ENOSYS for each (as an old
+    kernel, or a recent container runtime's profile, answers): a test that
+    needs a newer call skips, saying which Linux it needs, and every other
+    one passes.
     Then the tests of pyglibc's objects and of the supervisor with EPERM
     for the package's own newer calls, as Docker's profiles answered before
     20.10: their fallbacks must take that too.  One interpreter, the
@@ -395,7 +433,7 @@ def old_kernel(session):
     runner = str(ROOT / "tools" / "old_kernel.py")
     # "python" is the venv's: the runner finds it on the session's PATH.
     session.run("python", runner, "--", "python", "-m", "pytest", "-q",
-                *pytest_args(session.posargs))
+                *pytest_args(session.posargs, ENOSYS_LEAVE_OUT))
     eperm = session.posargs or [str(TESTS / name) for name in EPERM_TESTS]
     session.run("python", runner, "--errno", "EPERM", "--", "python", "-m", "pytest", "-q",
                 *pytest_args(eperm))
@@ -413,10 +451,15 @@ def distros(session):
     """
     if os.geteuid() != 0:
         session.skip("needs root: mmdebstrap, mount namespaces and chroot (tools/distros.py)")
+    if not _collect(session):
+        for argv in distros_runs(session.posargs):
+            session.run(*argv, external=True)
+
+
+def distros_runs(posargs):
     script = str(ROOT / "tools" / "distros.py")
-    posargs = ["--", *session.posargs] if session.posargs else []
-    session.run(sys.executable, script, *posargs, external=True)
-    session.run(sys.executable, script, "--wheel", *posargs, external=True)
+    posargs = ["--", *posargs] if posargs else []
+    return [[sys.executable, script, *posargs], [sys.executable, script, "--wheel", *posargs]]
 
 
 # What differs on another architecture: layouts and constants, the calls
@@ -445,6 +488,97 @@ def arm64(session):
     """
     if os.geteuid() != 0:
         session.skip("needs root: binfmt_misc, mmdebstrap, mount namespaces and chroot")
-    tests = session.posargs or ["tests/" + name for name in ARM64_TESTS]
-    session.run(sys.executable, str(ROOT / "tools" / "distros.py"), "bookworm-arm64", "--",
-                *tests, external=True)
+    if not _collect(session):
+        for argv in arm64_runs(session.posargs):
+            session.run(*argv, external=True)
+
+
+def arm64_runs(posargs):
+    tests = posargs or ["tests/" + name for name in ARM64_TESTS]
+    return [[sys.executable, str(ROOT / "tools" / "distros.py"), "bookworm-arm64", "--", *tests]]
+
+
+# -- a bare run: the roots' sessions beside the others -----------------------------------------
+
+# distros and arm64 take a quarter of an hour, one core kept busy most of it
+# (qemu's above all), while the sessions before them mostly wait on the
+# processes their tests start.  So in a bare ``nox`` as root their runs start
+# with the first session and go on beside the others, one after another, into
+# log files; the two sessions then wait for them, print the logs and fail as
+# they would have.  Chosen by name (``nox -s distros``) they run as ever.
+BESIDE_RUNS = {"distros": distros_runs, "arm64": arm64_runs}
+# The options of nox that choose sessions, or run none.
+CHOOSING = {"-s", "--session", "--sessions", "-e", "-k", "--keywords", "-t", "--tags",
+            "-p", "--python", "--pythons", "-P", "--force-python", "-l", "--list",
+            "--list-sessions", "--json", "-h", "--help", "--usage", "--version"}
+BESIDE_DRIVER = """\
+import json, os, subprocess, sys, time
+where, runs = sys.argv[1], json.loads(sys.argv[2])
+for name, argvs in runs:
+    start, status = time.monotonic(), 0
+    with open(os.path.join(where, name + ".log"), "wb") as log:
+        for argv in argvs:
+            status = subprocess.call(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                     stderr=subprocess.STDOUT) or status
+    with open(os.path.join(where, name + ".new"), "w") as f:
+        f.write("%d %f" % (status, time.monotonic() - start))
+    os.rename(os.path.join(where, name + ".new"), os.path.join(where, name + ".status"))
+"""
+_beside = {}
+
+
+def bare_run(argv):
+    """Whether nox's arguments leave it to run every default session, with no posargs."""
+    return not any(arg == "--" or arg.split("=", 1)[0] in CHOOSING
+                   or (arg[:1] == "-" and arg[1:2] != "-" and arg[:2] in CHOOSING)
+                   for arg in argv)
+
+
+def _start_background():
+    if _beside or os.geteuid() != 0 or not bare_run(sys.argv[1:]):
+        return
+    where = tempfile.mkdtemp(prefix="nox-beside-")
+    runs = [[name, BESIDE_RUNS[name](())] for name in nox.options.sessions if name in BESIDE_RUNS]
+    _beside.update(where=where, process=subprocess.Popen(
+        [sys.executable, "-c", BESIDE_DRIVER, where, json.dumps(runs)], start_new_session=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    print("nox > %s: started beside the sessions before them (logs in %s)"
+          % (" and ".join(name for name, _ in runs), where))
+
+
+def _collect(session):
+    """False if session's runs did not go on in the background; else, once they have
+    ended, their output printed, True if they passed (the session fails if not)."""
+    if not _beside:
+        return False
+    where = Path(_beside["where"])
+    status_file = where / (session.name + ".status")
+    session.log("waiting for its runs, started beside the sessions before it")
+    while not status_file.exists():
+        if _beside["process"].poll() is not None and not status_file.exists():
+            session.error("the runs beside the sessions ended before %s's (status %d)"
+                          % (session.name, _beside["process"].returncode))
+        time.sleep(1)
+    sys.stdout.write((where / (session.name + ".log")).read_text(errors="replace"))
+    sys.stdout.flush()
+    status, seconds = status_file.read_text().split()
+    BESIDE[session.name] = float(seconds)
+    if int(status):
+        session.error("%s failed beside the others (exit status %s)" % (session.name, status))
+    return True
+
+
+@atexit.register
+def _stop_background():
+    """Nothing started beside the sessions outlives nox, whatever ended it."""
+    process = _beside.get("process")
+    if process is None:
+        return
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    shutil.rmtree(_beside["where"], ignore_errors=True)
