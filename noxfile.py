@@ -2,13 +2,14 @@
 
 ``nox -s lint``: ruff, mypy --strict and clang-format on the source tree;
 ``nox -s packaging``: sdist and wheel built, each installed in a fresh venv
-of every interpreter (the wheel with no compiler), then a smoke run.
-Also ``nox -s sanitizers`` (the suite with ASan and UBSan in the extension),
-``nox -s memcheck`` (part of it under valgrind), ``nox -s soak`` (RSS
-after a million calls of each hot function), ``nox -s distros`` (the
-suite in Debian 11 and 13 roots, as root) and ``nox -s old_kernel`` (the
-suite as on Linux 4.18, under tools/old_kernel.py's seccomp filter); a bare
-``nox`` runs them all.
+of the oldest and newest CPython and of PyPy (the wheel with no compiler),
+then a smoke run.  Also ``nox -s sanitizers`` (the suite with ASan and UBSan
+in the extension), ``nox -s memcheck`` (part of it under valgrind), ``nox -s
+soak`` (RSS after a million calls of each hot function), ``nox -s old_kernel``
+(the suite as on Linux 4.18, under tools/old_kernel.py's seccomp filter),
+``nox -s distros`` (the suite in Debian 11 and 13 roots, as root) and ``nox
+-s arm64`` (under qemu-user); a bare ``nox`` runs them all, the last two
+beside the others when it runs as root.
 
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
 release of each minor version); PyPy is ``pypy3`` on PATH, its sessions
@@ -40,9 +41,9 @@ ROOT = Path(__file__).resolve().parent
 BUDGET = 30 * 60
 STARTED = time.monotonic()
 TIMES = {}
-# The sessions whose runs went on beside the others (a bare run's distros and
-# arm64): how long they took there.
-BESIDE = {}
+# The sessions that went on beside the others (in a bare run): how long they
+# took there.
+BESIDE_TIMES = {}
 
 
 def _minutes(seconds):
@@ -51,13 +52,13 @@ def _minutes(seconds):
 
 @atexit.register
 def _print_times():
-    if not TIMES:
+    if not TIMES or os.environ.get("NOX_BESIDE"):
         return
     total = time.monotonic() - STARTED
     print("times: what each session ran (its venv made before), and the whole run:")
     for name, seconds in TIMES.items():
-        beside = " waiting, after %s beside the others" % _minutes(BESIDE[name]) \
-            if name in BESIDE else ""
+        beside = " waiting, after %s beside the others" % _minutes(BESIDE_TIMES[name]) \
+            if name in BESIDE_TIMES else ""
         print("times:   %-20s %s%s" % (name, _minutes(seconds), beside))
     over = " over by " + _minutes(total - BUDGET) if total > BUDGET else ""
     print("times:   %-20s %s (budget %s%s)" % ("total", _minutes(total), _minutes(BUDGET), over))
@@ -84,8 +85,8 @@ TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
-# distros and arm64 come last: in a bare run as root they go on beside the others.
-nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "memcheck", "soak",
+# The last four go on beside the others in a bare run (see _start_background).
+nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "soak", "memcheck",
                         "old_kernel", "distros", "arm64"]
 # The CPythons listed are those found; PyPy is listed either way, and where
 # it is missing its sessions are skipped, the reason in nox's summary (.ci/run
@@ -378,6 +379,8 @@ def memcheck(session):
     until exit by design).  tests/valgrind.supp holds the one false report
     that valgrind 3.19 makes about glibc itself.
     """
+    if _collect(session):
+        return
     debian_tool(session, "valgrind", "valgrind")
     install_and_chdir(session, run_env={"PYTHONMALLOC": "malloc"})
     python = session.run("python", "-c", "import sys; print(sys.executable)",
@@ -427,6 +430,8 @@ def old_kernel(session):
     newest CPython; 10 fuzz examples per function (the other sessions try
     more, on a kernel that has every call).
     """
+    if _collect(session):
+        return
     if "GLIBC_FUZZ_EXAMPLES" not in os.environ:
         session.env["GLIBC_FUZZ_EXAMPLES"] = "10"
     install_and_chdir(session)
@@ -498,15 +503,15 @@ def arm64_runs(posargs):
     return [[sys.executable, str(ROOT / "tools" / "distros.py"), "bookworm-arm64", "--", *tests]]
 
 
-# -- a bare run: the roots' sessions beside the others -----------------------------------------
+# -- a bare run: sessions beside the others ---------------------------------------------------
 
-# distros and arm64 take a quarter of an hour, one core kept busy most of it
-# (qemu's above all), while the sessions before them mostly wait on the
-# processes their tests start.  So in a bare ``nox`` as root their runs start
-# with the first session and go on beside the others, one after another, into
-# log files; the two sessions then wait for them, print the logs and fail as
-# they would have.  Chosen by name (``nox -s distros``) they run as ever.
-BESIDE_RUNS = {"distros": distros_runs, "arm64": arm64_runs}
+# Most sessions spend their time waiting on the processes their tests start,
+# so a second core is mostly idle.  In a bare ``nox`` memcheck, old_kernel,
+# distros and arm64 (the last two as root) run in the background from the
+# first session on, one after another, into log files (a nested nox in an
+# envdir of its own, or tools/distros.py); when their turn comes they wait for
+# that, print the log, and pass, fail or skip as it did.  Chosen by name they
+# run as ever.
 # The options of nox that choose sessions, or run none.
 CHOOSING = {"-s", "--session", "--sessions", "-e", "-k", "--keywords", "-t", "--tags",
             "-p", "--python", "--pythons", "-P", "--force-python", "-l", "--list",
@@ -534,37 +539,55 @@ def bare_run(argv):
                    for arg in argv)
 
 
+def _beside_runs():
+    """[[session name, [argv, ...]], ...]: what goes on beside the others in a bare run."""
+    nested = [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"),
+              "--envdir", str(ROOT / ".nox" / "beside"), "--no-color", "-s"]
+    runs = [["%s-%s" % (name, python), [nested + ["%s-%s" % (name, python)]]]
+            for name in ("memcheck", "old_kernel") for python in NEWEST]
+    if os.geteuid() == 0:
+        runs += [["distros", distros_runs(())], ["arm64", arm64_runs(())]]
+    return runs
+
+
 def _start_background():
-    if _beside or os.geteuid() != 0 or not bare_run(sys.argv[1:]):
+    if _beside or os.environ.get("NOX_BESIDE") or not bare_run(sys.argv[1:]):
         return
     where = tempfile.mkdtemp(prefix="nox-beside-")
-    runs = [[name, BESIDE_RUNS[name](())] for name in nox.options.sessions if name in BESIDE_RUNS]
+    runs = _beside_runs()
     _beside.update(where=where, process=subprocess.Popen(
         [sys.executable, "-c", BESIDE_DRIVER, where, json.dumps(runs)], start_new_session=True,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        env=dict(os.environ, NOX_BESIDE="1"), stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     print("nox > %s: started beside the sessions before them (logs in %s)"
-          % (" and ".join(name for name, _ in runs), where))
+          % (", ".join(name for name, _ in runs), where))
 
 
 def _collect(session):
-    """False if session's runs did not go on in the background; else, once they have
-    ended, their output printed, True if they passed (the session fails if not)."""
-    if not _beside:
+    """False if session did not go on in the background; else, once it has ended, its
+    output printed, True if it passed (the session fails or skips as it did if not)."""
+    where = Path(_beside.get("where", "/nonexistent"))
+    log = where / (session.name + ".log")
+    if not log.exists():
         return False
-    where = Path(_beside["where"])
     status_file = where / (session.name + ".status")
-    session.log("waiting for its runs, started beside the sessions before it")
+    session.log("waiting for it: it was started beside the sessions before it")
     while not status_file.exists():
         if _beside["process"].poll() is not None and not status_file.exists():
-            session.error("the runs beside the sessions ended before %s's (status %d)"
+            session.error("the sessions beside the others ended before %s (status %d)"
                           % (session.name, _beside["process"].returncode))
         time.sleep(1)
-    sys.stdout.write((where / (session.name + ".log")).read_text(errors="replace"))
+    output = log.read_text(errors="replace")
+    sys.stdout.write(output)
     sys.stdout.flush()
     status, seconds = status_file.read_text().split()
-    BESIDE[session.name] = float(seconds)
+    BESIDE_TIMES[session.name] = float(seconds)
     if int(status):
         session.error("%s failed beside the others (exit status %s)" % (session.name, status))
+    skipped = re.search(r"^nox > Session %s skipped: (.*)$" % re.escape(session.name), output,
+                        re.M)
+    if skipped:
+        session.skip(skipped.group(1))
     return True
 
 
