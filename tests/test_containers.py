@@ -1,0 +1,183 @@
+"""The supervisor as PID 1 of a real container, under podman, beside catatonit, tini and dumb-init.
+
+Each scenario runs once per init (``[pyglibc]``, ``[catatonit]``, ``[tini]``,
+``[dumb-init]``, ``[none]``: the command itself as PID 1), in the image of
+examples/Containerfile (tools/containers.py makes it, offline, once per
+content), so ``pytest -v tests/test_containers.py`` prints the README's
+container table row by row.  As in test_init_compare.py, where another init
+does not do what the scenario asks, its row is a strict xfail that names the
+difference and must fail on an assertion; ours never xfails.
+
+Every container runs detached with a name of its own, and is removed at the
+end of its test whatever happened.  The tests wait for what the command
+prints (``podman logs``), never for a time, except where the time taken is
+what is measured.
+"""
+
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import containers  # noqa: E402  (tools/ is not a package)
+
+pytestmark = pytest.mark.skipif(containers.missing() is not None,
+                                reason=str(containers.missing()))
+
+TIMEOUT = 20
+# podman stop's grace period in these tests: long enough for any init to
+# forward SIGTERM and see its command end, short enough to tell a stop that
+# needed SIGKILL.
+GRACE = 5
+
+# How each init runs COMMAND as the container's PID 1: podman's options, and
+# what comes before COMMAND after the image name.
+INITS = {
+    "pyglibc": ([], []),  # the image's ENTRYPOINT: python3 -m pyglibc run --
+    "catatonit": (["--init", "--entrypoint", "/usr/bin/env"], []),
+    "tini": (["--entrypoint", "/usr/bin/tini"], ["--"]),
+    "dumb-init": (["--entrypoint", "/usr/bin/dumb-init"], []),
+    "none": (["--entrypoint", "/usr/bin/env"], []),
+}
+
+DIFFERENCES = {
+    ("stop-no-handler", "none"): "a PID 1 without a SIGTERM handler does not get SIGTERM: "
+                                 "podman stop waits out its grace period and sends SIGKILL",
+    ("stop-background", "tini"): "tini signals its command alone; what the command started "
+                                 "is SIGKILLed when the container ends",
+    ("stop-background", "catatonit"): "catatonit signals its command alone; what the command "
+                                      "started is SIGKILLed when the container ends",
+    ("stop-background", "none"): "nothing signals what the command started; it is SIGKILLed "
+                                 "when the container ends",
+}
+
+
+def inits(scenario):
+    params = []
+    for name in INITS:
+        marks = []
+        reason = DIFFERENCES.get((scenario, name))
+        if reason is not None:
+            marks.append(pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason))
+        params.append(pytest.param(name, id=name, marks=marks))
+    return pytest.mark.parametrize("init", params)
+
+
+@pytest.fixture(scope="session")
+def image():
+    return containers.ensure_image()
+
+
+class Container:
+    """A detached container: COMMAND under one init, its output read through podman logs."""
+
+    def __init__(self, image, init, command, options=()):
+        self.name = "pyglibc-test-" + uuid.uuid4().hex[:12]
+        podman_options, before = INITS[init]
+        containers.podman("run", "--detach", "--name", self.name, "--network", "none",
+                          *podman_options, *options, image, *before, *command,
+                          stdout=subprocess.DEVNULL)
+
+    def logs(self):
+        return containers.podman("logs", self.name, capture_output=True).stdout
+
+    def wait_for(self, *lines, within=TIMEOUT):
+        """Waits until the output has each of lines (bytes, a line each); the output."""
+        deadline = time.monotonic() + within
+        while True:
+            out = self.logs()
+            if all(line in out.splitlines(True) for line in lines) \
+                    or time.monotonic() > deadline:
+                return out
+            time.sleep(0.05)
+
+    def stop(self, grace=GRACE):
+        """podman stop: the seconds it took."""
+        start = time.monotonic()
+        containers.podman("stop", "--time", str(grace), self.name, stdout=subprocess.DEVNULL)
+        return time.monotonic() - start
+
+    def exit_code(self):
+        out = containers.podman("inspect", "--format", "{{.State.ExitCode}}", self.name,
+                                capture_output=True, text=True).stdout
+        return int(out.strip())
+
+    def remove(self):
+        containers.podman("rm", "--force", "--time", "0", self.name, check=False,
+                          capture_output=True)
+
+
+@pytest.fixture
+def started(image):
+    made = []
+
+    def start(init, command, options=()):
+        container = Container(image, init, command, options)
+        made.append(container)
+        return container
+
+    yield start
+    for container in made:
+        container.remove()
+
+
+# The application: says "ready", and on SIGTERM says "term" and exits 0.
+APP = ["python3", "-c", """
+import os, signal, sys
+def term(*args):
+    os.write(1, b"term\\n")
+    os._exit(0)
+signal.signal(signal.SIGTERM, term)
+wake, woken = os.pipe()
+os.set_blocking(woken, False)
+signal.set_wakeup_fd(woken)
+os.write(1, b"ready\\n")
+while True:
+    os.read(wake, 64)
+"""]
+
+
+@inits("stop-handler")
+def test_podman_stop_ends_an_app_with_a_sigterm_handler_at_once(init, started):
+    container = started(init, APP)
+    assert b"ready\n" in container.wait_for(b"ready\n")
+    assert container.stop() < GRACE
+    assert container.exit_code() == 0
+    assert b"term\n" in container.logs()
+
+
+@inits("stop-no-handler")
+def test_podman_stop_ends_an_app_without_a_handler_at_once(init, started):
+    container = started(init, ["sh", "-c", "echo ready; exec sleep 1000"])
+    assert b"ready\n" in container.wait_for(b"ready\n")
+    assert container.stop() < GRACE
+    assert container.exit_code() == 128 + 15
+
+
+# Work the application left running in the background: on SIGTERM it says so.
+BACKGROUND = """
+python3 -c '
+import os, signal
+signal.signal(signal.SIGTERM, lambda *args: (os.write(1, b"worker term\\n"), os._exit(0)))
+wake, woken = os.pipe()
+os.set_blocking(woken, False)
+signal.set_wakeup_fd(woken)
+os.write(1, b"worker ready\\n")
+while True:
+    os.read(wake, 64)
+' &
+"""
+
+
+@inits("stop-background")
+def test_podman_stop_gives_work_left_in_the_background_its_sigterm(init, started):
+    script = BACKGROUND + 'exec "$@"'
+    container = started(init, ["sh", "-c", script, "sh"] + APP)
+    out = container.wait_for(b"worker ready\n", b"ready\n").splitlines(True)
+    assert b"worker ready\n" in out and b"ready\n" in out
+    assert container.stop() < GRACE
+    assert b"worker term\n" in container.logs()
