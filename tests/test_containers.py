@@ -53,6 +53,21 @@ DIFFERENCES = {
                                       "started is SIGKILLed when the container ends",
     ("stop-background", "none"): "nothing signals what the command started; it is SIGKILLed "
                                  "when the container ends",
+    ("entrypoint-script", "tini"): "tini signals its command alone; the helper is SIGKILLed "
+                                   "when the container ends",
+    ("entrypoint-script", "catatonit"): "catatonit signals its command alone; the helper is "
+                                        "SIGKILLed when the container ends",
+    ("entrypoint-script", "none"): "nothing signals the helper; it is SIGKILLed when the "
+                                   "container ends",
+    ("killed", "none"): "a PID 1 does not die of a signal it has no handler for: the "
+                             "shell goes on and exits 0",
+    ("entrypoint-script", "dumb-init"): "dumb-init signals its command's session alone, which "
+                                        "the helper is not in; it is SIGKILLed when the "
+                                        "container ends",
+    ("pidns", "catatonit"): "catatonit has no PID namespace",
+    ("pidns", "tini"): "tini has no PID namespace",
+    ("pidns", "dumb-init"): "dumb-init has no PID namespace",
+    ("pidns", "none"): "without an init there is no PID namespace to ask for",
 }
 
 
@@ -83,7 +98,9 @@ class Container:
                           stdout=subprocess.DEVNULL)
 
     def logs(self):
-        return containers.podman("logs", self.name, capture_output=True).stdout
+        """What the container wrote, stdout and stderr (podman logs gives each its own)."""
+        return containers.podman("logs", self.name, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT).stdout
 
     def wait_for(self, *lines, within=TIMEOUT):
         """Waits until the output has each of lines (bytes, a line each); the output."""
@@ -181,3 +198,95 @@ def test_podman_stop_gives_work_left_in_the_background_its_sigterm(init, started
     assert b"worker ready\n" in out and b"ready\n" in out
     assert container.stop() < GRACE
     assert b"worker term\n" in container.logs()
+
+
+# An application that says "got NAME" for each signal of argv and goes on.
+REPORTER = ["python3", "-c", """
+import os, signal, sys
+for name in sys.argv[1:]:
+    signal.signal(getattr(signal, name), lambda n, f: os.write(1, b"got %s\\n"
+                                                               % signal.Signals(n).name.encode()))
+wake, woken = os.pipe()
+os.set_blocking(woken, False)
+signal.set_wakeup_fd(woken)
+os.write(1, b"ready\\n")
+while True:
+    os.read(wake, 64)
+"""]
+FORWARDED = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGWINCH",
+             "SIGTERM"]
+
+
+@inits("kill")
+def test_podman_kill_s_forwards_each_signal(init, started):
+    container = started(init, REPORTER + FORWARDED)
+    container.wait_for(b"ready\n")
+    for name in FORWARDED:
+        containers.podman("kill", "--signal", name, container.name, stdout=subprocess.DEVNULL)
+        assert b"got %s\n" % name.encode() in container.wait_for(b"got %s\n" % name.encode())
+
+
+def exit_code(started, init, command):
+    container = started(init, command)
+    containers.podman("wait", container.name, stdout=subprocess.DEVNULL)
+    return container.exit_code()
+
+
+@inits("exit-status")
+def test_the_container_exits_with_the_commands_status(init, started):
+    assert exit_code(started, init, ["sh", "-c", "exit 3"]) == 3
+
+
+@inits("killed")
+def test_a_command_killed_by_a_signal_is_128_plus_its_number(init, started):
+    assert exit_code(started, init, ["sh", "-c", "kill -USR1 $$"]) == 128 + 10
+
+
+def zombies(container):
+    """The zombies podman exec's ps(1) sees in the container."""
+    out = containers.podman("exec", container.name, "ps", "-eo", "stat=,pid=,comm=",
+                            capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.lstrip().startswith("Z")]
+
+
+@inits("zombies")
+def test_podman_exec_ps_sees_no_zombie_once_orphans_have_ended(init, started):
+    # A double fork: the grandchild is an orphan, PID 1's to reap once it ends.
+    container = started(init, ["sh", "-c", '(sh -c "echo orphan gone" &); exec "$@"', "sh"]
+                        + APP)
+    container.wait_for(b"orphan gone\n", b"ready\n")
+    deadline = time.monotonic() + TIMEOUT
+    while zombies(container) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert zombies(container) == []
+
+
+# An entrypoint script that starts a helper, then execs the init with the command.
+ENTRYPOINT = BACKGROUND + 'exec "$@"'
+INIT_ARGV = {"pyglibc": ["python3", "-m", "pyglibc", "run"], "catatonit": ["catatonit"],
+             "tini": ["tini"], "dumb-init": ["dumb-init"], "none": []}
+
+
+@inits("entrypoint-script")
+def test_a_helper_an_entrypoint_script_started_before_the_init_gets_sigterm(init, started):
+    container = started("none", ["sh", "-c", ENTRYPOINT, "sh"] + INIT_ARGV[init] + ["--"] + APP)
+    out = container.wait_for(b"worker ready\n", b"ready\n").splitlines(True)
+    assert b"worker ready\n" in out and b"ready\n" in out
+    assert container.stop() < GRACE
+    assert b"worker term\n" in container.logs()
+
+
+@inits("pidns")
+def test_pidns_in_a_container_needs_cap_sys_admin_and_says_so_in_one_line(init, started):
+    command = ["sh", "-c", "echo pid $$"]
+    container = started(init, command)
+    containers.podman("wait", container.name, stdout=subprocess.DEVNULL)
+    refused = started("none", INIT_ARGV[init] + ["--pidns", "--"] + command)
+    containers.podman("wait", refused.name, stdout=subprocess.DEVNULL)
+    assert refused.exit_code() == 125
+    assert refused.logs().count(b"\n") == 1
+    granted = started("none", INIT_ARGV[init] + ["--pidns", "--"] + command,
+                      ["--cap-add", "SYS_ADMIN"])
+    containers.podman("wait", granted.name, stdout=subprocess.DEVNULL)
+    assert granted.exit_code() == 0
+    assert granted.logs() == b"pid 2\n"
