@@ -14,6 +14,8 @@ prints (``podman logs``), never for a time, except where the time taken is
 what is measured.
 """
 
+import os
+import select
 import subprocess
 import sys
 import time
@@ -290,3 +292,76 @@ def test_pidns_in_a_container_needs_cap_sys_admin_and_says_so_in_one_line(init, 
     containers.podman("wait", granted.name, stdout=subprocess.DEVNULL)
     assert granted.exit_code() == 0
     assert granted.logs() == b"pid 2\n"
+
+
+class OnTerminal:
+    """``podman run -it`` on a pseudo-terminal of its own, as from a shell in a terminal:
+    keys typed go to the container's terminal, and what it writes comes back."""
+
+    def __init__(self, image, init, command, options=()):
+        self.name = "pyglibc-test-" + uuid.uuid4().hex[:12]
+        podman_options, before = INITS[init]
+        self.master, slave = os.openpty()
+        argv = ["podman", "--runtime", "runc", "run", "-it", "--name", self.name,
+                "--network", "none", *podman_options, *options, image, *before, *command]
+        env = dict(os.environ, CONTAINERS_CONF=str(containers.conf()))
+        try:
+            self.process = subprocess.Popen(["setsid", "--ctty"] + argv, env=env, stdin=slave,
+                                            stdout=slave, stderr=slave)
+        finally:
+            os.close(slave)
+        self.data = b""
+
+    def read_until(self, wanted, within=TIMEOUT):
+        deadline = time.monotonic() + within
+        while wanted not in self.data and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    self.data += os.read(self.master, 4096)
+                except OSError:  # EIO: the terminal's other side is closed
+                    break
+        return self.data
+
+    def type(self, keys):
+        os.write(self.master, keys)
+
+    def remove(self):
+        containers.podman("rm", "--force", "--time", "0", self.name, check=False,
+                          capture_output=True)
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        os.close(self.master)
+
+
+# An application that counts its SIGINTs, and says how many there were on SIGUSR1.
+INTERRUPTED = ["python3", "-c", """
+import os, signal
+seen = []
+signal.signal(signal.SIGINT, lambda *args: seen.append(1))
+def report(*args):
+    os.write(1, b"SIGINT x%d\\n" % len(seen))
+    os._exit(0)
+signal.signal(signal.SIGUSR1, report)
+wake, woken = os.pipe()
+os.set_blocking(woken, False)
+signal.set_wakeup_fd(woken)
+os.write(1, b"ready\\n")
+while True:
+    os.read(wake, 64)
+"""]
+
+
+@inits("ctrl-c")
+def test_ctrl_c_on_podman_run_it_interrupts_the_command_once(init, image):
+    terminal = OnTerminal(image, init, INTERRUPTED)
+    try:
+        assert b"ready" in terminal.read_until(b"ready")
+        terminal.type(b"\x03")
+        time.sleep(0.5)  # no event says the SIGINTs have all come
+        containers.podman("kill", "--signal", "SIGUSR1", terminal.name,
+                          stdout=subprocess.DEVNULL)
+        assert b"SIGINT x1" in terminal.read_until(b"SIGINT x")
+    finally:
+        terminal.remove()
