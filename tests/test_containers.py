@@ -52,6 +52,27 @@ INITS = {
     "none": (["--entrypoint", "/usr/bin/env"], []),
 }
 
+# The scenarios, each a row of the README's table (tools/container_table.py).
+ROWS = {
+    "stop-handler": "`podman stop`, the command handles SIGTERM: it gets it and the stop "
+                    "takes no grace period; exit status 0",
+    "stop-no-handler": "`podman stop`, the command has no SIGTERM handler: it dies at once, "
+                       "exit status 143",
+    "stop-background": "`podman stop`: work the command left in the background gets SIGTERM "
+                       "too",
+    "kill": "`podman kill -s` SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH, "
+            "SIGTERM: each reaches the command",
+    "exit-status": "`exit 3`: the container's exit status is 3",
+    "killed": "the command killed by SIGUSR1: exit status 138",
+    "zombies": "`podman exec ... ps`: no zombie once orphans have ended",
+    "entrypoint-script": "an entrypoint script starts a helper, then `exec`s the init: "
+                         "`podman stop` gives the helper SIGTERM",
+    "pidns": "`--pidns` in the container: exit status 125 and one line without "
+             "CAP_SYS_ADMIN; with `--cap-add SYS_ADMIN` the command is PID 2 of its own "
+             "namespace",
+    "ctrl-c": "^C typed into `podman run -it`: the command gets one SIGINT",
+}
+
 DIFFERENCES = {
     ("stop-no-handler", "none"): "a PID 1 without a SIGTERM handler does not get SIGTERM: "
                                  "podman stop waits out its grace period and sends SIGKILL",
@@ -80,6 +101,8 @@ DIFFERENCES = {
 
 
 def inits(scenario):
+    """The parameters of one scenario: each init, a strict xfail where it differs."""
+    assert scenario in ROWS, scenario
     params = []
     for name in INITS:
         marks = []
