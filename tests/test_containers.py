@@ -71,6 +71,9 @@ ROWS = {
              "CAP_SYS_ADMIN; with `--cap-add SYS_ADMIN` the command is PID 2 of its own "
              "namespace",
     "ctrl-c": "^C typed into `podman run -it`: the command gets one SIGINT",
+    "group-read": "`podman run -it`, the init in its group mode where it has one (ours "
+                  "`--group`, tini `-g`, dumb-init's default; podman's `--init` takes no "
+                  "options): the command reads a line typed at the terminal",
 }
 
 DIFFERENCES = {
@@ -97,6 +100,12 @@ DIFFERENCES = {
     ("pidns", "tini"): "tini has no PID namespace",
     ("pidns", "dumb-init"): "dumb-init has no PID namespace",
     ("pidns", "none"): "without an init there is no PID namespace to ask for",
+}
+# The group mode of each init that has one (the others run as in INITS).
+GROUP_MODE = {
+    "pyglibc": (["--entrypoint", "python3"], ["-m", "pyglibc", "run", "--group", "--"]),
+    "tini": (["--entrypoint", "/usr/bin/tini"], ["-g", "--"]),
+    "dumb-init": (["--entrypoint", "/usr/bin/dumb-init"], []),  # setsid by default
 }
 
 
@@ -327,9 +336,9 @@ class OnTerminal:
     """``podman run -it`` on a pseudo-terminal of its own, as from a shell in a terminal:
     keys typed go to the container's terminal, and what it writes comes back."""
 
-    def __init__(self, image, init, command, options=()):
+    def __init__(self, image, init, command, options=(), mode=INITS):
         self.name = "pyglibc-test-" + uuid.uuid4().hex[:12]
-        podman_options, before = INITS[init]
+        podman_options, before = mode.get(init, INITS[init])
         self.master, slave = os.openpty()
         argv = ["podman", "--runtime", "runc", "run", "-it", "--name", self.name,
                 "--network", "none", *podman_options, *options, image, *before, *command]
@@ -392,5 +401,17 @@ def test_ctrl_c_on_podman_run_it_interrupts_the_command_once(init, image):
         containers.podman("kill", "--signal", "SIGUSR1", terminal.name,
                           stdout=subprocess.DEVNULL)
         assert b"SIGINT x1" in terminal.read_until(b"SIGINT x")
+    finally:
+        terminal.remove()
+
+
+@inits("group-read")
+def test_in_group_mode_the_command_reads_from_the_terminal(init, image):
+    terminal = OnTerminal(image, init, ["sh", "-c", 'echo ready; read line; echo "read: $line"'],
+                          mode=GROUP_MODE)
+    try:
+        assert b"ready" in terminal.read_until(b"ready")
+        terminal.type(b"hello\r")
+        assert b"read: hello" in terminal.read_until(b"read: hello", within=5)
     finally:
         terminal.remove()
