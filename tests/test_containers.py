@@ -71,6 +71,8 @@ ROWS = {
              "CAP_SYS_ADMIN; with `--cap-add SYS_ADMIN` the command is PID 2 of its own "
              "namespace",
     "ctrl-c": "^C typed into `podman run -it`: the command gets one SIGINT",
+    "hangup": "the terminal of `podman run -it` goes: podman passes SIGHUP on, and the "
+              "command gets it",
     "group-read": "`podman run -it`, the init in its group mode where it has one (ours "
                   "`--group`, tini `-g`, dumb-init's default; podman's `--init` takes no "
                   "options): the command reads a line typed at the terminal",
@@ -413,5 +415,22 @@ def test_in_group_mode_the_command_reads_from_the_terminal(init, image):
         assert b"ready" in terminal.read_until(b"ready")
         terminal.type(b"hello\r")
         assert b"read: hello" in terminal.read_until(b"read: hello", within=5)
+    finally:
+        terminal.remove()
+
+
+@inits("hangup")
+def test_when_the_terminal_of_podman_run_it_goes_the_command_gets_sighup(init, image):
+    terminal = OnTerminal(image, init, REPORTER + ["SIGHUP"])
+    try:
+        assert b"ready" in terminal.read_until(b"ready")
+        os.close(terminal.master)
+        terminal.master = os.open(os.devnull, os.O_RDONLY)  # for remove() to close
+        logs = Container.logs(terminal)
+        deadline = time.monotonic() + TIMEOUT
+        while b"got SIGHUP" not in logs and time.monotonic() < deadline:
+            time.sleep(0.1)
+            logs = Container.logs(terminal)
+        assert b"got SIGHUP" in logs
     finally:
         terminal.remove()
