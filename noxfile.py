@@ -85,9 +85,9 @@ TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
-# The last four go on beside the others in a bare run (see _start_background).
+# The last five go on beside the others in a bare run (see _start_background).
 nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "soak", "memcheck",
-                        "old_kernel", "distros", "arm64"]
+                        "old_kernel", "containers", "distros", "arm64"]
 # The CPythons listed are those found; PyPy is listed either way, and where
 # it is missing its sessions are skipped, the reason in nox's summary (.ci/run
 # installs it).
@@ -444,6 +444,26 @@ def old_kernel(session):
                 *pytest_args(eperm))
 
 
+@session(python=NEWEST, venv_backend="venv")
+def containers(session):
+    """tests/test_containers.py: the supervisor as PID 1 under podman, beside catatonit, tini
+    and dumb-init (as root; podman, runc and catatonit installed from Debian if missing).
+
+    tools/containers.py makes the images offline: a Debian root from
+    mmdebstrap, imported once, and examples/Containerfile built FROM it with
+    the wheel of this tree.
+    """
+    if os.geteuid() != 0:
+        session.skip("needs root: podman with runc, images made by mmdebstrap")
+    if _collect(session):
+        return
+    for tool in ("podman", "runc", "catatonit", "mmdebstrap"):
+        debian_tool(session, tool, tool)
+    install_and_chdir(session, run_env={"GLIBC_CONTAINER_TESTS": "1"})
+    session.run("python", "-m", "pytest", "-v", *pytest_args(
+        session.posargs or [str(TESTS / "test_containers.py")]))
+
+
 @session(python=False)
 def distros(session):
     """The suite in Debian roots (tools/distros.py), as root: from source, then from the wheel.
@@ -544,7 +564,7 @@ def _beside_runs():
     nested = [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"),
               "--envdir", str(ROOT / ".nox" / "beside"), "--no-color", "-s"]
     runs = [["%s-%s" % (name, python), [nested + ["%s-%s" % (name, python)]]]
-            for name in ("memcheck", "old_kernel") for python in NEWEST]
+            for name in ("memcheck", "old_kernel", "containers") for python in NEWEST]
     if os.geteuid() == 0:
         runs += [["distros", distros_runs(())], ["arm64", arm64_runs(())]]
     return runs

@@ -151,3 +151,14 @@ def test_installed_version_is_pyprojects():
 def test_both_packages_are_typed():
     files = {str(f) for f in importlib.metadata.files("glibc")}
     assert {"glibc/py.typed", "pyglibc/py.typed", "glibc/_glibc.pyi"} <= files
+
+
+def test_readme_container_table_is_the_container_tests():
+    """README.md's container table is what tools/container_table.py makes of
+    tests/test_containers.py (its rows, and the reasons of its strict xfails)."""
+    sys.path.insert(0, os.path.join(REPO, "tools"))
+    import container_table
+
+    with open(os.path.join(REPO, "README.md")) as f:
+        readme = f.read()
+    assert container_table.readme_with_table(readme) == readme
