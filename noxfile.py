@@ -7,6 +7,7 @@ then a smoke run.  Also ``nox -s sanitizers`` (the suite with ASan and UBSan
 in the extension), ``nox -s memcheck`` (part of it under valgrind), ``nox -s
 soak`` (RSS after a million calls of each hot function), ``nox -s old_kernel``
 (the suite as on Linux 4.18, under tools/old_kernel.py's seccomp filter),
+``nox -s containers`` (the supervisor as PID 1 under podman, as root),
 ``nox -s distros`` (the suite in Debian 11 and 13 roots, as root) and ``nox
 -s arm64`` (under qemu-user); a bare ``nox`` runs them all, the last two
 beside the others when it runs as root.
@@ -527,8 +528,8 @@ def arm64_runs(posargs):
 
 # Most sessions spend their time waiting on the processes their tests start,
 # so a second core is mostly idle.  In a bare ``nox`` memcheck, old_kernel,
-# distros and arm64 (the last two as root) run in the background from the
-# first session on, one after another, into log files (a nested nox in an
+# containers, distros and arm64 (the last three as root) run in the background
+# from the first session on, one after another, into log files (a nested nox in an
 # envdir of its own, or tools/distros.py); when their turn comes they wait for
 # that, print the log, and pass, fail or skip as it did.  Chosen by name they
 # run as ever.
