@@ -9,8 +9,8 @@ soak`` (RSS after a million calls of each hot function), ``nox -s old_kernel``
 (the suite as on Linux 4.18, under tools/old_kernel.py's seccomp filter),
 ``nox -s containers`` (the supervisor as PID 1 under podman, as root),
 ``nox -s distros`` (the suite in Debian 11 and 13 roots, as root) and ``nox
--s arm64`` (under qemu-user); a bare ``nox`` runs them all, the last two
-beside the others when it runs as root.
+-s arm64`` (under qemu-user); a bare ``nox`` runs them all, the last five
+beside the others (see _start_background).
 
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
 release of each minor version); PyPy is ``pypy3`` on PATH, its sessions
@@ -529,10 +529,10 @@ def arm64_runs(posargs):
 # Most sessions spend their time waiting on the processes their tests start,
 # so a second core is mostly idle.  In a bare ``nox`` memcheck, old_kernel,
 # containers, distros and arm64 (the last three as root) run in the background
-# from the first session on, one after another, into log files (a nested nox in an
-# envdir of its own, or tools/distros.py); when their turn comes they wait for
-# that, print the log, and pass, fail or skip as it did.  Chosen by name they
-# run as ever.
+# from the first session on, one after another, into log files (a nested nox
+# in an envdir of its own, or tools/distros.py); when their turn comes they
+# wait for that, print the log, and pass, fail or skip as it did.  Chosen by
+# name they run as ever.
 # The options of nox that choose sessions, or run none.
 CHOOSING = {"-s", "--session", "--sessions", "-e", "-k", "--keywords", "-t", "--tags",
             "-p", "--python", "--pythons", "-P", "--force-python", "-l", "--list",
@@ -576,7 +576,7 @@ def _start_background():
         return
     where = tempfile.mkdtemp(prefix="nox-beside-")
     runs = _beside_runs()
-    _beside.update(where=where, process=subprocess.Popen(
+    _beside.update(where=where, names={name for name, _ in runs}, process=subprocess.Popen(
         [sys.executable, "-c", BESIDE_DRIVER, where, json.dumps(runs)], start_new_session=True,
         env=dict(os.environ, NOX_BESIDE="1"), stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -587,10 +587,9 @@ def _start_background():
 def _collect(session):
     """False if session did not go on in the background; else, once it has ended, its
     output printed, True if it passed (the session fails or skips as it did if not)."""
-    where = Path(_beside.get("where", "/nonexistent"))
-    log = where / (session.name + ".log")
-    if not log.exists():
+    if session.name not in _beside.get("names", ()):
         return False
+    where = Path(_beside["where"])
     status_file = where / (session.name + ".status")
     session.log("waiting for it: it was started beside the sessions before it")
     while not status_file.exists():
@@ -598,7 +597,7 @@ def _collect(session):
             session.error("the sessions beside the others ended before %s (status %d)"
                           % (session.name, _beside["process"].returncode))
         time.sleep(1)
-    output = log.read_text(errors="replace")
+    output = (where / (session.name + ".log")).read_text(errors="replace")
     sys.stdout.write(output)
     sys.stdout.flush()
     status, seconds = status_file.read_text().split()

@@ -7,6 +7,7 @@ only the checks that hold for both run.
 """
 
 import importlib.machinery
+import importlib.util
 import importlib.metadata
 import os
 import platform
@@ -162,3 +163,56 @@ def test_readme_container_table_is_the_container_tests():
     with open(os.path.join(REPO, "README.md")) as f:
         readme = f.read()
     assert container_table.readme_with_table(readme) == readme
+
+
+@pytest.fixture(scope="module")
+def noxfile():
+    """noxfile.py as a module, loaded once: nox keeps a registry of the sessions it
+    defines.  It puts pyenv's directories on PATH, which is undone."""
+    pytest.importorskip("nox")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", os.environ.get("PATH", ""))
+        patch.setattr(sys, "argv", ["nox"])
+        spec = importlib.util.spec_from_file_location("noxfile",
+                                                      os.path.join(REPO, "noxfile.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("argv, bare", [
+    ([], True), (["-r"], True), (["-x", "--no-color"], True),
+    (["-s", "tests"], False), (["-stests"], False), (["--session=lint"], False),
+    (["-p", "3.12"], False), (["-l"], False), (["--", "-k", "signalfd"], False)])
+def test_only_a_bare_nox_runs_sessions_beside_the_others(noxfile, argv, bare):
+    assert noxfile.bare_run(argv) is bare
+
+
+class FakeSession:
+    def __init__(self, name):
+        self.name = name
+
+    def log(self, text):
+        pass
+
+    def error(self, text):
+        raise AssertionError(text)
+
+    def skip(self, text):
+        raise AssertionError("skipped: " + text)
+
+
+def test_a_session_waits_for_its_run_beside_the_others_even_before_it_has_begun(
+        noxfile, tmp_path, capsys):
+    # The run of "later" begins only after another one's: its log does not exist yet.
+    script = ("import os, time; time.sleep(0.5); d = %r\n"
+              "open(os.path.join(d, 'later.log'), 'w').write('what later printed\\n')\n"
+              "open(os.path.join(d, 'later.status'), 'w').write('0 0.5')\n" % str(tmp_path))
+    with subprocess.Popen([sys.executable, "-c", script]) as process:
+        noxfile._beside.update(where=str(tmp_path), names={"later"}, process=process)
+        try:
+            assert noxfile._collect(FakeSession("later"))
+        finally:
+            noxfile._beside.clear()
+    assert capsys.readouterr().out == "what later printed\n"
+    assert not noxfile._collect(FakeSession("other"))
