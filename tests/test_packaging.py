@@ -7,8 +7,8 @@ only the checks that hold for both run.
 """
 
 import importlib.machinery
-import importlib.util
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import re
