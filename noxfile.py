@@ -170,7 +170,9 @@ def debian_tool(session, command, package):
         session.skip("%s is not installed (Debian's package %s)" % (command, package))
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     session.run("apt-get", "update", "-qq", external=True, env=env)
-    session.run("apt-get", "install", "-y", "-qq", package, external=True, env=env)
+    # Another session beside this one may be installing too: wait for dpkg's lock.
+    session.run("apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=600", package,
+                external=True, env=env)
 
 
 def pytest_args(posargs, leave_out=()):
