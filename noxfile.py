@@ -212,16 +212,33 @@ def tests(session):
     session.run("python", "-m", "pytest", *pytest_args(session.posargs, leave_out))
 
 
+# What a build leaves in a tree, or a developer: none of it goes into a copy.
+NOT_SOURCE = shutil.ignore_patterns(".git", ".nox", "build", "dist", "*.egg-info", "__pycache__",
+                                    "*.so", ".pytest_cache", ".hypothesis", ".ruff_cache",
+                                    ".mypy_cache")
+
+
+def source_copy(session):
+    """A copy of the source tree in the session's own directory, to build from.
+
+    pip and python -m build write build/ and glibc.egg-info into the tree
+    they build: sessions that run beside each other would build into the
+    same ones (setuptools then fails on what the other left), and an old
+    build/ would let setuptools skip the compile, -Werror with it.
+    """
+    where = Path(session.create_tmp()) / "source"
+    shutil.rmtree(where, ignore_errors=True)
+    shutil.copytree(ROOT, where, ignore=NOT_SOURCE)
+    return where
+
+
 def install_and_chdir(session, build_env=None, run_env=None):
     """pip install .[test] into the session's venv (warnings are errors; ``build_env`` added
     to the build's environment), then ``run_env`` for what follows, a scratch directory,
     and a report of what was installed."""
     session.env["GLIBC_WERROR"] = "1"
     session.env["GLIBC_TEST_INSTALLED"] = "1"
-    # pip builds in the source tree; an old build/ would let setuptools skip
-    # the compile (and -Werror with it) or ship files since deleted.
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
-    session.install("%s[test]" % ROOT, env=build_env or {})
+    session.install("%s[test]" % source_copy(session), env=build_env or {})
     session.env.update(run_env or {})
     scratch = session.create_tmp()
     session.chdir(scratch)
@@ -302,10 +319,10 @@ def packaging(session):
     tmp = Path(session.create_tmp()).resolve()
     dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
     session.env["GLIBC_WERROR"] = "1"
     session.env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT), silent=True)
+    session.run("python", "-m", "build", "--outdir", str(dist), str(source_copy(session)),
+                silent=True)
     (sdist,) = dist.glob("*.tar.gz")
     (wheel,) = dist.glob("*.whl")
     version, examples = _version(), str(ROOT / "examples")

@@ -90,9 +90,19 @@ def ensure_base():
 
 
 def build_wheel(where):
-    """The source tree's wheel, built by this interpreter into where."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "-w", str(where), str(ROOT)], check=True)
+    """The source tree's wheel, built by this interpreter into where.
+
+    It is built from a copy: pip writes build/ and glibc.egg-info into the
+    tree it builds, where another build may be going on.
+    """
+    source = Path(where) / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".nox", "build", "dist", "*.egg-info", "__pycache__", "*.so"))
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                        "-w", str(where), str(source)], check=True)
+    finally:
+        shutil.rmtree(source)
     (wheel,) = Path(where).glob("glibc-*.whl")
     return wheel
 
