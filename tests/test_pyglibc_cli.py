@@ -105,7 +105,12 @@ def started(tmp_path):
     for process in running:
         if process.poll() is None:
             process.kill()
-        process.communicate()
+        try:
+            process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # What the supervisor ran, orphaned if it died, may hold its pipes open.
+            process.stdout.close()
+            process.stderr.close()
 
 
 # -- help and usage --------------------------------------------------------------------------
