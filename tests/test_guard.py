@@ -92,6 +92,19 @@ def test_waits_for_its_child_and_a_grandchild():
                                      grandchild, timeouts.start_time(grandchild)))
         proc.communicate()
 
+@pytest.fixture
+def waits_at_teardown():
+    r, w = os.pipe()
+    yield
+    try:
+        os.read(r, 1)
+    finally:
+        os.close(r), os.close(w)
+
+@pytest.mark.timeout(2)
+def test_fails_then_its_teardown_waits(waits_at_teardown):
+    assert False
+
 def test_fails():
     assert False
 
@@ -104,14 +117,17 @@ def test_a_test_over_its_time_fails_by_name_with_what_it_started_and_the_run_goe
     shutil.copy(os.path.join(HERE, "conftest.py"), tmp_path)
     (tmp_path / "test_hanging.py").write_text(HANGING)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-v", "-rf", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-v", "-rfE", "-p", "no:cacheprovider",
          "-p", "no:randomly", "-o", "timeout_method=signal", "--rootdir", str(tmp_path),
          str(tmp_path)],
         cwd=str(tmp_path), env=dict(conftest_env(), COLUMNS="200"), capture_output=True,
         text=True, timeout=60,
     )
-    # No teardown error: the handler pytest-timeout takes back is none of the guard's business.
-    assert "3 failed, 1 passed in" in run.stdout, run.stdout + run.stderr
+    # One teardown error, the one that waits, and no other: the handler pytest-timeout
+    # takes back is none of the guard's business.
+    assert "4 failed, 1 passed, 1 error in" in run.stdout, run.stdout + run.stderr
+    assert re.search(r"^ERROR test_hanging.py::test_fails_then_its_teardown_waits - Failed: "
+                     r"Timeout \(>2s\) in teardown", run.stdout, re.M), run.stdout
     for name in ("test_waits_in_a_system_call", "test_waits_for_its_child_and_a_grandchild"):
         assert re.search(r"^FAILED test_hanging.py::%s - Failed: Timeout \(>2.0s\)" % name,
                          run.stdout, re.M), run.stdout

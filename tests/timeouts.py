@@ -6,6 +6,9 @@ the run goes on with the next test.  Just before, this plugin stops and then
 kills the processes the test started, children and their descendants alike:
 the test's own cleanup (``proc.communicate()``, a ``with`` block) would
 otherwise wait on them, and a daemon among them would outlive the run.
+pytest-timeout stops timing a test once it has failed, so a teardown that
+waits after a failure would wait for ever: its teardown then gets a time of
+its own, as long, which ends it the same way, as an error in that teardown.
 A process is signalled only while its start time is the one seen when it
 was found, so a pid that has been reused is left alone.
 """
@@ -22,6 +25,8 @@ ROUNDS = 100  # of stopping newcomers: a process forks at most this deep while b
 # back (SIG_DFL) as soon as the test fails, before its teardown: the changes
 # are not the test's doing.
 OWNED = set()
+
+_BEFORE = pytest.StashKey()  # an item's: (descendants() before it, pytest-timeout's settings)
 
 
 def _stat(pid):
@@ -109,6 +114,7 @@ def end_new(before):
 @pytest.hookimpl(hookwrapper=True, optionalhook=True)
 def pytest_timeout_set_timer(item, settings):
     before = descendants()
+    item.stash[_BEFORE] = before, settings
     yield
     expire = signal.getsignal(signal.SIGALRM)
     if settings.method != "signal" or not callable(expire):
@@ -116,14 +122,39 @@ def pytest_timeout_set_timer(item, settings):
     OWNED.add(signal.SIGALRM)
 
     def end_then_expire(signum, frame):
-        ended = end_new(before)
-        reporter = item.config.pluginmanager.get_plugin("terminalreporter")
-        if ended and reporter is not None:  # a line of its own, after pytest -v's test name
-            reporter.write_line("%s: over %g s; killed what it started: %s"
-                                % (item.nodeid, settings.timeout, " ".join(map(str, ended))))
+        _ended_line(item, settings.timeout, end_new(before))
         expire(signum, frame)
 
     signal.signal(signal.SIGALRM, end_then_expire)
+
+
+def _ended_line(item, seconds, ended, what=""):
+    reporter = item.config.pluginmanager.get_plugin("terminalreporter")
+    if ended and reporter is not None:  # a line of its own, after pytest -v's test name
+        reporter.write_line("%s%s: over %g s; killed what it started: %s"
+                            % (item.nodeid, what, seconds, " ".join(map(str, ended))))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    before, settings = item.stash.get(_BEFORE, (None, None))
+    if before is None or settings.method != "signal" or not settings.timeout \
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # still timed by pytest-timeout
+        yield
+        return
+
+    def over(signum, frame):
+        _ended_line(item, settings.timeout, end_new(before), " (teardown)")
+        pytest.fail("Timeout (>%gs) in teardown" % settings.timeout, pytrace=False)
+
+    OWNED.add(signal.SIGALRM)
+    previous = signal.signal(signal.SIGALRM, over)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pytest_runtest_logfinish():
