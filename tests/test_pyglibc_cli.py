@@ -19,6 +19,7 @@ import time
 
 import kernelkit
 import pytest
+import timeouts
 
 from children import in_child
 from pyglibc import _cli, _supervisor
@@ -101,16 +102,18 @@ def started(tmp_path):
         running.append(process)
         return process
 
+    before = timeouts.descendants()
     yield start
+    # The supervisors and what they ran, while they still run it: a command orphaned by
+    # its supervisor's end would be out of reach, and hold the supervisor's pipes open.
+    timeouts.end_new(before)
     for process in running:
-        if process.poll() is None:
-            process.kill()
         try:
             process.communicate(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            # What the supervisor ran, orphaned if it died, may hold its pipes open.
+        except subprocess.TimeoutExpired:  # a command that had left before
             process.stdout.close()
             process.stderr.close()
+            process.wait()
 
 
 # -- help and usage --------------------------------------------------------------------------
@@ -391,9 +394,11 @@ def test_a_job_control_stop_stops_the_supervisor_as_a_shells_job_expects(started
     # SIGTSTP, SIGTTIN and SIGTTOU are the only catchable signals left unblocked.
     # The supervisor leads a process group of its own, as a shell's job does: the
     # kernel discards a SIGTSTP sent to an orphaned group, which the test's may be.
-    supervisor = started("--", "sh", "-c", "trap 'exit 3' TERM; echo ready; "
-                                           "while :; do sleep 1 & wait; done", job=True)
+    supervisor = started("-v", "--", "sh", "-c", "trap 'exit 3' TERM; echo ready; "
+                                                 "while :; do sleep 1 & wait; done", job=True)
     assert supervisor.stdout.readline() == b"ready\n"
+    # Said once the start is over: while it starts the command, posix_spawn blocks every signal.
+    assert b": started sh -c" in supervisor.stderr.readline()
     with open("/proc/%d/status" % supervisor.pid) as f:
         blocked = int(dict(line.split(":", 1) for line in f)["SigBlk"], 16)
     stops = (signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
