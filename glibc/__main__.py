@@ -16,7 +16,7 @@ import sys
 from typing import Any, Optional, Sequence, TextIO
 
 import glibc.families
-from glibc._spec import Family, Function, Type
+from glibc._spec import OLDEST_GLIBC, OLDEST_LINUX, Family, Function, Type
 
 
 def _compiled() -> Optional[tuple[Any, Any]]:
@@ -77,7 +77,10 @@ def summary(fams: Sequence[Family], out: TextIO) -> None:
         out.write("%-12s %9d %6d %9d  %s\n"
                   % (fam.name, counts[0], counts[1], counts[2], header_list(fam)))
     out.write("%-12s %9d %6d %9d\n" % ("total", total[0], total[1], total[2]))
-    out.write("\npython -m glibc --family NAME lists one; --search TEXT finds names; "
+    out.write("\nEvery name works with glibc %s and Linux %s or newer; a function that needs a "
+              "newer Linux, or that glibc added later (this build needs no newer glibc), says "
+              "so.\n" % (OLDEST_GLIBC, OLDEST_LINUX))
+    out.write("python -m glibc --family NAME lists one; --search TEXT finds names; "
               "--verify checks this build.\n")
 
 
@@ -106,7 +109,8 @@ def search(fams: Sequence[Family], text: str, out: TextIO) -> int:
         rows = [("type", t.name, t.cdef) for t in fam.types]
         rows += [("constant", n, "") for n in fam.constants]
         rows += [("constant", n, "(optional)") for n in fam.optional]
-        rows += [("function", f.name, f.proto) for f in fam.functions if f.public]
+        rows += [("function", f.name, f.proto + ("  [%s]" % needs(f) if needs(f) else ""))
+                 for f in fam.functions if f.public]
         for kind, name, what in rows:
             if needle in name.lower():
                 out.write("%-8s %-28s %-11s %s\n" % (kind, name, fam.name, what))

@@ -90,6 +90,18 @@ def test_search_finds_every_kind_in_any_case():
     assert out.split()[:3] == ["constant", "EPOLLIN", "epoll"]
 
 
+def test_each_function_says_what_it_needs_beyond_the_oldest_glibc_and_linux():
+    _, out = run()
+    assert "Every name works with glibc 2.28 and Linux 4.18 or newer" in out
+    _, out = run("--search", "pidfd_open")
+    assert out.rstrip().endswith(
+        "[needs Linux 5.3; glibc has it since 2.36, not needed here]"), out
+    _, out = run("--family", "epoll")
+    assert "[epoll_pwait2(2); needs Linux 5.11; glibc has it since 2.35, not needed here" in out
+    _, out = run("--search", "epoll_wait")
+    assert out.rstrip().endswith("int timeout);"), out  # nothing beyond the oldest
+
+
 def test_search_without_a_match_exits_1():
     assert run("--search", "no_such_thing") == (1, "no name holds 'no_such_thing'\n")
 

@@ -33,6 +33,8 @@ def counts(fams):
 
 def coverage(fams):
     """The README section: one summary line, then function -> family, man page, stdlib."""
+    from glibc._spec import OLDEST_GLIBC, OLDEST_LINUX  # as _families() imports glibc
+
     functions, types, constants = counts(fams)
     optional = sum(len(fam.optional) for fam in fams)
     lines = [
@@ -52,14 +54,20 @@ def coverage(fams):
             len(fam.constants) + len(fam.optional), len(fam.optional)))
     lines += [
         "",
-        "| function | family | man page | needs Linux | nearest in the standard library |",
-        "|---|---|---|---|---|",
+        "Every function works with glibc %s and Linux %s or newer; \"needs Linux\" names a "
+        "newer kernel where the call needs one, and \"glibc added it in\" the glibc whose "
+        "wrapper came later, which this build does without (it makes the system call)."
+        % (OLDEST_GLIBC, OLDEST_LINUX),
+        "",
+        "| function | family | man page | needs Linux | glibc added it in "
+        "| nearest in the standard library |",
+        "|---|---|---|---|---|---|",
     ]
     rows = sorted(
-        (f.name, fam.name, f.man, f.linux or "—", f.stdlib or "—")
+        (f.name, fam.name, f.man, f.linux or "—", f.glibc or "—", f.stdlib or "—")
         for fam in fams for f in fam.functions if f.public
     )
-    lines += ["| `%s` | %s | %s | %s | %s |" % row for row in rows]
+    lines += ["| `%s` | %s | %s | %s | %s | %s |" % row for row in rows]
     lines += ["", END]
     return "\n".join(lines)
 

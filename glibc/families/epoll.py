@@ -89,7 +89,7 @@ FAMILY = Family(
               symbol="glibc_epoll_pwait2",
               errors=dict(_WAIT, EINVAL=_WAIT["EINVAL"] + ", or timeout holds a negative time "
                           "or a tv_nsec outside 0..999999999"),
-              linux="5.11",
+              linux="5.11", glibc="2.35",
               doc="epoll_pwait with a timeout to the nanosecond (None: wait forever)."),
         # Shim helper (csrc/epoll.h): pyglibc.select.epoll.poll() reads the
         # results as one flat array of integers instead of struct by struct.

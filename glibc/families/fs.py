@@ -71,7 +71,7 @@ FAMILY = Family(
         Function(
             "int openat2(int dirfd, const char *pathname, const struct open_how *how, "
             "size_t size);",
-            man="openat2(2)", linux="5.6",
+            man="openat2(2)", linux="5.6", glibc="2.42",
             # No glibc wrapper before 2.42: the shim makes the system call.
             cdef="int glibc_openat2(int dirfd, const char *pathname, "
                  "const struct open_how *how, size_t size);",
