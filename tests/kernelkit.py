@@ -59,7 +59,9 @@ def lacks(name):
             if exc.errno == _errno.ENOSYS:
                 want = "%s: needs Linux %s" % (name, _linux(name))
                 assert exc.strerror == want, "ENOSYS said %r, not %r" % (exc.strerror, want)
-                reason = "%s: the kernel answers ENOSYS (needs Linux %s)" % (name, _linux(name))
+                # qemu-user answers ENOSYS itself for a call it does not know.
+                answers = emulator() or "the kernel"
+                reason = "%s: %s answers ENOSYS (needs Linux %s)" % (name, answers, _linux(name))
             elif exc.errno == _errno.EPERM:
                 reason = "%s: the kernel answers EPERM (a seccomp profile that predates it)" \
                     % name

@@ -59,11 +59,12 @@ MACHINE_32 = {"x86_64": "i686", "aarch64": "armv8l"}
 
 def test_per_linux32_makes_uname_report_a_32_bit_machine():
     machine = os.uname().machine
-    if machine not in MACHINE_32:
-        pytest.skip("the kernel's 32-bit name for %s is not known here" % machine)
     if kernelkit.emulator():
         pytest.skip("%s answers uname(2) itself, whatever the persona" % kernelkit.emulator())
-    assert in_child(machine_as, PER_LINUX32) == (MACHINE_32[machine], PER_LINUX32)
+    named, persona = in_child(machine_as, PER_LINUX32)
+    assert persona == PER_LINUX32
+    # Elsewhere the kernel may have no 32-bit name, and keeps the machine's.
+    assert named == MACHINE_32.get(machine, named)
     assert in_child(machine_as, PER_LINUX) == (machine, PER_LINUX)
 
 

@@ -5,14 +5,16 @@ The stdlib's signal.pthread_sigmask is the independent witness of the mask.
 
 import contextlib
 import ctypes
-import platform
+import re
 import signal
+import subprocess
 import threading
 
 import kernelkit
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from glibc._probe import compiler
 from pyglibc import pthread_sigmask, sigprocmask
 
 SIGUSR1, SIGUSR2, SIGWINCH = signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH
@@ -180,25 +182,33 @@ def test_get_inside_a_with_lists_the_blocked_signals(mask_class):
     assert SIGUSR1 not in mask_class.get()
 
 
-# The number each architecture gives rt_sigprocmask(2) (<asm/unistd.h>).
-SYS_RT_SIGPROCMASK = {"x86_64": 14, "aarch64": 135}
+def sys_rt_sigprocmask():
+    """rt_sigprocmask(2)'s number here, as the C compiler reads it from <sys/syscall.h>."""
+    command = compiler()
+    try:
+        done = subprocess.run(command + ["-E", "-dM", "-"], input="#include <sys/syscall.h>\n",
+                              capture_output=True, text=True)
+    except OSError as exc:
+        pytest.skip("no C compiler to read rt_sigprocmask's number with: %s" % exc)
+    found = re.search(r"^#define __NR_rt_sigprocmask (\d+)$", done.stdout, re.M)
+    if found is None:
+        pytest.skip("%s gave no rt_sigprocmask number: %s" % (" ".join(command), done.stderr))
+    return int(found.group(1))
 
 
 @contextlib.contextmanager
 def glibc_reserved_signals_blocked():
     """Block 32 and 33 with the raw system call, which glibc's wrappers will not do."""
-    if platform.machine() not in SYS_RT_SIGPROCMASK:
-        pytest.skip("rt_sigprocmask's number on %s is not known here" % platform.machine())
     libc = ctypes.CDLL(None, use_errno=True)
     kernel_sigset = ctypes.c_uint64
-    sys_rt_sigprocmask = SYS_RT_SIGPROCMASK[platform.machine()]
+    number = sys_rt_sigprocmask()
     new, old = kernel_sigset((1 << 31) | (1 << 32)), kernel_sigset()
-    if libc.syscall(sys_rt_sigprocmask, signal.SIG_BLOCK, ctypes.byref(new), ctypes.byref(old), 8):
+    if libc.syscall(number, signal.SIG_BLOCK, ctypes.byref(new), ctypes.byref(old), 8):
         raise OSError(ctypes.get_errno(), "rt_sigprocmask")
     try:
         yield
     finally:
-        libc.syscall(sys_rt_sigprocmask, signal.SIG_SETMASK, ctypes.byref(old), None, 8)
+        libc.syscall(number, signal.SIG_SETMASK, ctypes.byref(old), None, 8)
 
 
 def test_get_lists_the_signals_glibc_reserves_instead_of_failing(mask_class):
