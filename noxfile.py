@@ -425,12 +425,7 @@ def soak(session):
     session.run("python", "-m", "pytest", "-q", str(TESTS / "soak_rss.py"), *session.posargs)
 
 
-# What old_kernel's run with ENOSYS leaves out: the comparison with other inits
-# and the harness's own tests (test_pyglibc_cli.py is the supervisor's), and the
-# argument checks, made before any system call.
-ENOSYS_LEAVE_OUT = ["test_init_compare.py", "test_guard.py", "test_pyglibc_demos.py",
-                    "test_misuse.py"]
-# What it runs with EPERM: the objects' and the supervisor's tests, the code
+# What old_kernel runs with EPERM: the objects' and the supervisor's tests, the code
 # that must fall back whatever the filter answers.
 EPERM_TESTS = sorted(p.name for p in TESTS.glob("test_pyglibc_*.py")
                      if p.name != "test_pyglibc_demos.py") + ["test_old_kernels.py"]
@@ -440,7 +435,7 @@ EPERM_TESTS = sorted(p.name for p in TESTS.glob("test_pyglibc_*.py")
 def old_kernel(session):
     """The suite as on Linux 4.18: tools/old_kernel.py fails every newer system call.
 
-    First the suite (less ENOSYS_LEAVE_OUT) with ENOSYS for each (as an old
+    First the whole suite with ENOSYS for each (as an old
     kernel, or a recent container runtime's profile, answers): a test that
     needs a newer call skips, saying which Linux it needs, and every other
     one passes.
@@ -458,7 +453,7 @@ def old_kernel(session):
     runner = str(ROOT / "tools" / "old_kernel.py")
     # "python" is the venv's: the runner finds it on the session's PATH.
     session.run("python", runner, "--", "python", "-m", "pytest", "-q",
-                *pytest_args(session.posargs, ENOSYS_LEAVE_OUT))
+                *pytest_args(session.posargs))
     eperm = session.posargs or [str(TESTS / name) for name in EPERM_TESTS]
     session.run("python", runner, "--errno", "EPERM", "--", "python", "-m", "pytest", "-q",
                 *pytest_args(eperm))
