@@ -486,8 +486,8 @@ def distros(session):
     pip install . in Debian 11 and 13 (glibc 2.31 and 2.41, Python 3.9 and
     3.13, Linux headers 5.10 and 6.12: the oldest and newest this machine's
     package registry serves); then the wheel built in Debian 11 and tagged
-    manylinux_2_28 by auditwheel, installed with no compiler in Debian 12
-    and 13.  The roots are made once and kept in /var/cache/pyglibc-roots.
+    manylinux_2_28 by auditwheel, installed with no compiler in Debian 11,
+    12 and 13.  The roots are made once and kept in /var/cache/pyglibc-roots.
     """
     if os.geteuid() != 0:
         session.skip("needs root: mmdebstrap, mount namespaces and chroot (tools/distros.py)")

@@ -3,7 +3,7 @@
     python3 tools/distros.py                   the x86_64 releases but this machine's own
     python3 tools/distros.py bullseye -- -k signalfd
     python3 tools/distros.py --wheel           the wheel built on bullseye,
-                                               in bookworm and trixie
+                                               in bullseye, bookworm and trixie
     python3 tools/distros.py bookworm-arm64    aarch64, under qemu-user (fetched from
                                                Debian 13, registered with binfmt_misc)
     python3 tools/distros.py --prepare         only make the roots that are missing
@@ -71,9 +71,9 @@ def _this_release():
 # Each release of this machine's architecture but its own, which the other
 # sessions run on.
 DEFAULT = tuple(r for r in RELEASES if "-" not in r and r != _this_release())
-# The wheel is built on the oldest headers and must run on every release.
+# The wheel is built on the oldest headers and must run on every release, its own too.
 WHEEL_BUILT_ON = "bullseye"
-WHEEL_TESTED_ON = ("bookworm", "trixie")
+WHEEL_TESTED_ON = ("bullseye", "bookworm", "trixie")
 PACKAGES = "python3,python3-venv,python3-dev,gcc,libc6-dev,libffi-dev,ca-certificates,binutils"
 # The build's (pip install --no-build-isolation), the tests', and what makes
 # and tags the wheel.
