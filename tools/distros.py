@@ -29,6 +29,7 @@ need one skip, as they say.
 """
 
 import argparse
+import atexit
 import fcntl
 import lzma
 import os
@@ -334,7 +335,11 @@ def main(argv=None):
             ensure_root(release)
         return 0
     if args.wheel:
-        wheel = build_wheel(WHEEL_BUILT_ON)
+        # Kept out of the roots: the one that built it gets its copy afresh too.
+        kept = Path(tempfile.mkdtemp(prefix="distros-wheel-"))
+        atexit.register(shutil.rmtree, kept, True)
+        built = build_wheel(WHEEL_BUILT_ON)
+        wheel = Path(shutil.copy2(built, kept / built.name))
         for release in args.releases or WHEEL_TESTED_ON:
             root = ensure_root(release)
             copy_source(root)
