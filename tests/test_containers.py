@@ -11,7 +11,8 @@ difference and must fail on an assertion; ours never xfails.
 Every container runs detached with a name of its own, and is removed at the
 end of its test whatever happened.  The tests wait for what the command
 prints (``podman logs``), never for a time, except where the time taken is
-what is measured.
+what is measured, and once where what is checked is that nothing more comes
+(a second SIGINT).
 """
 
 import os
