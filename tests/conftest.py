@@ -19,8 +19,7 @@ import time
 
 import pytest
 import timeouts
-from timeouts import (  # noqa: F401 (hooks)
-    pytest_runtest_logfinish, pytest_runtest_teardown, pytest_timeout_set_timer)
+from timeouts import pytest_runtest_logfinish, pytest_runtest_teardown, pytest_timeout_set_timer  # noqa: F401 (hooks)
 
 import glibc
 import glibc.families

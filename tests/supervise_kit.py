@@ -81,3 +81,18 @@ def child_env():
     env["PYTHONPATH"] = os.pathsep.join(roots)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
+
+
+def waiting_for_signals(said):
+    """The end of a test program that has os and signal imported and its handlers set:
+    it writes the bytes the expression ``said`` gives, then runs its handlers for ever.
+
+    Woken through the wakeup fd, not by signal.pause(), which sleeps through a
+    signal that comes between the interpreter's check for handlers and the pause.
+    """
+    return ("wake, woken = os.pipe()\n"
+            "os.set_blocking(woken, False)\n"
+            "signal.set_wakeup_fd(woken)\n"
+            "os.write(1, %s)\n"
+            "while True:\n"
+            "    os.read(wake, 64)\n" % said)

@@ -28,6 +28,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import containers  # noqa: E402  (tools/ is not a package)
 
+from supervise_kit import waiting_for_signals  # noqa: E402
+
 # Minutes of podman runs, the same on any interpreter: nox -s containers runs
 # them once, and sets GLIBC_CONTAINER_TESTS=1 (so may anyone).
 pytestmark = [
@@ -194,13 +196,7 @@ def term(*args):
     os.write(1, b"term\\n")
     os._exit(0)
 signal.signal(signal.SIGTERM, term)
-wake, woken = os.pipe()
-os.set_blocking(woken, False)
-signal.set_wakeup_fd(woken)
-os.write(1, b"ready\\n")
-while True:
-    os.read(wake, 64)
-"""]
+""" + waiting_for_signals(r'b"ready\n"')]
 
 
 @inits("stop-handler")
@@ -225,13 +221,7 @@ BACKGROUND = """
 python3 -c '
 import os, signal
 signal.signal(signal.SIGTERM, lambda *args: (os.write(1, b"worker term\\n"), os._exit(0)))
-wake, woken = os.pipe()
-os.set_blocking(woken, False)
-signal.set_wakeup_fd(woken)
-os.write(1, b"worker ready\\n")
-while True:
-    os.read(wake, 64)
-' &
+""" + waiting_for_signals(r'b"worker ready\n"') + """' &
 """
 
 
@@ -251,13 +241,7 @@ import os, signal, sys
 for name in sys.argv[1:]:
     signal.signal(getattr(signal, name), lambda n, f: os.write(1, b"got %s\\n"
                                                                % signal.Signals(n).name.encode()))
-wake, woken = os.pipe()
-os.set_blocking(woken, False)
-signal.set_wakeup_fd(woken)
-os.write(1, b"ready\\n")
-while True:
-    os.read(wake, 64)
-"""]
+""" + waiting_for_signals(r'b"ready\n"')]
 FORWARDED = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGWINCH",
              "SIGTERM"]
 
@@ -389,13 +373,7 @@ def report(*args):
     os.write(1, b"SIGINT x%d\\n" % len(seen))
     os._exit(0)
 signal.signal(signal.SIGUSR1, report)
-wake, woken = os.pipe()
-os.set_blocking(woken, False)
-signal.set_wakeup_fd(woken)
-os.write(1, b"ready\\n")
-while True:
-    os.read(wake, 64)
-"""]
+""" + waiting_for_signals(r'b"ready\n"')]
 
 
 @inits("ctrl-c")

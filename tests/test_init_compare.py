@@ -34,7 +34,7 @@ import kernelkit
 import pytest
 import timeouts
 
-from supervise_kit import LAUNCH, child_env
+from supervise_kit import LAUNCH, child_env, waiting_for_signals
 
 TIMEOUT = 20
 # The commands' own interpreter: stdlib only, so without site (a third of a start).
@@ -305,15 +305,7 @@ def exit_on(name, status):
     return handler
 for name, status in ast.literal_eval(sys.argv[1]).items():
     signal.signal(getattr(signal, name), exit_on(name, status))
-# Woken through the wakeup fd, not by signal.pause(), which sleeps through a signal
-# that comes between the interpreter's check for handlers and the pause itself.
-wake, woken = os.pipe()
-os.set_blocking(woken, False)
-signal.set_wakeup_fd(woken)
-os.write(1, b"ready %d\n" % os.getpid())
-while True:
-    os.read(wake, 64)
-"""
+""" + waiting_for_signals(r'b"ready %d\n" % os.getpid()')
 
 
 # -- exit status -------------------------------------------------------------------------------
@@ -564,13 +556,7 @@ def ask(*a):
     os._exit(0)
 signal.signal(signal.SIGUSR1, signal.SIG_IGN)
 signal.signal(signal.SIGUSR2, ask)
-wake, woken = os.pipe()
-os.set_blocking(woken, False)
-signal.set_wakeup_fd(woken)
-os.write(1, b"ready\n")
-while True:
-    os.read(wake, 64)
-"""
+""" + waiting_for_signals(r'b"ready\n"')
 
 
 def probe_group(init, started, *options):

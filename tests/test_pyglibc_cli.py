@@ -24,7 +24,7 @@ import timeouts
 from children import in_child
 from pyglibc import _cli, _supervisor
 from pyglibc._supervisor import Reaped, Supervision
-from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
+from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone, waiting_for_signals
 
 RUN = [sys.executable, "-m", "pyglibc", "run"]
 PROG = b"python -m pyglibc run: "
@@ -430,15 +430,7 @@ def report(*args):
     os._exit(0)
 signal.signal(signal.SIGINT, interrupted)
 signal.signal(signal.SIGUSR1, report)
-# Woken through the wakeup fd, not by signal.pause(), which sleeps through a signal
-# that comes between the interpreter's check for handlers and the pause itself.
-wake, woken = os.pipe()
-os.set_blocking(woken, False)
-signal.set_wakeup_fd(woken)
-os.write(1, b"ready\n")
-while True:
-    os.read(wake, 64)
-"""
+""" + waiting_for_signals(r'b"ready\n"')
 
 
 def read_until(fd, wanted, within=TIMEOUT):
