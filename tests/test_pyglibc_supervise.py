@@ -149,7 +149,7 @@ def test_what_an_orphan_forks_while_it_is_killed_is_killed_too(run):
     """A shell loop that ignores SIGTERM and forks on and on: a child it forks after the
     kill round read its children, and before the SIGKILL reached it, is in no round.
     Each SIGCHLD after the linger SIGKILLs what has come since: nothing ends on its own."""
-    result = run(["sh", "-c", "trap '' TERM; (while :; do sleep 3 & done) & exit 0"],
+    result = run(["sh", "-c", "trap '' TERM; (while :; do sleep 30 & done) & exit 0"],
                  linger=0.2)
     assert len(result.orphans) > 1
     assert {(p.signal, p.signalled) for p in result.orphans} == {(SIGKILL, SIGKILL)}
@@ -716,6 +716,22 @@ def test_adopt_takes_the_children_it_had_as_orphans_never_as_the_command(run):
         (other.pid, "sleep", SIGTERM, SIGTERM)]
     assert events[0] == ("start", "took pid %d, children this process had already, for "
                                   "orphans" % other.pid)
+
+
+def test_adopt_reaps_at_once_a_child_that_had_exited_before_it_started(run):
+    """A child that ended before supervise() blocked SIGCHLD left no signal to read:
+    its zombie is reaped as the command starts, not at the next SIGCHLD."""
+    other = subprocess.Popen(["true"])
+    try:
+        os.waitid(os.P_PID, other.pid, os.WEXITED | os.WNOWAIT)  # a zombie, not reaped
+        # The command outlives the zombie only if something reaps it meanwhile.
+        result = run(["sh", "-c", "for i in $(seq %d); do [ -e /proc/%d ] || exit 0; sleep .1; "
+                                  "done; exit 1" % (TIMEOUT * 10, other.pid)], adopt=True)
+    finally:
+        if not gone(other.pid):  # left by a failed run
+            other.wait()
+    assert result.exit_status == 0
+    assert [(p.pid, p.exitcode, p.signalled) for p in result.orphans] == [(other.pid, 0, None)]
 
 
 def test_adopt_is_refused_with_pidns(run):

@@ -171,7 +171,9 @@ class _Run(_Reaping, _Output):
 
     def take(self, signals: List[Tuple[int, int, int]], early: bool = False) -> None:
         """Act on signals read from the signalfd; early: read before the command started."""
-        reap = False
+        # A child we had before SIGCHLD was blocked may have ended then: its SIGCHLD,
+        # ignored by default, was discarded, and only a wait now finds its zombie.
+        reap = early
         for signum, code, sender in signals:
             if signum == _SIGCHLD:
                 reap = True
