@@ -719,20 +719,54 @@ def test_bad_socket_activation_variables_are_125_and_one_line(fds, count, messag
 # The supervisor starts with a descriptor at or above its RLIMIT_NOFILE, as one
 # left open by a parent whose limit was higher: at 32, posix_spawn's file
 # actions refuse to close it; at 5, /proc/self/fd cannot even be opened to list it.
+# "hard" lowers the hard limit too, as the shell's ulimit -n does: at 5 that
+# leaves the supervisor (a signalfd and an epoll) no room for a pipe.
 ABOVE_LIMIT = [sys.executable, "-I", "-S", "-c", """
 import os, resource, sys
 os.dup2(os.open(os.devnull, os.O_RDONLY), 40)
-hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-resource.setrlimit(resource.RLIMIT_NOFILE, (int(sys.argv[1]), hard))
-os.execv(sys.argv[2], sys.argv[2:])
+limit = int(sys.argv[1])
+hard = limit if sys.argv[2] == "hard" else resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+os.execv(sys.argv[3], sys.argv[3:])
 """]
 
 
-@pytest.mark.parametrize("limit", [32, 5])
-def test_a_descriptor_above_the_limit_is_not_passed_on(cli_under, limit):
-    done = cli_under(ABOVE_LIMIT + [str(limit)], "--", sys.executable, "-I", "-S", "-c",
+@pytest.mark.parametrize("limit, which", [(32, "soft"), (5, "soft"), (32, "hard"), (5, "hard")])
+def test_a_descriptor_above_the_limit_is_not_passed_on(cli_under, limit, which):
+    done = cli_under(ABOVE_LIMIT + [str(limit), which], "--", sys.executable, "-I", "-S", "-c",
                      LIST_FDS)
     assert (done.returncode, done.stdout, done.stderr) == (0, b"[0, 1, 2]\n", b"")
+
+
+def test_with_no_room_for_a_pipe_an_exec_error_is_said_as_ever(cli_under, tmp_path):
+    """At a hard limit of 5 the child tells a failed exec through shared memory, not a pipe:
+    the same status and message, once it has ended."""
+    script = tmp_path / "script"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+    done = cli_under(ABOVE_LIMIT + ["5", "hard"], "--", str(script))
+    assert (done.returncode, done.stdout) == (127, b"")
+    assert done.stderr == PROG + b"%s: no such file or directory (a missing #! interpreter?)\n" % (
+        bytes(script))
+
+
+# dash moves the script it reads to descriptor 10: the limit is 12, and the supervisor
+# inherits 3 to 8 open, which leaves it 9 and 10 (its signalfd and epoll), no pipe.
+FILLED_TO_THE_LIMIT = [sys.executable, "-I", "-S", "-c", """
+import os, resource, sys
+for fd in range(3, 9):
+    os.dup2(0, fd)
+resource.setrlimit(resource.RLIMIT_NOFILE, (12, 12))
+os.execv(sys.argv[1], sys.argv[1:])
+"""]
+
+
+def test_with_no_room_for_a_pipe_a_script_without_hashbang_is_run_by_sh(cli_under, tmp_path):
+    script = tmp_path / "script"
+    script.write_text("echo ran by sh $#\n")
+    script.chmod(0o755)
+    done = cli_under(FILLED_TO_THE_LIMIT, "--", str(script), "one", "two")
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"ran by sh 2\n", b"")
 
 
 def test_prefixed_output_that_cannot_be_written_closes_that_pipe_alone(tmp_path):

@@ -34,6 +34,7 @@ from pyglibc._supervisor.start import (
     _find,
     _foreground_terminal,
     _handed_on,
+    _LateReport,
     _spawn,
     _spawn_error,
     _StartError,
@@ -75,6 +76,7 @@ class _Run(_Reaping, _Output):
         self.handlers: Dict[int, Callable[[], None]] = {}
         self.timer = -1
         self.terminal = -1  # with group: the terminal the command's group was given
+        self.late: Optional[_LateReport] = None  # the command's exec error, known once it ends
         self.t0 = time.monotonic()
         self.boot0 = time.clock_gettime(time.CLOCK_BOOTTIME)
 
@@ -122,6 +124,8 @@ class _Run(_Reaping, _Output):
             os.close(self.terminal)
         if hasattr(self, "epoll"):
             self.epoll.close()
+        if self.late is not None:
+            self.late.close()
 
     def watch(self, fd: int, handler: Callable[[], None]) -> None:
         self.handlers[fd] = handler
@@ -149,8 +153,8 @@ class _Run(_Reaping, _Output):
             if settings.group and not settings.setsid:
                 self.terminal = _foreground_terminal()
             try:
-                self.pid = _spawn(path, self.argv, settings.env, child_fds, settings,
-                                  self.terminal)
+                self.pid, self.late = _spawn(path, self.argv, settings.env, child_fds,
+                                             settings, self.terminal)
             except OSError as exc:
                 raise _spawn_error(path, exc) from None
         finally:
@@ -164,6 +168,10 @@ class _Run(_Reaping, _Output):
         if self.terminal >= 0:
             _take_terminal(self.terminal)
         super().command_ended(process)
+        failed = None if self.late is None else self.late.start_error()
+        if failed is not None:  # it never ran: as a _StartError of start() would say
+            self.result.error, self.result.exit_status = str(failed), failed.status
+            self.result.returncode = None
 
     # -- events
     def on_signals(self) -> None:

@@ -11,6 +11,7 @@ one-line reason.
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 
 from pyglibc import _rawcalls
@@ -30,6 +31,38 @@ _SHELL = b"/bin/sh"  # what execvp(3) runs a file without #! with
 # The errors of a spawn that made no process (clone(2)'s: a process limit, no
 # memory); posix_spawn makes no set*id call, the one reason exec(2) has for EAGAIN.
 _NO_PROCESS = (errno.EAGAIN, errno.ENOMEM)
+
+
+class _LateReport:
+    """The errno of a failed exec, from a child that had no report pipe: none could be
+    made under the hard RLIMIT_NOFILE.
+
+    A page of anonymous shared memory takes no descriptor.  Unlike a
+    pipe's end of file, it cannot tell when the exec happened: it is read
+    once the child has ended (start_error), and holds nothing if it did.
+    """
+
+    # mmap is imported with this module: where this is needed, no descriptor is left
+    # to open its file with.
+    def __init__(self, path: bytes) -> None:
+        self.path = path
+        self.page = mmap.mmap(-1, 16)  # MAP_SHARED | MAP_ANONYMOUS
+
+    def write(self, number: int) -> None:
+        """In the child: the exec failed with errno number."""
+        self.page[:len(b"%d" % number)] = b"%d" % number
+
+    def start_error(self) -> Optional[_StartError]:
+        """Once the child has ended: the _StartError of its exec, or None if it ran."""
+        number = self.page[:].rstrip(b"\0")
+        if not number:
+            return None
+        code = int(number)
+        reason = os.strerror(code) if code else "the child could not exec"
+        return _spawn_error(self.path, OSError(code, reason))
+
+    def close(self) -> None:
+        self.page.close()
 
 
 class _StartError(Exception):
@@ -111,7 +144,7 @@ def _single_threaded() -> bool:
 
 
 def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-           settings: _Settings, terminal: int = -1) -> int:
+           settings: _Settings, terminal: int = -1) -> Tuple[int, Optional[_LateReport]]:
     """Start path with fds as its 0, 1, 2, ... and nothing else, as execvp(3) would run it.
 
     Its signal mask is empty; a signal ignored here stays ignored in it, as
@@ -126,6 +159,9 @@ def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence
     unless it is an ELF file.  With settings.group and a terminal (a
     descriptor of _foreground_terminal()), its new process group is made
     the terminal's foreground group before it execs.
+
+    With the pid comes the _LateReport of a child that had no report pipe
+    (None with one): its exec error is known only once it has ended.
     """
     try:
         return _spawn_file(path, argv, env, fds, settings, terminal)
@@ -167,7 +203,7 @@ def _is_elf(path: bytes) -> bool:
 
 
 def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-                settings: _Settings, terminal: int) -> int:
+                settings: _Settings, terminal: int) -> Tuple[int, Optional[_LateReport]]:
     closing = _inheritable_fds()
     if closing is not None:
         closing = [fd for fd in closing if fd >= len(fds)]
@@ -193,11 +229,34 @@ def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Seq
         extra["setpgroup"] = 0
     pid: int = _posix_spawn(path, argv, env, file_actions=actions, setsigmask=(),
                             setsigdef=_PYTHON_IGNORES, **extra)
-    return pid
+    return pid, None
+
+
+def _report_pipe() -> Tuple[int, int]:
+    """A close-on-exec pipe, or (-1, -1) if even the hard RLIMIT_NOFILE leaves no room."""
+    try:
+        return os.pipe2(os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno != errno.EMFILE:
+            raise
+    # Every descriptor under the soft limit is taken: the pipe goes above it for
+    # this start, and the command gets the limit as it was.
+    soft, hard = _rawcalls.nofile()
+    if soft < hard:
+        _rawcalls.set_nofile(hard, hard)
+        try:
+            return os.pipe2(os.O_CLOEXEC)
+        except OSError as exc:
+            if exc.errno != errno.EMFILE:
+                raise
+        finally:
+            _rawcalls.set_nofile(soft, hard)
+    return -1, -1
 
 
 def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-               settings: _Settings, closing: Optional[List[int]], terminal: int = -1) -> int:
+               settings: _Settings, closing: Optional[List[int]],
+               terminal: int = -1) -> Tuple[int, Optional[_LateReport]]:
     """posix_spawn done by hand: the child closes closing (None: every descriptor past fds).
 
     In the child, as a shell does for a foreground job, so that the command
@@ -205,21 +264,13 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
     its own made the foreground group of terminal (unless it is -1).
 
     The child reports a failed exec through a close-on-exec pipe, as
-    subprocess does: end of file means the exec happened.
+    subprocess does: end of file means the exec happened.  Where no pipe
+    can be made (a shell's ulimit -n 5 lowers the hard limit too), it runs
+    the command anyway: a failed exec is written to a _LateReport, and a
+    file without #! is run by /bin/sh there and then, as _spawn would.
     """
-    try:
-        report_r, report_w = os.pipe2(os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno != errno.EMFILE:
-            raise
-        # Every descriptor under RLIMIT_NOFILE is taken: the report pipe goes
-        # above it for this start, and the command gets the limit as it was.
-        soft, hard = _rawcalls.nofile()
-        _rawcalls.set_nofile(hard, hard)
-        try:
-            report_r, report_w = os.pipe2(os.O_CLOEXEC)
-        finally:
-            _rawcalls.set_nofile(soft, hard)
+    report_r, report_w = _report_pipe()
+    late = None if report_r >= 0 else _LateReport(path)
     try:
         try:
             pid = os.fork()
@@ -240,10 +291,7 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                     if src != dst:
                         os.dup2(src, dst)
                 if closing is None:  # the report pipe is closed by the exec
-                    # fds were open when the pipe was made: it is past them.
-                    os.closerange(len(fds), report_w)
-                    # Only a descriptor opened before the hard limit was lowered is higher.
-                    os.closerange(report_w + 1, _rawcalls.nofile()[1])
+                    _close_past(len(fds), report_w)
                 else:
                     for fd in closing:
                         try:
@@ -255,14 +303,24 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                 _signal.pthread_sigmask(_signal.SIG_SETMASK, ())
                 if settings.listen_pid:  # execve copies env anyway: one copy more
                     env = dict(env, LISTEN_PID=str(os.getpid()))
-                os.execve(path, argv, env)
+                try:
+                    os.execve(path, argv, env)
+                except OSError as exc:
+                    if late is None or exc.errno != errno.ENOEXEC or _is_elf(path):
+                        raise
+                os.execve(_SHELL, [_SHELL, path] + argv[1:], env)
             except OSError as exc:
                 number = exc.errno or 0
             finally:
                 try:
-                    os.write(report_w, b"%d" % number)
+                    if late is None:
+                        os.write(report_w, b"%d" % number)
+                    else:
+                        late.write(number)
                 finally:
                     os._exit(127)
+        if late is not None:
+            return pid, late
         os.close(report_w)
         report_w = -1
         report = b""
@@ -271,15 +329,41 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
             if not chunk:
                 break
             report += chunk
+    except BaseException:
+        if late is not None:
+            late.close()
+        raise
     finally:
-        os.close(report_r)
+        if report_r >= 0:
+            os.close(report_r)
         if report_w >= 0:
             os.close(report_w)
     if report:
         os.waitpid(pid, 0)
         number = int(report)
         raise OSError(number, os.strerror(number) if number else "the child could not exec")
-    return pid
+    return pid, None
+
+
+def _close_past(low: int, keep: int) -> None:
+    """In the child: close every descriptor from low on but keep (-1: none).
+
+    Those under the hard RLIMIT_NOFILE by range; one at or above it (opened
+    before the limit was lowered) is found in /proc/self/fd, which the
+    closes below it made room to open.
+    """
+    hard = _rawcalls.nofile()[1]
+    if keep >= low:
+        os.closerange(low, keep)
+        os.closerange(keep + 1, hard)
+    else:
+        os.closerange(low, hard)
+    try:
+        above = [fd for fd in map(int, os.listdir("/proc/self/fd")) if fd >= hard]
+    except OSError:  # no /proc: nothing more can be found
+        return
+    for fd in above:
+        os.close(fd)
 
 
 def _handed_on(count: int, opened: List[int]) -> List[int]:
