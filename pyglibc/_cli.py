@@ -108,7 +108,9 @@ leaves every line before it intact.
                  are then the namespace's)
     started      when the supervisor started, in seconds since the Epoch
     duration     seconds from start to the last process reaped
-    forwarded    [{"at": seconds, "signal": "SIGTERM"}, ...] signals passed on
+    forwarded    [{"at": seconds, "signal": "SIGTERM"}, ...] the last 1000
+                 signals passed on to CMD
+    signals_forwarded  how many signals were passed on to CMD
     processes_reaped  how many processes were reaped, CMD included
   FILE is truncated first, a report per run (--json - >> FILE appends).  A
   line that cannot be written is dropped, and those after it, with one

@@ -27,7 +27,7 @@ import pyglibc
 from capkit import drop
 from children import in_child
 from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
-from pyglibc._supervisor import Reaped, Supervision, output, pidns, proc, reaping
+from pyglibc._supervisor import Reaped, Supervision, output, pidns, proc, reaping, records
 from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
 from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
@@ -325,6 +325,19 @@ def test_a_signal_sent_to_the_supervisor_is_forwarded_to_the_command(run):
     assert [signum for _, signum in result.forwarded] == [SIGUSR1]
     assert [p.signal for p in result.orphans] == [SIGTERM]  # sleep, or sh before its exec
 
+
+def test_forwarded_keeps_the_last_signals_and_counts_them_all(run, monkeypatch):
+    """An init forwards for as long as it runs: the list is bounded, the count exact."""
+    monkeypatch.setattr(records, "FORWARDS_KEPT", 3)
+    # Each USR1 the command sends comes back to it; it stops once it has had 5.
+    result = run(["sh", "-c", "n=0; trap 'n=$((n + 1))' USR1; "
+                              "while [ $n -lt 5 ]; do kill -USR1 $PPID; sleep .02; done"])
+    assert result.exit_status == 0
+    assert result.signals_forwarded >= 5
+    assert [signum for _, signum in result.forwarded] == [SIGUSR1] * 3
+    times = [at for at, _ in result.forwarded]
+    assert times == sorted(times)
+    assert result.as_dict()["signals_forwarded"] == result.signals_forwarded
 
 def test_with_group_the_signal_goes_to_the_whole_process_group(run):
     # sh ignores USR1 but its sleep does not: only a signal to the group ends it.
@@ -820,7 +833,7 @@ def test_as_dict_is_json_with_signals_by_name(run):
     data = json.loads(json.dumps(result.as_dict()))
     assert sorted(data) == ["argv", "duration", "error", "exit_status", "forwarded", "init",
                             "pid", "pidns", "processes", "processes_reaped", "returncode",
-                            "started", "timed_out"]
+                            "signals_forwarded", "started", "timed_out"]
     assert (data["init"], data["pidns"]) == (False, False)
     assert data["argv"] == LAUNCH + ["sleep", "1"]
     assert (data["exit_status"], data["returncode"], data["error"]) == (1, 1, None)

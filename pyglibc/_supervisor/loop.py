@@ -240,7 +240,7 @@ class _Run(_Reaping, _Output):
                 self.log("forward", "%s not forwarded (rewritten to 0)" % _signal_name(signum))
                 return
             self.send_command(sent)
-            self.result.forwarded.append((self.now(), _signal_or_int(sent)))
+            self.result._forward(self.now(), _signal_or_int(sent))
             self.log("forward", "%s forwarded to %s %d%s" % (
                 _signal_name(sent), "process group" if self.settings.group_signals else "pid",
                 self.pid, "" if sent == signum else " (received %s)" % _signal_name(signum)))

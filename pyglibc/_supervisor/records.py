@@ -20,6 +20,9 @@ RECORDS = 1000
 A record kept takes some 260 bytes, and an init may reap millions of processes.
 """
 
+FORWARDS_KEPT = 1000
+"""How many of the signals passed on to the command ``Supervision.forwarded`` keeps: the last."""
+
 
 if TYPE_CHECKING:
     class _ReapedFields(NamedTuple):
@@ -96,8 +99,9 @@ class Supervision:
     ran; ``processes``: the ``Reaped`` records of the last ``records``
     processes reaped (supervise()'s argument), in the order reaped;
     ``processes_reaped``: how many were, the command included;
-    ``forwarded``: ``(seconds, signal)`` for each signal passed on to the
-    command, as sent (after ``rewrite``).
+    ``forwarded``: ``(seconds, signal)`` for each of the last
+    ``FORWARDS_KEPT`` signals passed on to the command, as sent (after
+    ``rewrite``); ``signals_forwarded``: how many were.
     """
 
     def __init__(self, argv: Sequence[str], records: int = RECORDS,
@@ -116,6 +120,7 @@ class Supervision:
         self.processes: List[Reaped] = []
         self.processes_reaped = 0
         self.forwarded: List[Tuple[float, Signal]] = []
+        self.signals_forwarded = 0
         self._records, self._on_reap = records, on_reap
 
     @property
@@ -135,14 +140,21 @@ class Supervision:
         if self._on_reap is not None:
             self._on_reap(process)
 
+    def _forward(self, at: float, signum: Signal) -> None:
+        """Count a signal passed on to the command at ``at`` seconds; keep it, the oldest out."""
+        self.signals_forwarded += 1
+        self.forwarded.append((at, signum))
+        if len(self.forwarded) > FORWARDS_KEPT:
+            del self.forwarded[0]
+
     def as_dict(self) -> Dict[str, Any]:
         """Everything as JSON-ready values; ``python -m pyglibc run --json`` ends with this.
 
         Keys: argv (list of str), pid (int or null), exit_status (int),
         returncode (int or null), timed_out (bool), error (str or null),
         init (bool), pidns (bool), started (Unix time), duration (seconds),
-        forwarded (list of {"at": seconds, "signal": name}),
-        processes_reaped (int), processes (the records kept, each as
+        forwarded (list of {"at": seconds, "signal": name}, the last kept),
+        signals_forwarded (int), processes_reaped (int), processes (the records kept, each as
         ``Reaped.as_dict`` gives it: {"pid", "name", "command", "exitcode",
         "signal", "core_dumped", "started", "reaped", "signalled"}, signals
         by name such as "SIGTERM", times in seconds from the start).
@@ -153,6 +165,7 @@ class Supervision:
                 "started": self.started, "duration": self.duration,
                 "forwarded": [{"at": at, "signal": _signal_name(signum)}
                               for at, signum in self.forwarded],
+                "signals_forwarded": self.signals_forwarded,
                 "processes_reaped": self.processes_reaped,
                 "processes": [process.as_dict() for process in self.processes]}
 
@@ -161,7 +174,7 @@ class Supervision:
 
         Not the records: they came through ``_add`` as they were reaped.
         """
-        for key in ("pid", "exit_status", "returncode", "timed_out", "error"):
+        for key in ("pid", "exit_status", "returncode", "timed_out", "error", "signals_forwarded"):
             setattr(self, key, data[key])
         self.forwarded = [(item["at"], _signal_from_name(item["signal"]) or 0)
                           for item in data["forwarded"]]
