@@ -12,6 +12,7 @@ import os
 import sys
 
 from pyglibc import _supervisor
+from pyglibc._backlog import _HELD, Backlog
 from pyglibc._supervisor.settings import _closed_fd, _socket_activation
 from pyglibc._supervisor.signals import command_line_signals
 
@@ -352,13 +353,37 @@ def _say(text: str) -> None:
     """Write text on stderr, or drop it if stderr takes nothing (a full disk, a reader gone).
 
     As tini does: what the supervisor says is never worth CMD's run, its exit
-    status or the --json report.  The bytes go to the descriptor in one write:
-    had they failed in sys.stderr's buffer, they would fail again at each
-    flush, the interpreter's last one included (which makes the exit status 120).
+    status or the --json report.  The bytes go to the descriptor, not
+    through sys.stderr's buffer: failed there, they would fail again at each
+    flush, the interpreter's last one included (which makes the exit status
+    120).  A reader that falls behind does not make the supervisor wait
+    (see _backlog) until _said().
     """
-    data = text.encode(sys.stderr.encoding or "utf-8", "backslashreplace")
+    global _stderr
+    if _stderr is None:
+        try:
+            _stderr = Backlog(sys.stderr.fileno())
+        except (AttributeError, ValueError, OSError):  # no stderr at all
+            return
+    _stderr.write(text.encode(sys.stderr.encoding or "utf-8", "backslashreplace"))
+
+
+_stderr: Optional[Backlog] = None
+
+
+def _said() -> None:
+    """Wait until stderr's reader has what was said, and say how many messages were dropped."""
+    global _stderr
+    if _stderr is None:
+        return
+    backlog, _stderr = _stderr, None
+    if backlog.finish() is None and backlog.dropped:
+        _write_or_drop(backlog.fd, ("%s: %d messages dropped: stderr's reader fell %d bytes "
+                                    "behind\n" % (PROG, backlog.dropped, _HELD)).encode())
+
+
+def _write_or_drop(fd: int, data: bytes) -> None:
     try:
-        fd = sys.stderr.fileno()
         while data:
             data = data[os.write(fd, data):]
     except OSError:
@@ -368,29 +393,35 @@ def _say(text: str) -> None:
 class _JsonLines:
     """--json FILE: one object a line, each written to the descriptor at once.
 
-    Nothing waits in a buffer: a reader sees each line as it happens, and a
-    supervisor killed (SIGKILL) leaves every line written so far whole.  A
-    line that cannot be written is dropped with those after it, one message
-    said, as for what the supervisor says on stderr: the report is never
-    worth CMD's run nor its exit status.
+    Nothing waits in a buffer of ours: a reader sees each line as it
+    happens (unless it falls behind: see _backlog), and a supervisor
+    killed (SIGKILL) leaves every line it wrote whole.  A line that cannot
+    be written is dropped with those after it, one message said, as for
+    what the supervisor says on stderr: the report is never worth CMD's
+    run nor its exit status.
     """
 
     def __init__(self, name: str, fd: int) -> None:
         import json
 
         self.name, self.fd, self.dumps = name, fd, json.dumps
+        self.backlog = Backlog(fd)
         self.failed = False
 
     def write(self, item: Dict[str, Any]) -> None:
-        if self.failed:
-            return
-        data = (self.dumps(item) + "\n").encode()
-        try:
-            while data:
-                data = data[os.write(self.fd, data):]
-        except OSError as exc:  # a reader gone (--json - | head), a disk full
+        self.check(self.backlog.write((self.dumps(item) + "\n").encode()))
+
+    def check(self, error: Optional[OSError]) -> None:
+        if error is not None and not self.failed:  # a reader gone (--json - | head), a disk full
             self.failed = True
-            _say("%s: --json: cannot write %s: %s\n" % (PROG, self.name, exc.strerror))
+            _say("%s: --json: cannot write %s: %s\n" % (PROG, self.name, error.strerror))
+
+    def finish(self) -> None:
+        """Wait until the reader has every line; say if some were lost."""
+        self.check(self.backlog.finish())
+        if self.backlog.dropped and not self.failed:
+            _say("%s: --json: %d lines dropped: the reader of %s fell %d bytes behind\n"
+                 % (PROG, self.backlog.dropped, self.name, _HELD))
 
     def process(self, process: Reaped) -> None:
         self.write({"process": process.as_dict()})
@@ -398,7 +429,13 @@ class _JsonLines:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``python -m pyglibc`` with argv (default: sys.argv[1:]); return the exit status."""
-    words = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    finally:
+        _said()
+
+
+def _main(words: List[str]) -> int:
     if words[:1] == ["run"]:
         options, command = _split(words[1:])
         if command and not options and ENV_GROUP not in os.environ \
@@ -506,6 +543,8 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
             del end["processes"]  # each had its line
             report.write({"result": end})
     finally:
-        if report is not None and report.fd != 1:
-            os.close(report.fd)
+        if report is not None:
+            report.finish()
+            if report.fd != 1:
+                os.close(report.fd)
     return result.exit_status

@@ -1032,6 +1032,42 @@ def test_diagnostics_that_cannot_be_written_are_dropped_and_the_command_runs_on(
     assert sorted((p["command"], p["exitcode"]) for p in processes) == [(False, 5), (True, 2)]
 
 
+# Orphans as fast as sh can make them, each one a line of --warn-orphans and of --json,
+# until the timeout's SIGTERM, which the command marks with a file.
+ORPHANS_UNTIL_TERM = ["sh", "-c", "trap 'touch termed; exit 0' TERM; while :; do (true &); done"]
+
+
+@pytest.mark.parametrize("where", ["stderr", "--json -"])
+def test_a_reader_that_falls_behind_holds_up_neither_the_loop_nor_a_line(tmp_path, where):
+    """Nobody reads the pipe of the supervisor's messages (or of its --json lines) until
+    the command has had the timeout's SIGTERM: the loop went on meanwhile, and then
+    every line comes, whole and in order."""
+    options = ["--warn-orphans"] if where == "stderr" else ["--json", "-"]
+    r, w = os.pipe2(os.O_CLOEXEC)
+    with os.fdopen(r, "rb") as reader:
+        supervisor = subprocess.Popen(
+            RUN + options + ["--timeout", "1", "--"] + ORPHANS_UNTIL_TERM, cwd=str(tmp_path),
+            env=child_env(), stdout=w if where != "stderr" else subprocess.DEVNULL,
+            stderr=w if where == "stderr" else subprocess.DEVNULL)
+        os.close(w)
+        try:
+            deadline = time.monotonic() + TIMEOUT
+            while not (tmp_path / "termed").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            termed = (tmp_path / "termed").exists()
+        finally:
+            said = reader.read()  # lets a supervisor that waited for it go on, fixed or not
+            status = supervisor.wait(TIMEOUT)
+    assert termed, "the timeout never came"
+    assert status == 124
+    lines = said.decode().splitlines()
+    assert len(lines) > 500  # more than a pipe holds
+    if where == "stderr":
+        assert all(line.startswith("python -m pyglibc run: ") for line in lines)
+    else:
+        processes, result = json_lines(said.decode())
+        assert (result["exit_status"], result["processes_reaped"]) == (124, len(processes))
+
 def test_verbosity_from_the_environment(main, monkeypatch):
     monkeypatch.setenv("PYGLIBC_RUN_VERBOSITY", "2")
     assert main("--", "true")[2].count(b"\n") == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import select
+import sys
 
 from pyglibc import _rawcalls
 from pyglibc._supervisor import _supervise, _with_pdeathsig
@@ -229,4 +230,8 @@ def _namespace_init(words: List[bytes], settings: _Settings, report_w: int, aliv
         try:
             send(report)
         finally:
-            os._exit(status)
+            try:  # what the log said, held for a reader that fell behind
+                if "pyglibc._backlog" in sys.modules:
+                    sys.modules["pyglibc._backlog"].finish_all()
+            finally:
+                os._exit(status)
