@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import select
-import sys
 
 from pyglibc import _rawcalls
 from pyglibc._supervisor import _supervise, _with_pdeathsig
@@ -231,7 +230,8 @@ def _namespace_init(words: List[bytes], settings: _Settings, report_w: int, aliv
             send(report)
         finally:
             try:  # what the log said, held for a reader that fell behind
-                if "pyglibc._backlog" in sys.modules:
-                    sys.modules["pyglibc._backlog"].finish_all()
+                from pyglibc._backlog import finish_all
+
+                finish_all()
             finally:
                 os._exit(status)
