@@ -349,6 +349,11 @@ def _logger(verbosity: int, warn_orphans: bool) -> Optional[Callable[[str, str],
     return log
 
 
+# What _say has written to stderr, until _said().  (A type comment: PyPy 3.9 refuses an
+# annotated name that a function declares global.)
+_stderr = None  # type: Optional[Backlog]
+
+
 def _say(text: str) -> None:
     """Write text on stderr, or drop it if stderr takes nothing (a full disk, a reader gone).
 
@@ -366,9 +371,6 @@ def _say(text: str) -> None:
         except (AttributeError, ValueError, OSError):  # no stderr at all
             return
     _stderr.write(text.encode(sys.stderr.encoding or "utf-8", "backslashreplace"))
-
-
-_stderr: Optional[Backlog] = None
 
 
 def _said() -> None:
