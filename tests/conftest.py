@@ -24,6 +24,15 @@ from timeouts import pytest_runtest_logfinish, pytest_runtest_teardown, pytest_t
 import glibc
 import glibc.families
 
+# The suite runs with SIGINT and SIGQUIT as a foreground job has them, whoever started
+# it: a shell starts a background job (nohup nox &) with both ignored, an ignored signal
+# stays ignored through exec, and the supervisor keeps it so for its command, as under
+# nohup; tests that send them would wait in vain.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
 # -- system calls newer than Linux 4.18 ---------------------------------------------
 
 

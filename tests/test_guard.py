@@ -70,6 +70,30 @@ def test_the_guard_fails_each_careless_test_and_only_those(tmp_path):
     assert "threads running" in errors["test_leaves_a_thread_running"]
 
 
+AS_A_FOREGROUND_JOB = '''
+import signal
+
+def test_sigint_and_sigquit_are_not_ignored():
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGQUIT) == signal.SIG_DFL
+'''
+
+# What a shell does to a job it starts in the background, before pytest starts.
+IGNORING_INT_AND_QUIT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                         "signal.signal(signal.SIGQUIT, signal.SIG_IGN); "
+                         "os.execv(sys.executable, [sys.executable] + sys.argv[1:])")
+
+
+def test_a_run_started_in_the_background_has_sigint_and_sigquit_as_in_the_foreground(tmp_path):
+    shutil.copy(os.path.join(HERE, "conftest.py"), tmp_path)
+    (tmp_path / "test_foreground.py").write_text(AS_A_FOREGROUND_JOB)
+    run = subprocess.run(
+        [sys.executable, "-c", IGNORING_INT_AND_QUIT, "-m", "pytest", "-q", "-p",
+         "no:cacheprovider", str(tmp_path)],
+        cwd=str(tmp_path), env=conftest_env(), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 HANGING = '''
 import os, subprocess, timeouts, pytest
 
