@@ -24,14 +24,20 @@ from timeouts import pytest_runtest_logfinish, pytest_runtest_teardown, pytest_t
 import glibc
 import glibc.families
 
-# The suite runs with SIGINT and SIGQUIT as a foreground job has them, whoever started
-# it: a shell starts a background job (nohup nox &) with both ignored, an ignored signal
-# stays ignored through exec, and the supervisor keeps it so for its command, as under
-# nohup; tests that send them would wait in vain.
-if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
-    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+# Every program a test starts gets SIGHUP, SIGINT and SIGQUIT at their default action,
+# whoever started the run: a shell starts a background job with SIGINT and SIGQUIT
+# ignored, nohup ignores SIGHUP, an ignored signal stays ignored through exec, and the
+# supervisor rightly keeps it so for its command; a test that sends one would wait in
+# vain.  Handled here instead (a handler is reset at exec), they still do nothing to
+# the run itself, as the one who ignored them meant.
+def _as_ignored(signum, frame):
+    pass
+
+
+for _signum in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
+    if signal.getsignal(_signum) == signal.SIG_IGN:
+        signal.signal(_signum, _as_ignored)
 
 # -- system calls newer than Linux 4.18 ---------------------------------------------
 

@@ -71,24 +71,33 @@ def test_the_guard_fails_each_careless_test_and_only_those(tmp_path):
 
 
 AS_A_FOREGROUND_JOB = '''
-import signal
+import signal, subprocess
 
-def test_sigint_and_sigquit_are_not_ignored():
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    assert signal.getsignal(signal.SIGQUIT) == signal.SIG_DFL
+def test_a_child_gets_sighup_sigint_and_sigquit_at_their_default():
+    status = subprocess.run(["grep", "^SigIgn:", "/proc/self/status"], check=True,
+                            capture_output=True).stdout.split()[1]
+    ignored = int(status, 16)
+    for signum in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
+        assert not ignored & 1 << (signum - 1), signal.Signals(signum).name
+
+def test_the_run_itself_still_ignores_them():
+    signal.raise_signal(signal.SIGHUP)
+    signal.raise_signal(signal.SIGQUIT)
 '''
 
-# What a shell does to a job it starts in the background, before pytest starts.
-IGNORING_INT_AND_QUIT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-                         "signal.signal(signal.SIGQUIT, signal.SIG_IGN); "
-                         "os.execv(sys.executable, [sys.executable] + sys.argv[1:])")
+# What a shell does to a job it starts in the background, and nohup, before pytest starts.
+IGNORING_HUP_INT_AND_QUIT = (
+    "import os, signal, sys\n"
+    "for signum in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):\n"
+    "    signal.signal(signum, signal.SIG_IGN)\n"
+    "os.execv(sys.executable, [sys.executable] + sys.argv[1:])\n")
 
 
-def test_a_run_started_in_the_background_has_sigint_and_sigquit_as_in_the_foreground(tmp_path):
+def test_a_run_started_under_nohup_in_the_background_gives_its_programs_the_defaults(tmp_path):
     shutil.copy(os.path.join(HERE, "conftest.py"), tmp_path)
     (tmp_path / "test_foreground.py").write_text(AS_A_FOREGROUND_JOB)
     run = subprocess.run(
-        [sys.executable, "-c", IGNORING_INT_AND_QUIT, "-m", "pytest", "-q", "-p",
+        [sys.executable, "-c", IGNORING_HUP_INT_AND_QUIT, "-m", "pytest", "-q", "-p",
          "no:cacheprovider", str(tmp_path)],
         cwd=str(tmp_path), env=conftest_env(), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
