@@ -30,13 +30,16 @@ import glibc.families
 # ignored, nohup ignores SIGHUP, an ignored signal stays ignored through exec, and the
 # supervisor rightly keeps it so for its command; a test that sends one would wait in
 # vain.  Handled here instead (a handler is reset at exec), they still do nothing to
-# the run itself, as the one who ignored them meant.
+# the run itself, as the one who ignored them meant.  What was ignored is read from
+# /proc: PyPy's getsignal says SIG_DFL for a signal it found ignored at startup.
 def _as_ignored(signum, frame):
     pass
 
 
+with open("/proc/self/status") as _status:
+    _ignored = int(next(line for line in _status if line.startswith("SigIgn:")).split()[1], 16)
 for _signum in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
-    if signal.getsignal(_signum) == signal.SIG_IGN:
+    if _ignored & 1 << (_signum - 1):
         signal.signal(_signum, _as_ignored)
 
 # -- system calls newer than Linux 4.18 ---------------------------------------------
