@@ -51,8 +51,11 @@ class Backlog:
         self.owner = 0  # the process the thread runs in: a forked child has none
         self.ending = False
 
-    def write(self, data: bytes) -> Optional[OSError]:
-        """Write data, or hold it for the thread; the error that stopped the backlog, if any."""
+    def write(self, data: bytes, keep: bool = False) -> Optional[OSError]:
+        """Write data, or hold it for the thread; the error that stopped the backlog, if any.
+
+        keep: held even past _HELD (a report's last line, which says how it ended).
+        """
         if self.thread is not None and self.owner != os.getpid():
             self.forget()
         if self.busy is None:
@@ -67,7 +70,7 @@ class Backlog:
         assert self.busy is not None
         with self.busy:
             if self.error is None:
-                if self.size + len(data) > _HELD:
+                if self.size + len(data) > _HELD and not keep:
                     self.dropped += 1
                 else:
                     self.held.append(data)
@@ -107,15 +110,16 @@ class Backlog:
             try:
                 view = memoryview(data)
                 while view:
-                    view = view[os.write(self.fd, view):]
+                    written = os.write(self.fd, view)
+                    view = view[written:]
+                    with self.busy:  # room for more as soon as the reader takes some
+                        self.size -= written
             except OSError as exc:
                 with self.busy:
                     self.error = exc
                     del self.held[:]
                     self.size = 0
                 return
-            with self.busy:
-                self.size -= len(data)
 
     def finish(self) -> Optional[OSError]:
         """Wait until everything held is written (or a write failed); the error, if one did."""

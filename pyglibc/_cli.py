@@ -411,7 +411,8 @@ class _JsonLines:
         self.failed = False
 
     def write(self, item: Dict[str, Any]) -> None:
-        self.check(self.backlog.write((self.dumps(item) + "\n").encode()))
+        # The result line is never dropped for a reader that fell behind: it says how it ended.
+        self.check(self.backlog.write((self.dumps(item) + "\n").encode(), keep="result" in item))
 
     def check(self, error: Optional[OSError]) -> None:
         if error is not None and not self.failed:  # a reader gone (--json - | head), a disk full

@@ -131,3 +131,20 @@ def test_a_forked_child_writes_its_own_lines_and_leaves_the_parents_to_it(fds, h
     assert got.count(b"from the child\n") == 1
     assert len(got) == len(b"from the child\n") + (2 * CAPACITY // len(LINE) * len(LINE)
                                                   if held else 0)
+
+
+def test_a_line_to_keep_is_held_even_past_the_limit(fds, monkeypatch):
+    """As --json's result line, which says how the run ended, is never dropped."""
+    monkeypatch.setattr(_backlog, "_HELD", 10 * len(LINE))
+    r, w = fds.pipe()
+    backlog = Backlog(w)
+    for line in lines(CAPACITY // len(LINE) + 30):
+        backlog.write(line)
+    assert backlog.dropped > 0
+    backlog.write(b"the end\n", keep=True)
+    thread, chunks = reading(r)
+    assert backlog.finish() is None
+    os.close(w)
+    fds.forget(w)
+    thread.join()
+    assert b"".join(chunks).endswith(LINE[7:] + b"the end\n")
