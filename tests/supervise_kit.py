@@ -16,7 +16,9 @@ has an alarm(30) that outlives exec: nothing a failed test leaves behind
 runs for long.
 """
 
+import contextlib
 import os
+import signal
 import sys
 
 import glibc
@@ -68,6 +70,19 @@ PYTHON_COMM = os.path.basename(sys.executable)[:15]
 def gone(pid):
     """True once pid is neither running nor a zombie waiting for someone."""
     return not os.path.exists("/proc/%d" % pid)
+
+
+@contextlib.contextmanager
+def term_ignored():
+    """SIGTERM ignored here meanwhile, so that a command started then ignores it from its first
+    instruction (an ignored signal stays so through exec).  A shell's trap '' TERM comes too
+    late for a timeout of 0.1 s where the shell starts slowly (under qemu-user, a loaded
+    machine): the SIGTERM finds it at its default action."""
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def child_env():

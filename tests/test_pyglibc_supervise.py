@@ -30,7 +30,7 @@ from pyglibc import _supervisor, pthread_sigmask, subreaper, supervise
 from pyglibc._supervisor import Reaped, Supervision, output, pidns, proc, reaping, records
 from pyglibc._supervisor.output import _LINE_MAX
 from pyglibc._supervisor.settings import _Settings
-from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone
+from supervise_kit import LAUNCH, PYTHON_COMM, child_env, gone, term_ignored
 
 SIGTERM, SIGKILL, SIGUSR1 = signal.SIGTERM, signal.SIGKILL, signal.SIGUSR1
 MANAGED = set(_supervisor.FORWARDED) | {signal.SIGCHLD}
@@ -272,7 +272,8 @@ def test_a_timeout_sends_sigterm_and_gives_124(run):
 
 def test_a_command_that_ignores_sigterm_gets_sigkill_kill_after_later(run):
     # sh and its sleep both ignore SIGTERM; sh gets SIGKILL, then its orphan (linger=0).
-    result = run(["sh", "-c", "trap '' TERM; sleep 10"], timeout=0.1, kill_after=0.1, linger=0)
+    with term_ignored():
+        result = run(["sh", "-c", "sleep 10"], timeout=0.1, kill_after=0.1, linger=0)
     assert (result.exit_status, result.timed_out) == (124, True)
     assert (result.command.signal, result.command.signalled) == (SIGKILL, SIGKILL)
     assert result.command.reaped >= 0.2
@@ -280,7 +281,8 @@ def test_a_command_that_ignores_sigterm_gets_sigkill_kill_after_later(run):
 
 
 def test_kill_after_0_sends_sigkill_with_sigterm(run):
-    result = run(["sh", "-c", "trap '' TERM; exec sleep 10"], timeout=0.1, kill_after=0)
+    with term_ignored():
+        result = run(["sleep", "10"], timeout=0.1, kill_after=0)
     assert (result.exit_status, result.command.signal) == (124, SIGKILL)
 
 
@@ -303,7 +305,8 @@ def test_a_timeout_beyond_any_timer_is_no_timeout(run, seconds):
 @pytest.mark.parametrize("seconds", BEYOND_ANY_TIMER)
 def test_a_kill_after_beyond_any_timer_never_sends_sigkill(run, seconds):
     # The command ignores the timeout's SIGTERM, and ends by itself a second later.
-    result = run(["sh", "-c", "trap '' TERM; sleep 1"], timeout=0.1, kill_after=seconds)
+    with term_ignored():
+        result = run(["sleep", "1"], timeout=0.1, kill_after=seconds)
     assert (result.exit_status, result.timed_out) == (124, True)
     assert (result.command.exitcode, result.command.signalled) == (0, SIGTERM)
 
