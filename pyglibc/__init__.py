@@ -38,6 +38,7 @@ _HOMES = {
     "supervise": "pyglibc._supervisor",
     "Supervision": "pyglibc._supervisor",
     "Reaped": "pyglibc._supervisor",
+    "Usage": "pyglibc._supervisor",
 }
 
 __all__ = sorted(_HOMES)
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from pyglibc._supervisor import (
         Reaped as Reaped,
         Supervision as Supervision,
+        Usage as Usage,
         supervise as supervise,
     )
     from pyglibc._timerfd import timerfd as timerfd

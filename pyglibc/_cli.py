@@ -95,7 +95,12 @@ leaves every line before it intact.
     had when it started), exitcode (null if a signal killed
     it), signal (its name, or null), core_dumped, started and reaped
     (seconds from the supervisor's start; started to 0.01 s, null if
-    unknown), signalled (the last signal the supervisor sent it, or null)
+    unknown), signalled (the last signal the supervisor sent it, or null),
+    usage (what it cost, from wait4(2): user and system, seconds of CPU;
+    max_rss, its largest resident set in KiB; minor_faults, major_faults;
+    voluntary_switches, involuntary_switches; a process's own, with those
+    of the children it waited for itself), limit (the --rlimit that ended
+    it, RLIMIT_CPU or RLIMIT_FSIZE, or null)
   {"result": {...}}   the last line, once no process is left:
     argv         the command, a list of strings
     pid          CMD's pid, null if it could not start
@@ -113,6 +118,9 @@ leaves every line before it intact.
                  signals passed on to CMD
     signals_forwarded  how many signals were passed on to CMD
     processes_reaped  how many processes were reaped, CMD included
+    usage        what they all cost, the keys of a process's usage: times
+                 and counts summed, max_rss the largest (what
+                 getrusage(RUSAGE_CHILDREN) says for the supervisor)
   FILE is truncated first, a report per run (--json - >> FILE appends).  A
   line that cannot be written is dropped, and those after it, with one
   message: CMD runs on, and the exit status is its own.
@@ -126,7 +134,7 @@ examples:
 # The options that take a value: the first word that is not an option or the
 # value of one starts CMD, so "--" is only needed before a CMD starting with "-".
 _VALUED = ("--timeout", "--kill-after", "--linger", "--out-prefix", "--err-prefix", "--json",
-           "--rewrite", "--pdeathsig", "--zero-status", "--preserve-fds")
+           "--rewrite", "--pdeathsig", "--zero-status", "--preserve-fds", "--rlimit")
 
 
 class _Args:
@@ -149,6 +157,7 @@ class _Args:
     pdeathsig: Optional[int] = None
     zero_status: List[int] = []
     preserve_fds = 0
+    rlimit: List[Tuple[str, Tuple[Optional[int], Optional[int]]]] = []
     warn_orphans = False
     verbose = 0
     quiet = False
@@ -225,6 +234,38 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _rlimit(text: str) -> Tuple[str, Tuple[Optional[int], Optional[int]]]:
+    """NAME=SOFT[:HARD] as (NAME, (soft, hard)), None for unlimited; SOFT alone is both."""
+    import argparse
+
+    from pyglibc._rawcalls import RLIMITS
+    from pyglibc._supervisor.settings import UNLIMITED
+
+    name, equals, value = text.partition("=")
+    name = name.strip().upper()
+    name = name[len("RLIMIT_"):] if name.startswith("RLIMIT_") else name
+    if not equals or name not in RLIMITS:
+        raise argparse.ArgumentTypeError("%r is not NAME=SOFT[:HARD] with NAME one of %s"
+                                         % (text, ", ".join(sorted(RLIMITS))))
+    words = value.split(":")
+    if len(words) not in (1, 2):
+        raise argparse.ArgumentTypeError("%r is not NAME=SOFT[:HARD]" % text)
+    limits: List[Optional[int]] = []
+    for word in words:
+        word = word.strip().lower()
+        if word in UNLIMITED:
+            limits.append(None)
+        elif word.isascii() and word.isdigit():
+            limits.append(int(word))
+        else:
+            raise argparse.ArgumentTypeError("%r: %r is not a limit (a number or unlimited)"
+                                             % (text, word))
+    soft, hard = limits[0], limits[-1]
+    if hard is not None and (soft is None or soft > hard):
+        raise argparse.ArgumentTypeError("%r: the soft limit is above the hard limit" % text)
+    return name, (soft, hard)
+
+
 def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     import argparse
 
@@ -289,6 +330,14 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                      help="pass CMD the N descriptors from 3 on that the supervisor was given, "
                           "as they are (otherwise it gets only 0, 1 and 2); podman's and "
                           "runc's --preserve-fds")
+    run.add_argument("--rlimit", type=_rlimit, action="append", default=[],
+                     metavar="NAME=SOFT[:HARD]",
+                     help="set a resource limit for CMD, between fork and exec, never on the "
+                          "supervisor: NAME is CPU, AS, DATA, NOFILE, NPROC, CORE, FSIZE, STACK "
+                          "or another of getrlimit(2)'s, with or without RLIMIT_; a limit is a "
+                          "number (seconds, bytes, a count) or unlimited; SOFT alone sets both, "
+                          "as docker's --ulimit does; repeatable.  A process a limit ends is "
+                          "marked so in --summary and --json (SIGXCPU: RLIMIT_CPU)")
     run.add_argument("--warn-orphans", action="store_true",
                      help="print a line on stderr for each orphan reaped; tini's -w")
     run.add_argument("-v", "--verbose", action="count", default=0,
@@ -527,6 +576,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                 rewrite=rewrite, pdeathsig=args.pdeathsig,
                 zero_status=args.zero_status,
                 log=_logger(verbosity, args.warn_orphans), adopt=True,
+                rlimits=dict(args.rlimit),
                 # Records are kept for the summary alone: --json has each as it comes.
                 records=_supervisor.RECORDS if args.summary else 0,
                 on_reap=None if report is None else report.process)

@@ -194,17 +194,44 @@ def take_pending(signum: int) -> None:
     _lib.glibc_errno_sigtimedwait(_sigset((signum,)), _ffi.NULL, _ffi.new("struct timespec *"))
 
 
-def nofile() -> Tuple[int, int]:
-    """RLIMIT_NOFILE, (soft, hard): one more than the highest descriptor open(2) may make."""
+# The resource limits by name (without RLIMIT_), as getrlimit(2) lists them; a name
+# the headers lack is left out.
+RLIMITS = dict((name, getattr(_lib, "RLIMIT_" + name)) for name in (
+    "AS", "CORE", "CPU", "DATA", "FSIZE", "LOCKS", "MEMLOCK", "MSGQUEUE", "NICE", "NOFILE",
+    "NPROC", "RSS", "RTPRIO", "RTTIME", "SIGPENDING", "STACK") if hasattr(_lib, "RLIMIT_" + name))
+RLIM_INFINITY: int = _lib.RLIM_INFINITY
+
+
+def rlimit(resource: int) -> Tuple[int, int]:
+    """getrlimit(resource): (soft, hard), RLIM_INFINITY for no limit."""
     limits = _ffi.new("struct rlimit *")
-    failed = _lib.glibc_errno_getrlimit(_lib.RLIMIT_NOFILE, limits)
+    failed = _lib.glibc_errno_getrlimit(resource, limits)
     if failed < 0:
         raise error("getrlimit", failed)
     return int(limits.rlim_cur), int(limits.rlim_max)
 
 
-def set_nofile(soft: int, hard: int) -> None:
-    limits = _ffi.new("struct rlimit *", (soft, hard))
-    failed = _lib.glibc_errno_setrlimit(_lib.RLIMIT_NOFILE, limits)
+def set_rlimit(resource: int, soft: int, hard: int) -> None:
+    """setrlimit(resource, soft, hard); RLIM_INFINITY for no limit."""
+    failed = _lib.glibc_errno_setrlimit(resource, _ffi.new("struct rlimit *", (soft, hard)))
     if failed < 0:
         raise error("setrlimit", failed)
+
+
+def setrlimit_errno(resource: int, soft: int, hard: int) -> int:
+    """setrlimit(resource, soft, hard) in a forked child: its errno, 0 if it succeeded.
+
+    No OSError: making one reads the binding tables, an import that a child
+    forked from a threaded process must not start.
+    """
+    failed = _lib.glibc_errno_setrlimit(resource, _ffi.new("struct rlimit *", (soft, hard)))
+    return failed - _ERRNO_BASE if failed < 0 else 0
+
+
+def nofile() -> Tuple[int, int]:
+    """RLIMIT_NOFILE, (soft, hard): one more than the highest descriptor open(2) may make."""
+    return rlimit(_lib.RLIMIT_NOFILE)
+
+
+def set_nofile(soft: int, hard: int) -> None:
+    set_rlimit(_lib.RLIMIT_NOFILE, soft, hard)

@@ -14,6 +14,13 @@ launcher waits for the end of file on a close-on-exec pipe, so its name and
 its reaction to SIGTERM are known when the launcher exits.  Every daemon
 has an alarm(30) that outlives exec: nothing a failed test leaves behind
 runs for long.
+
+Fixtures: ``run(argv, **options)`` supervises with stdout and stderr going
+to ``files`` (two files read back as bytes), with the subreaper flag off
+at the start (``not_a_subreaper``).
+
+PYTEST_DONT_REWRITE: it is imported as a module before pytest loads it as a plugin
+(``pytest_plugins = ["supervise_kit"]`` gives the test files its fixtures).
 """
 
 import contextlib
@@ -21,8 +28,11 @@ import os
 import signal
 import sys
 
+import pytest
+
 import glibc
 import pyglibc
+from pyglibc import subreaper, supervise
 
 DAEMON = r"""
 import os, signal, sys
@@ -111,3 +121,81 @@ def waiting_for_signals(said):
             "os.write(1, %s)\n"
             "while True:\n"
             "    os.read(wake, 64)\n" % said)
+
+
+COSTLY = r"""
+import os, sys, time
+mib, burn = int(sys.argv[1]), float(sys.argv[2])
+# A child that fills mib MiB and is waited for: its cost is the command's.
+child = os.fork()
+if child == 0:
+    block = b"x" * (mib << 20)
+    os._exit(0)
+os.waitpid(child, 0)
+# A grandchild that burns burn seconds of CPU, left behind: its cost is its own.
+r, w = os.pipe()
+middle = os.fork()
+if middle == 0:
+    if os.fork() == 0:
+        os.close(r)
+        end = time.process_time() + burn
+        while time.process_time() < end:
+            pass
+        os._exit(0)
+    os._exit(0)
+os.waitpid(middle, 0)
+os.close(w)
+os.read(r, 1)  # the end of file: the orphan is done
+"""
+
+# COSTLY + [MiB, seconds]: a command that waits for a child filling MiB of memory,
+# then leaves an orphan that burns seconds of CPU, and ends when that orphan is done.
+COSTLY = [sys.executable, "-c", COSTLY]
+
+
+@pytest.fixture
+def not_a_subreaper():
+    """The test starts with the subreaper flag off, and it is put back as it was."""
+    before = subreaper.enabled
+    subreaper.enabled = False
+    yield
+    subreaper.enabled = before
+
+
+class Files:
+    """Two files for a command's stdout and stderr, read back as bytes."""
+
+    def __init__(self, directory):
+        self.paths = [str(directory / "out"), str(directory / "err")]
+        self.out, self.err = (os.open(p, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                              for p in self.paths)
+
+    def read(self):
+        found = []
+        for path in self.paths:
+            with open(path, "rb") as f:
+                found.append(f.read())
+        return tuple(found)
+
+    def close(self):
+        os.close(self.out)
+        os.close(self.err)
+
+
+@pytest.fixture
+def files(tmp_path):
+    made = Files(tmp_path)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def run(not_a_subreaper, files, watchdog):
+    """``run(argv, **options)``: supervise with stdout and stderr going to ``files``."""
+
+    def call(argv, **options):
+        options.setdefault("stdout", files.out)
+        options.setdefault("stderr", files.err)
+        return supervise(argv, **options)
+
+    return call

@@ -25,7 +25,7 @@ import timeouts
 import glibc
 from children import in_child
 from pyglibc import _cli, _supervisor
-from pyglibc._supervisor import Reaped, Supervision
+from pyglibc._supervisor import Reaped, Supervision, Usage
 from supervise_kit import (
     LAUNCH,
     PYTHON_COMM,
@@ -135,12 +135,13 @@ def test_help_documents_every_option_and_every_json_key(cli):
     assert text.startswith("usage: python -m pyglibc run [OPTIONS] -- CMD [ARG ...]\n")
     _, parser = _cli._parsers()
     options = [action for action in parser._actions if action.option_strings]
-    assert len(options) == 21
+    assert len(options) == 22
     for action in options:
         assert action.help
         for option in action.option_strings:
             assert re.search(r"^  .*%s\b" % re.escape(option), text, re.M), option
-    keys = set(Supervision("x").as_dict()) - {"processes"} | set(Reaped._fields)
+    keys = set(Supervision("x").as_dict()) - {"processes"} | set(Reaped._fields) | set(
+        Usage._fields)
     for key in keys | {"process", "result"}:
         assert re.search(r"\b%s\b" % key, text.split("--json FILE gets")[1]), key
     for word in ("124", "125", "126", "127", "128+N", "PYGLIBC_RUN_GROUP",
@@ -330,7 +331,7 @@ def test_durations_beyond_any_timer_mean_no_limit(main, seconds):
     status, _, err = main("--timeout", seconds, "--linger", seconds, "--summary", "--",
                           "sh", "-c", "sleep 30 & sleep 0.3; exit 3")
     assert status == 3
-    orphan = err.decode().splitlines()[-1].split()
+    orphan = err.decode().splitlines()[-2].split()
     assert orphan[2] == "orphan" and orphan[-3:] == ["SIGTERM", "(sent", "SIGTERM)"]
     with term_ignored():
         status, _, err = main("--timeout", "0.1", "--kill-after", seconds, "--summary", "--",
@@ -343,7 +344,7 @@ def test_the_summary_shows_the_daemon_reaped(main):
     status, out, err = main("--summary", "--", *LAUNCH, "sleep", "0")
     assert status == 0
     daemon = int(out.split()[1])
-    rows = [line.split() for line in err.decode().splitlines()[2:]]
+    rows = [line.split() for line in err.decode().splitlines()[2:-1]]
     assert [row[:3] for row in rows] == [[rows[0][0], PYTHON_COMM, "command"],
                                          [str(daemon), "sleep", "orphan"]]
     assert gone(daemon)
@@ -796,6 +797,73 @@ def test_prefixed_output_that_cannot_be_written_closes_that_pipe_alone(tmp_path)
     assert (done.returncode, done.stderr) == (3, b"[err] err\n")
 
 
+# -- --rlimit and what the tree cost -----------------------------------------------------------
+
+
+def test_rlimit_sets_the_commands_limits_alone(main):
+    status, out, _ = main("--rlimit", "NOFILE=64:128", "--rlimit", "rlimit_core=unlimited",
+                          "--rlimit", "cpu=100", "--", "sh", "-c",
+                          "ulimit -Sn; ulimit -Hn; ulimit -c; ulimit -St; ulimit -Ht")
+    assert (status, out.split()) == (0, [b"64", b"128", b"unlimited", b"100", b"100"])
+
+
+@pytest.mark.parametrize("word, message", [
+    ("CPUS=1", "'CPUS=1' is not NAME=SOFT[:HARD] with NAME one of AS, CORE, CPU, "),
+    ("CPU", "'CPU' is not NAME=SOFT[:HARD] with NAME one of "),
+    ("CPU=2:1", "'CPU=2:1': the soft limit is above the hard limit"),
+    ("CPU=unlimited:1", "'CPU=unlimited:1': the soft limit is above the hard limit"),
+    ("CPU=1:2:3", "'CPU=1:2:3' is not NAME=SOFT[:HARD]"),
+    ("CPU=-1", "'CPU=-1': '-1' is not a limit (a number or unlimited)"),
+    ("CPU=", "'CPU=': '' is not a limit (a number or unlimited)"),
+])
+def test_an_rlimit_that_is_not_one_is_a_usage_error(main, word, message):
+    status, _, err = main("--rlimit", word, "--", "true")
+    assert status == 2
+    assert err.decode().splitlines()[-1].startswith(
+        "python -m pyglibc run: error: argument --rlimit: " + message)
+
+
+def test_a_limit_that_cannot_be_given_is_125_and_said(main):
+    with open("/proc/sys/fs/nr_open") as f:
+        too_many = int(f.read()) + 1
+    status, _, err = main("--rlimit", "NOFILE=%d" % too_many, "--", "true")
+    assert status == 125
+    assert err.decode().startswith(PROG.decode() + "%s: cannot set RLIMIT_NOFILE to %d:%d: "
+                                   "operation not permitted" % (shutil.which("true"), too_many,
+                                                                too_many))
+
+
+def test_with_no_room_for_a_pipe_a_limit_refused_is_said_as_ever(cli_under):
+    """The shared page that stands for the report pipe tells which step failed too."""
+    with open("/proc/sys/fs/nr_open") as f:
+        too_many = int(f.read()) + 1
+    done = cli_under(ABOVE_LIMIT + ["5", "hard"], "--rlimit", "NOFILE=%d" % too_many, "--",
+                     "true")
+    assert (done.returncode, done.stdout) == (125, b"")
+    assert done.stderr.startswith(PROG + b"%s: cannot set RLIMIT_NOFILE to %d:%d: " % (
+        os.fsencode(shutil.which("true")), too_many, too_many))
+
+
+def test_the_summary_and_the_json_say_what_each_process_and_the_tree_cost(main, tmp_path):
+    status, _, err = main("--summary", "--json", "cost.json", "--rlimit", "CPU=1:30", "--",
+                          "sh", "-c", "(: &); exec %s -c 'while True: pass'" % sys.executable)
+    assert status == 128 + signal.SIGXCPU
+    lines = err.decode().splitlines()
+    assert lines[1].split()[5:7] == ["CPU", "MAXRSS"]
+    command = lines[-2].split()
+    assert command[2] == "command" and command[-2:] == ["SIGXCPU", "(RLIMIT_CPU)"]
+    assert 0.9 <= float(command[5].rstrip("s")) < 1.5 and command[6].endswith("M")
+    processes, result = json_report(tmp_path / "cost.json")
+    assert [p["limit"] for p in processes] == [None, "RLIMIT_CPU"]
+    assert all(sorted(p["usage"]) == sorted(Usage._fields) for p in processes)
+    total = Usage(**processes[0]["usage"]).joined(Usage(**processes[1]["usage"]))
+    assert result["usage"] == total.as_dict()
+    assert lines[-1] == ("2 processes in all: CPU %.2fs (user %.2fs, system %.2fs), largest "
+                         "MAXRSS %.1fM, %d major faults" % (
+                             total.cpu, total.user, total.system, total.max_rss / 1024,
+                             total.major_faults))
+
+
 # -- --json ------------------------------------------------------------------------------------
 
 
@@ -970,7 +1038,7 @@ def test_summary_lists_the_last_records_and_counts_every_process(main, results):
     assert status == 0 and len(results[0].processes) == _supervisor.RECORDS
     assert lines[0].endswith("; %d processes reaped, the last %d listed"
                              % (_supervisor.RECORDS + 11, _supervisor.RECORDS))
-    assert ": exit 0 after " in lines[0] and len(lines) == 2 + _supervisor.RECORDS
+    assert ": exit 0 after " in lines[0] and len(lines) == 2 + _supervisor.RECORDS + 1
 
 
 def test_by_default_it_says_nothing_but_errors(main):
@@ -1016,7 +1084,7 @@ def test_a_process_name_is_escaped_in_what_the_supervisor_says(cli, tmp_path):
                     done.stderr)
     assert re.search(rb"\n +\d+  %s +orphan  " % escaped, done.stderr)
     assert b"\x1b" not in done.stderr and b"\xff" not in done.stderr
-    assert len(done.stderr.splitlines()) == 1 + 2 + 2  # the orphan; the summary's head, 2 rows
+    assert len(done.stderr.splitlines()) == 1 + 2 + 2 + 1  # the orphan; head, 2 rows, totals
     with open(str(tmp_path / "result.json"), encoding="ascii") as f:
         orphan, = [p for p in json_lines(f.read())[0] if not p["command"]]
     assert os.fsencode(orphan["name"]) == FORGER_NAME

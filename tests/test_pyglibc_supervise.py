@@ -36,42 +36,7 @@ SIGTERM, SIGKILL, SIGUSR1 = signal.SIGTERM, signal.SIGKILL, signal.SIGUSR1
 MANAGED = set(_supervisor.FORWARDED) | {signal.SIGCHLD}
 root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CAP_SYS_ADMIN)")
 TIMEOUT = 10  # seconds a test waits for what must come, at most
-
-
-@pytest.fixture
-def not_a_subreaper():
-    """The test starts with the subreaper flag off, and it is put back as it was."""
-    before = subreaper.enabled
-    subreaper.enabled = False
-    yield
-    subreaper.enabled = before
-
-
-class Files:
-    """Two files for a command's stdout and stderr, read back as bytes."""
-
-    def __init__(self, directory):
-        self.paths = [str(directory / "out"), str(directory / "err")]
-        self.out, self.err = (os.open(p, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                              for p in self.paths)
-
-    def read(self):
-        found = []
-        for path in self.paths:
-            with open(path, "rb") as f:
-                found.append(f.read())
-        return tuple(found)
-
-    def close(self):
-        os.close(self.out)
-        os.close(self.err)
-
-
-@pytest.fixture
-def files(tmp_path):
-    made = Files(tmp_path)
-    yield made
-    made.close()
+pytest_plugins = ["supervise_kit"]  # the run, files and not_a_subreaper fixtures
 
 
 # Under qemu-user: posix_spawn's child runs in a copy of the parent's memory, so
@@ -80,18 +45,6 @@ def files(tmp_path):
 spawn_errors = kernelkit.not_emulated("loses the error of an exec that posix_spawn made")
 threads_of_its_own = kernelkit.not_emulated(
     "runs a thread in each process, which blocks no signal and takes a pid")
-
-
-@pytest.fixture
-def run(not_a_subreaper, files, watchdog):
-    """``run(argv, **options)``: supervise with stdout and stderr going to ``files``."""
-
-    def call(argv, **options):
-        options.setdefault("stdout", files.out)
-        options.setdefault("stderr", files.err)
-        return supervise(argv, **options)
-
-    return call
 
 
 def daemon_pid(out):
@@ -837,7 +790,7 @@ def test_as_dict_is_json_with_signals_by_name(run):
     data = json.loads(json.dumps(result.as_dict()))
     assert sorted(data) == ["argv", "duration", "error", "exit_status", "forwarded", "init",
                             "pid", "pidns", "processes", "processes_reaped", "returncode",
-                            "signals_forwarded", "started", "timed_out"]
+                            "signals_forwarded", "started", "timed_out", "usage"]
     assert (data["init"], data["pidns"]) == (False, False)
     assert data["argv"] == LAUNCH + ["sleep", "1"]
     assert (data["exit_status"], data["returncode"], data["error"]) == (1, 1, None)
@@ -852,10 +805,13 @@ def test_summary_has_a_line_per_process(run):
     result = run(LAUNCH + ["sleep", "2"], linger=5)
     lines = result.summary().splitlines()
     assert lines[0].endswith("exit 2 after %.3f s; exit status 2" % result.duration)
-    assert lines[1].split() == ["PID", "NAME", "ROLE", "STARTED", "REAPED", "STATUS"]
+    assert lines[1].split() == ["PID", "NAME", "ROLE", "STARTED", "REAPED", "CPU", "MAXRSS",
+                                "STATUS"]
     assert lines[2].split()[:3] == [str(result.pid), PYTHON_COMM, "command"]
     assert lines[3].split()[1:3] == ["sleep", "orphan"]
     assert lines[3].endswith("SIGTERM (sent SIGTERM)")
+    assert lines[4].startswith("2 processes in all: CPU %.2fs (user %.2fs, system %.2fs)" % (
+        result.usage.cpu, result.usage.user, result.usage.system))
     assert repr(result).endswith("exit_status=2 processes=2>")
 
 
@@ -905,7 +861,7 @@ def test_summary_counts_every_process_and_shows_those_kept(run):
     result = run(["sh", "-c", ORPHANS % 5], records=2)
     lines = result.summary().splitlines()
     assert lines[0].endswith("; exit status 0; 6 processes reaped, the last 2 listed")
-    assert len(lines) == 4
+    assert len(lines) == 5 and lines[-1].startswith("6 processes in all: ")
 
 
 @pytest.mark.parametrize("records, error, message", [

@@ -73,7 +73,7 @@ import time
 from pyglibc import _rawcalls
 from pyglibc._supervisor.loop import _Run
 from pyglibc._supervisor.proc import _children, _proc_is_ours, _threads_not_blocking
-from pyglibc._supervisor.records import RECORDS, Reaped, Supervision
+from pyglibc._supervisor.records import RECORDS, Reaped, Supervision, Usage
 from pyglibc._supervisor.settings import (
     KILL_AFTER,
     LINGER,
@@ -83,6 +83,7 @@ from pyglibc._supervisor.settings import (
     _preserved,
     _records,
     _rewrites,
+    _rlimits,
     _seconds,
     _Settings,
     _signal_number,
@@ -107,7 +108,7 @@ else:
     import _signal
 
 __all__ = ["FORWARDED", "KILL_AFTER", "LINGER", "PREFIX", "RECORDS", "Reaped", "Supervision",
-           "supervise"]
+           "Usage", "supervise"]
 
 if TYPE_CHECKING:
     FORWARDED: Tuple[signal.Signals, ...] = ()
@@ -135,7 +136,8 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
               pdeathsig: Optional[int] = None, zero_status: Iterable[int] = (),
               log: Optional[Log] = None, records: int = RECORDS,
               on_reap: Optional[Callable[[Reaped], None]] = None,
-              adopt: bool = False) -> Supervision:
+              adopt: bool = False,
+              rlimits: Optional[Mapping[Union[str, int], Any]] = None) -> Supervision:
     """Run argv as a child subreaper would, and return a ``Supervision`` once no process is left.
 
     ``argv``: the command and its arguments (str, bytes or path-like), the
@@ -220,6 +222,18 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     ``on_reap`` ends the supervision as any error would: whatever is left
     is killed and reaped before it propagates.
 
+    ``rlimits``: resource limits for the command alone, set between fork
+    and exec (setrlimit(2)), never on this process: {resource: limit} or
+    {resource: (soft, hard)}, a resource named with or without RLIMIT_
+    ("CPU", "RLIMIT_NOFILE") or by its number (resource.RLIMIT_AS), a
+    limit an int (seconds for CPU, bytes for AS, DATA, FSIZE, STACK, ...,
+    a count for NOFILE and NPROC) or None or "unlimited"; one limit alone
+    is both soft and hard, as docker's --ulimit and prlimit(1) take it.
+    Whatever the command starts inherits them.  A limit the command may
+    not be given (a hard limit above this process's, unprivileged) is no
+    exception: ``error`` says which, exit_status is 125.  The ``Reaped``
+    record of a process that a limit ended says which (``limit``).
+
     ``adopt``: take the children this process has already for orphans:
     reaped when they exit (and recorded with the others, ``command``
     False), signalled with what the command leaves when it ends.  For a
@@ -265,6 +279,7 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     activated = _socket_activation(settings.env)
     settings.preserve_fds = max(preserved, activated or 0)
     settings.listen_pid = activated is not None
+    settings.rlimits = _rlimits(rlimits)
     if on_reap is not None and not callable(on_reap):
         raise TypeError("supervise: on_reap must be callable, not %s" % type(on_reap).__name__)
     result = Supervision([os.fsdecode(word) for word in words], _records(records), on_reap)

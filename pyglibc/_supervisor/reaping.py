@@ -4,28 +4,40 @@ A child is named from /proc/<pid>/stat while it is still a zombie, so it
 is looked at before it is reaped: with waitid(WEXITED|WNOWAIT) (os.waitid,
 or where the interpreter has none, as PyPy 3.9, the compiled module's).
 Without waitid, the zombies are found by a scan of the children /proc
-lists, and without that either (no /proc of our own) by waitpid(-1) and no
-name.
+lists, and without that either (no /proc of our own) by wait3 and no
+name.  Each is reaped with wait4(2), which gives what it cost (its rusage)
+with its status.
 """
 
 from __future__ import annotations
 
 import os
+import resource  # noqa: F401  (see below)
 
 from pyglibc import _rawcalls
 from pyglibc._supervisor.proc import _CLK_TCK, _children, _descendants, _running, _stat
-from pyglibc._supervisor.records import Reaped, _shell_word
-from pyglibc._supervisor.signals import _SIGCONT, _SIGKILL, _SIGTERM, _signal_name, _signal_or_int
+from pyglibc._supervisor.records import Reaped, Usage, _shell_word
+from pyglibc._supervisor.signals import (
+    _SIGCONT,
+    _SIGKILL,
+    _SIGTERM,
+    _SIGXCPU,
+    _SIGXFSZ,
+    _signal_name,
+    _signal_or_int,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
-    from typing import Callable, Dict, Iterator, Optional, Tuple
+    from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
     from pyglibc._supervisor.proc import _Stat
     from pyglibc._supervisor.records import Supervision
     from pyglibc._supervisor.settings import _Settings
     from pyglibc._supervisor.signals import Signal
 
+# os.wait4 imports resource (above) for its struct_rusage on its first call: imported with
+# this module, as a start under a low RLIMIT_NOFILE may leave no descriptor to open its file.
 _waitid = getattr(os, "waitid", None) or _rawcalls.waitid  # PyPy 3.9's os has none
 
 
@@ -62,8 +74,8 @@ class _Reaping:
             exited = self.exited_scan()
         else:
             exited = self.exited_blind()
-        for pid, stat, status in exited:
-            self.record(pid, stat, status)
+        for pid, stat, status, usage in exited:
+            self.record(pid, stat, status, usage)
         if self.command_done and not self.childless and not self.lingering:
             # Whether or not the SIGTERM round found it: the walk down /proc can
             # miss a process reparented to us meanwhile, which is still a child.
@@ -72,7 +84,7 @@ class _Reaping:
         if self.killing and not self.childless:
             self.signal_all(_SIGKILL)  # a straggler forked before the last round
 
-    def exited_waitid(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
+    def exited_waitid(self) -> Iterator[Tuple[int, Optional[_Stat], int, Any]]:
         """(pid, stat, status) of the children that have exited, peeked at with WNOWAIT."""
         assert _waitid is not None
         while True:
@@ -85,15 +97,15 @@ class _Reaping:
             if info is None:
                 return
             stat = _stat(info.si_pid) if self.proc else None
-            pid, status = os.waitpid(info.si_pid, os.WNOHANG)
+            pid, status, usage = os.wait4(info.si_pid, os.WNOHANG)
             if not pid:  # not waitable after all: the next SIGCHLD will tell
                 return
-            yield pid, stat, status
+            yield pid, stat, status, usage
 
-    def exited_scan(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
+    def exited_scan(self) -> Iterator[Tuple[int, Optional[_Stat], int, Any]]:
         """The same from /proc, without waitid: the zombies among the children /proc lists.
 
-        No waitpid(-1) here, which could reap a child that died since the
+        No wait3 here, which could reap a child that died since the
         scan, before its name was read.  A zombie stays listed until it is
         reaped, so a scan that shows no child means that none is left.
         """
@@ -106,26 +118,26 @@ class _Reaping:
             for pid in children:
                 stat = _stat(pid)
                 if stat is not None and stat.state == "Z":
-                    pid, status = os.waitpid(pid, os.WNOHANG)
+                    pid, status, usage = os.wait4(pid, os.WNOHANG)
                     if pid:
                         reaped = True
-                        yield pid, stat, status
+                        yield pid, stat, status, usage
             if not reaped:
                 return
 
-    def exited_blind(self) -> Iterator[Tuple[int, Optional[_Stat], int]]:
-        """Without waitid nor a /proc of our own: waitpid(-1), and no names."""
+    def exited_blind(self) -> Iterator[Tuple[int, Optional[_Stat], int, Any]]:
+        """Without waitid nor a /proc of our own: wait3, and no names."""
         while True:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait3(os.WNOHANG)
             except ChildProcessError:
                 self.childless = True
                 return
             if not pid:
                 return
-            yield pid, None, status
+            yield pid, None, status, usage
 
-    def record(self, pid: int, stat: Optional[_Stat], status: int) -> None:
+    def record(self, pid: int, stat: Optional[_Stat], status: int, rusage: Any) -> None:
         started = None
         if stat is not None:
             started = round(max(0.0, stat.start / _CLK_TCK - self.boot0), 2)
@@ -136,9 +148,11 @@ class _Reaping:
         else:
             exitcode, signum = os.WEXITSTATUS(status), None
         sent = self.signalled.get(pid, None if pid == self.pid else self.signalled_all)
+        usage = Usage.from_rusage(rusage)
         process = Reaped(pid, stat.name if stat else None, pid == self.pid, exitcode, signum,
                          bool(os.WCOREDUMP(status)), started, self.now(),
-                         None if sent is None else _signal_or_int(sent))
+                         None if sent is None else _signal_or_int(sent), usage,
+                         _limit_reached(signum, sent, usage, self.settings.rlimits))
         self.result._add(process)
         if pid == self.pid:
             self.command_ended(process)
@@ -212,3 +226,26 @@ class _Reaping:
                 os.waitpid(-1, 0)
             except ChildProcessError:
                 return
+
+
+def _limit_reached(signum: Optional[int], sent: Optional[int], usage: Usage,
+                   limits: Dict[str, Tuple[Optional[int], Optional[int]]]) -> Optional[str]:
+    """The resource limit whose signal ended a process, None if none did.
+
+    SIGXCPU and SIGXFSZ are the kernel's for RLIMIT_CPU and RLIMIT_FSIZE
+    alone.  A SIGKILL the supervisor did not send is the hard RLIMIT_CPU's
+    when the command was given one and the process's CPU time came to it:
+    the kernel checks the limit against its precise count at each tick,
+    while the rusage it reports is some hundredths of a second short.
+    """
+    if signum is None:
+        return None
+    if signum == _SIGXCPU:
+        return "RLIMIT_CPU"
+    if signum == _SIGXFSZ:
+        return "RLIMIT_FSIZE"
+    if signum == _SIGKILL and sent != _SIGKILL and "CPU" in limits:
+        hard = limits["CPU"][1]
+        if hard is not None and usage.cpu >= hard * 0.95 - 0.1:
+            return "RLIMIT_CPU"
+    return None

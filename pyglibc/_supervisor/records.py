@@ -25,6 +25,68 @@ FORWARDS_KEPT = 1000
 
 
 if TYPE_CHECKING:
+    class _UsageFields(NamedTuple):
+        user: float
+        system: float
+        max_rss: int
+        minor_faults: int
+        major_faults: int
+        voluntary_switches: int
+        involuntary_switches: int
+else:
+    _UsageFields = collections.namedtuple(
+        "Usage", "user system max_rss minor_faults major_faults voluntary_switches "
+                 "involuntary_switches")
+
+
+class Usage(_UsageFields):
+    """What processes cost, as wait4(2) reports it in a struct rusage (getrusage(2)).
+
+    ``user`` and ``system``: seconds of CPU in user and kernel mode;
+    ``max_rss``: the largest resident set, in KiB (ru_maxrss);
+    ``minor_faults`` and ``major_faults``: page faults served without and
+    with I/O (ru_minflt, ru_majflt); ``voluntary_switches`` and
+    ``involuntary_switches``: context switches on waiting and on being
+    preempted (ru_nvcsw, ru_nivcsw).
+
+    A process's own counts include those of the children it waited for
+    itself, as the kernel adds them at each wait; an orphan's are its own,
+    since its parent did not wait for it.  So the sum over every process the
+    supervisor reaped is what the whole tree cost, and what
+    getrusage(RUSAGE_CHILDREN) counts for the supervisor; over many
+    processes, ``max_rss`` is the largest of theirs, not a sum, as there.
+    """
+
+    __slots__ = ()
+
+    @property
+    def cpu(self) -> float:
+        """user + system: seconds of CPU in all."""
+        return self.user + self.system
+
+    def joined(self, other: Usage) -> Usage:
+        """This and other together: times and counts summed, the larger max_rss."""
+        return Usage(round(self.user + other.user, 6), round(self.system + other.system, 6),
+                     max(self.max_rss, other.max_rss), self.minor_faults + other.minor_faults,
+                     self.major_faults + other.major_faults,
+                     self.voluntary_switches + other.voluntary_switches,
+                     self.involuntary_switches + other.involuntary_switches)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return dict(zip(self._fields, self))
+
+    @classmethod
+    def from_rusage(cls, usage: Any) -> Usage:
+        """From a resource.struct_rusage (what os.wait4 gives)."""
+        return cls(usage.ru_utime, usage.ru_stime, usage.ru_maxrss, usage.ru_minflt,
+                   usage.ru_majflt, usage.ru_nvcsw, usage.ru_nivcsw)
+
+
+NO_USAGE = Usage(0.0, 0.0, 0, 0, 0, 0, 0)
+"""The ``Usage`` of no process at all: what the totals start from."""
+
+
+if TYPE_CHECKING:
     class _ReapedFields(NamedTuple):
         pid: int
         name: Optional[str]
@@ -35,9 +97,12 @@ if TYPE_CHECKING:
         started: Optional[float]
         reaped: float
         signalled: Optional[Signal]
+        usage: Optional[Usage]
+        limit: Optional[str]
 else:
     _ReapedFields = collections.namedtuple(
-        "Reaped", "pid name command exitcode signal core_dumped started reaped signalled")
+        "Reaped", "pid name command exitcode signal core_dumped started reaped signalled usage "
+                  "limit", defaults=(None, None))
 
 
 class Reaped(_ReapedFields):
@@ -53,7 +118,12 @@ class Reaped(_ReapedFields):
     seconds from the start of ``supervise()`` (``started`` comes from
     /proc/<pid>/stat, to the kernel's clock tick, 0.01 s; None if unknown);
     ``signalled``: the last signal the supervisor itself sent it (on
-    timeout, or to clean up), None if none.  Under ``pidns`` the pids are
+    timeout, or to clean up), None if none; ``usage``: what it cost, a
+    ``Usage`` (its own CPU, memory, faults and context switches, with those
+    of the children it waited for itself), None if unknown; ``limit``: the
+    resource limit that ended it, as ``RLIMIT_CPU`` (SIGXCPU, or the
+    SIGKILL of the hard limit once its CPU time reached it) or
+    ``RLIMIT_FSIZE`` (SIGXFSZ), else None.  Under ``pidns`` the pids are
     those of the namespace (the command is 2, its init 1).
     """
 
@@ -64,21 +134,26 @@ class Reaped(_ReapedFields):
         """How it ended, in a word: 'exit 0', 'SIGTERM', 'SIGSEGV (core dumped)'."""
         if self.signal is None:
             return "exit %d" % (self.exitcode or 0)
-        return "%s%s" % (_signal_name(self.signal), " (core dumped)" if self.core_dumped else "")
+        return "%s%s%s" % (_signal_name(self.signal), " (core dumped)" if self.core_dumped else "",
+                           "" if self.limit is None else " (%s)" % self.limit)
 
     def as_dict(self) -> Dict[str, Any]:
         """The record as JSON-ready values, signals by name (see ``Supervision.as_dict``)."""
         return {"pid": self.pid, "name": self.name, "command": self.command,
                 "exitcode": self.exitcode, "signal": _signal_name(self.signal),
                 "core_dumped": self.core_dumped, "started": self.started,
-                "reaped": self.reaped, "signalled": _signal_name(self.signalled)}
+                "reaped": self.reaped, "signalled": _signal_name(self.signalled),
+                "usage": None if self.usage is None else self.usage.as_dict(),
+                "limit": self.limit}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Reaped:
         """The record ``as_dict`` gave, signals as ``signal.Signals`` again."""
         return cls(data["pid"], data["name"], data["command"], data["exitcode"],
                    _signal_from_name(data["signal"]), data["core_dumped"], data["started"],
-                   data["reaped"], _signal_from_name(data["signalled"]))
+                   data["reaped"], _signal_from_name(data["signalled"]),
+                   None if data.get("usage") is None else Usage(**data["usage"]),
+                   data.get("limit"))
 
 
 class Supervision:
@@ -101,7 +176,10 @@ class Supervision:
     ``processes_reaped``: how many were, the command included;
     ``forwarded``: ``(seconds, signal)`` for each of the last
     ``FORWARDS_KEPT`` signals passed on to the command, as sent (after
-    ``rewrite``); ``signals_forwarded``: how many were.
+    ``rewrite``); ``signals_forwarded``: how many were; ``usage``: what
+    every process reaped cost together, a ``Usage`` (the largest
+    ``max_rss``; the same as getrusage(RUSAGE_CHILDREN) counts for the
+    supervisor's part, the records dropped past ``records`` included).
     """
 
     def __init__(self, argv: Sequence[str], records: int = RECORDS,
@@ -121,6 +199,7 @@ class Supervision:
         self.processes_reaped = 0
         self.forwarded: List[Tuple[float, Signal]] = []
         self.signals_forwarded = 0
+        self.usage = NO_USAGE
         self._records, self._on_reap = records, on_reap
 
     @property
@@ -131,6 +210,8 @@ class Supervision:
     def _add(self, process: Reaped) -> None:
         """Count a process reaped, keep its record if there is room, pass it to on_reap."""
         self.processes_reaped += 1
+        if process.usage is not None:
+            self.usage = self.usage.joined(process.usage)
         if process.command:
             self.command = process
         if self._records:
@@ -154,10 +235,13 @@ class Supervision:
         returncode (int or null), timed_out (bool), error (str or null),
         init (bool), pidns (bool), started (Unix time), duration (seconds),
         forwarded (list of {"at": seconds, "signal": name}, the last kept),
-        signals_forwarded (int), processes_reaped (int), processes (the records kept, each as
-        ``Reaped.as_dict`` gives it: {"pid", "name", "command", "exitcode",
-        "signal", "core_dumped", "started", "reaped", "signalled"}, signals
-        by name such as "SIGTERM", times in seconds from the start).
+        signals_forwarded (int), processes_reaped (int), usage (the totals,
+        ``Usage`` as a dict: {"user", "system", "max_rss", "minor_faults",
+        "major_faults", "voluntary_switches", "involuntary_switches"}),
+        processes (the records kept, each as ``Reaped.as_dict`` gives it:
+        {"pid", "name", "command", "exitcode", "signal", "core_dumped",
+        "started", "reaped", "signalled", "usage", "limit"}, signals by name
+        such as "SIGTERM", times in seconds from the start).
         """
         return {"argv": list(self.argv), "pid": self.pid, "exit_status": self.exit_status,
                 "returncode": self.returncode, "timed_out": self.timed_out,
@@ -167,6 +251,7 @@ class Supervision:
                               for at, signum in self.forwarded],
                 "signals_forwarded": self.signals_forwarded,
                 "processes_reaped": self.processes_reaped,
+                "usage": self.usage.as_dict(),
                 "processes": [process.as_dict() for process in self.processes]}
 
     def _load(self, data: Mapping[str, Any]) -> None:
@@ -194,22 +279,40 @@ class Supervision:
                 self.processes_reaped,
                 "the last %d" % len(self.processes) if self.processes else "none")
         lines = [head,
-                 "%8s  %-15s  %-7s  %7s  %7s  %s" % ("PID", "NAME", "ROLE", "STARTED", "REAPED",
-                                                    "STATUS")]
+                 "%8s  %-15s  %-7s  %7s  %7s  %7s  %7s  %s" % (
+                     "PID", "NAME", "ROLE", "STARTED", "REAPED", "CPU", "MAXRSS", "STATUS")]
         for p in self.processes:
             status = p.status
             if p.signalled is not None:
                 status += " (sent %s)" % _signal_name(p.signalled)
-            lines.append("%8d  %-15s  %-7s  %7s  %6.3fs  %s" % (
+            lines.append("%8d  %-15s  %-7s  %7s  %6.3fs  %7s  %7s  %s" % (
                 p.pid, "?" if p.name is None else _shell_word(p.name),
                 "command" if p.command else "orphan",
-                "?" if p.started is None else "%.2fs" % p.started, p.reaped, status))
+                "?" if p.started is None else "%.2fs" % p.started, p.reaped,
+                "?" if p.usage is None else "%.2fs" % p.usage.cpu,
+                "?" if p.usage is None else _kib(p.usage.max_rss), status))
+        usage = self.usage
+        if self.processes_reaped:
+            lines.append("%d process%s in all: CPU %.2fs (user %.2fs, system %.2fs), largest "
+                         "MAXRSS %s, %d major faults" % (
+                             self.processes_reaped, "" if self.processes_reaped == 1 else "es",
+                             usage.cpu, usage.user, usage.system, _kib(usage.max_rss),
+                             usage.major_faults))
         return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
         return "<pyglibc.supervise result %s exit_status=%r processes=%d%s>" % (
             self.argv, self.exit_status, self.processes_reaped,
             " timed out" if self.timed_out else "")
+
+
+def _kib(size: int) -> str:
+    """A size in KiB, for people: 980K, 45.6M, 2.1G."""
+    if size < 1024:
+        return "%dK" % size
+    if size < 1024 * 1024:
+        return "%.1fM" % (size / 1024)
+    return "%.1fG" % (size / (1024 * 1024))
 
 
 def _shell_words(argv: Sequence[str], width: int = 72) -> str:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker rea
 
     Log = Callable[[str, str], None]
     Fd = Union[int, Any]  # a descriptor, or an object with fileno()
+    Limit = Optional[int]  # a resource limit; None: none (RLIM_INFINITY)
 else:
     import _signal
 
@@ -186,6 +187,69 @@ def _statuses(values: Iterable[Any]) -> FrozenSet[int]:
     return frozenset(out)
 
 
+UNLIMITED = ("unlimited", "infinity")
+
+
+def _rlimits(value: Any) -> Dict[str, Tuple[Limit, Limit]]:
+    """{NAME: (soft, hard)} from a mapping {name or number: limit or (soft, hard)}.
+
+    A name is a resource's, with or without RLIMIT_, in any case (CPU,
+    rlimit_nofile), or its RLIMIT_* number (resource.RLIMIT_CPU); a limit
+    is an int of 0 or more, or None, "unlimited" or resource.RLIM_INFINITY
+    (-1) for no limit; one limit alone is both soft and hard, as docker's
+    --ulimit and prlimit(1) take it.
+    """
+    from pyglibc._rawcalls import RLIMITS
+
+    if value is None:
+        return {}
+    if not hasattr(value, "items"):
+        raise TypeError("supervise: rlimits must be a mapping {resource: limit or (soft, hard)}, "
+                        "not %s" % type(value).__name__)
+    names = dict((number, name) for name, number in RLIMITS.items())
+    out = {}
+    for key, limits in value.items():
+        if isinstance(key, str):
+            name = key.upper()
+            name = name[len("RLIMIT_"):] if name.startswith("RLIMIT_") else name
+            if name not in RLIMITS:
+                raise ValueError("supervise: rlimits: %r is not a resource (%s)"
+                                 % (key, ", ".join(sorted(RLIMITS))))
+        elif isinstance(key, int) and not isinstance(key, bool):
+            if key not in names:
+                raise ValueError("supervise: rlimits: %d is not an RLIMIT_* number" % key)
+            name = names[key]
+        else:
+            raise TypeError("supervise: rlimits: a resource is a name or an RLIMIT_* number, "
+                            "not %s" % type(key).__name__)
+        if isinstance(limits, tuple):
+            if len(limits) != 2:
+                raise ValueError("supervise: rlimits: RLIMIT_%s: (soft, hard), not %d limits"
+                                 % (name, len(limits)))
+            soft, hard = (_limit(limit, name) for limit in limits)
+        else:
+            soft = hard = _limit(limits, name)
+        if hard is not None and (soft is None or soft > hard):
+            raise ValueError("supervise: rlimits: RLIMIT_%s: the soft limit %s is above the "
+                             "hard limit %d" % (name, "unlimited" if soft is None else soft, hard))
+        out[name] = (soft, hard)
+    return out
+
+
+def _limit(value: Any, name: str) -> Limit:
+    if value is None or (isinstance(value, str) and value.lower() in UNLIMITED):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("supervise: rlimits: RLIMIT_%s: a limit is an int or None (unlimited), "
+                        "not %s" % (name, type(value).__name__))
+    if value == -1:  # resource.RLIM_INFINITY
+        return None
+    if value < 0:
+        raise ValueError("supervise: rlimits: RLIMIT_%s: %d is not a limit (0 or more)"
+                         % (name, value))
+    return int(value)
+
+
 def _records(value: Any) -> int:
     return _count(value, "records", "an int", "a number of records (>= 0)")
 
@@ -198,6 +262,8 @@ class _Settings:
     # activation hands them on.
     preserve_fds = 0
     listen_pid = False
+    # The command's resource limits, {NAME: (soft, hard)}, set between fork and exec.
+    rlimits: Dict[str, Tuple[Limit, Limit]] = {}
 
     # timeout, kill_after, linger: seconds, None for no limit.
     def __init__(self, timeout: Optional[float], kill_after: Optional[float],

@@ -27,6 +27,8 @@ _SIGKILL = _signal.SIGKILL
 _SIGTERM = _signal.SIGTERM
 _SIGCONT = _signal.SIGCONT
 _SIGSTOP = _signal.SIGSTOP
+_SIGXCPU = _signal.SIGXCPU
+_SIGXFSZ = _signal.SIGXFSZ
 
 # FORWARDED as numbers; the public FORWARDED (signal.Signals members) is made on first use.
 _FORWARDED = (_SIGHUP, _signal.SIGINT, _signal.SIGQUIT, _signal.SIGUSR1,

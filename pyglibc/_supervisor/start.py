@@ -44,22 +44,20 @@ class _LateReport:
 
     # mmap is imported with this module: where this is needed, no descriptor is left
     # to open its file with.
-    def __init__(self, path: bytes) -> None:
-        self.path = path
-        self.page = mmap.mmap(-1, 16)  # MAP_SHARED | MAP_ANONYMOUS
+    def __init__(self, path: bytes, settings: _Settings) -> None:
+        self.path, self.settings = path, settings
+        self.page = mmap.mmap(-1, 64)  # MAP_SHARED | MAP_ANONYMOUS
 
-    def write(self, number: int) -> None:
-        """In the child: the exec failed with errno number."""
-        self.page[:len(b"%d" % number)] = b"%d" % number
+    def write(self, report: bytes) -> None:
+        """In the child: what _failure says of the step that failed."""
+        self.page[:len(report)] = report
 
     def start_error(self) -> Optional[_StartError]:
         """Once the child has ended: the _StartError of its exec, or None if it ran."""
-        number = self.page[:].rstrip(b"\0")
-        if not number:
+        report = self.page[:].rstrip(b"\0")
+        if not report:
             return None
-        code = int(number)
-        reason = os.strerror(code) if code else "the child could not exec"
-        return _spawn_error(self.path, OSError(code, reason))
+        return _start_error(self.path, report, self.settings)
 
     def close(self) -> None:
         self.page.close()
@@ -109,6 +107,30 @@ def _spawn_error(path: bytes, exc: OSError) -> _StartError:
     if exc.errno == errno.ENOENT:  # the file was there: its interpreter (#!) is not
         reason += " (a missing #! interpreter?)"
     return _StartError(status, "%s: %s" % (os.fsdecode(path), _lower(reason)))
+
+
+def _failure(number: int, step: str) -> bytes:
+    """What the child reports of the step of its start that failed with errno number.
+
+    step: "" for the exec, RLIMIT_<NAME> for a limit it could not be given.
+    """
+    return (b"%d %s" % (number, step.encode())).rstrip()
+
+
+def _start_error(path: bytes, report: bytes, settings: _Settings) -> _StartError:
+    """The _StartError for what a child reported (_failure)."""
+    number, _, step = report.decode().partition(" ")
+    code = int(number)
+    reason = os.strerror(code) if code else "the child could not exec"
+    if not step:
+        return _spawn_error(path, OSError(code, reason))
+    soft, hard = settings.rlimits[step[len("RLIMIT_"):]]
+    if code == errno.EPERM:
+        reason += (" (raising a hard limit needs CAP_SYS_RESOURCE, and RLIMIT_NOFILE's stops "
+                   "at /proc/sys/fs/nr_open)")
+    return _StartError(125, "%s: cannot set %s to %s:%s: %s" % (
+        os.fsdecode(path), step, "unlimited" if soft is None else soft,
+        "unlimited" if hard is None else hard, _lower(reason)))
 
 
 def _lower(reason: str) -> str:
@@ -213,9 +235,10 @@ def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Seq
     # a fork and an exec do not.  Forking is safe in a single-threaded process.
     # The command's pid, which its LISTEN_PID must hold, is known before its
     # exec only in a forked child; and Python's posix_spawn cannot give the
-    # child the terminal (tcsetpgrp) either.
+    # child the terminal (tcsetpgrp) either, nor its resource limits.
     limit = os.sysconf("SC_OPEN_MAX")
     if _posix_spawn is None or closing is None or settings.listen_pid or terminal >= 0 \
+            or settings.rlimits \
             or _single_threaded() or any(fd >= limit for fd in closing):
         return _fork_exec(path, argv, env, fds, settings, closing, terminal)
     # The dup2s come first, as a source may be among the descriptors closed.
@@ -270,7 +293,11 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
     file without #! is run by /bin/sh there and then, as _spawn would.
     """
     report_r, report_w = _report_pipe()
-    late = None if report_r >= 0 else _LateReport(path)
+    late = None if report_r >= 0 else _LateReport(path, settings)
+    infinity = _rawcalls.RLIM_INFINITY
+    limits = [("RLIMIT_" + name, _rawcalls.RLIMITS[name], infinity if soft is None else soft,
+               infinity if hard is None else hard)
+              for name, (soft, hard) in settings.rlimits.items()]
     try:
         try:
             pid = os.fork()
@@ -279,7 +306,7 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                               % (os.fsdecode(path), _lower(os.strerror(exc.errno or 0)))) \
                 from None
         if pid == 0:  # the child: nothing but system calls until exec or _exit
-            number = 0
+            number, step = 0, ""
             try:
                 if settings.setsid:
                     os.setsid()
@@ -298,6 +325,11 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
                             os.close(fd)
                         except OSError:
                             pass
+                for step, resource, soft, hard in limits:
+                    number = _rawcalls.setrlimit_errno(resource, soft, hard)
+                    if number:
+                        raise OSError(number, "")
+                step = ""
                 for signum in _PYTHON_IGNORES:
                     _signal.signal(signum, _signal.SIG_DFL)
                 _signal.pthread_sigmask(_signal.SIG_SETMASK, ())
@@ -314,9 +346,9 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
             finally:
                 try:
                     if late is None:
-                        os.write(report_w, b"%d" % number)
+                        os.write(report_w, _failure(number, step))
                     else:
-                        late.write(number)
+                        late.write(_failure(number, step))
                 finally:
                     os._exit(127)
         if late is not None:
@@ -340,8 +372,10 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
             os.close(report_w)
     if report:
         os.waitpid(pid, 0)
-        number = int(report)
-        raise OSError(number, os.strerror(number) if number else "the child could not exec")
+        if b" " in report:  # a step before the exec
+            raise _start_error(path, report, settings)
+        code = int(report)
+        raise OSError(code, os.strerror(code) if code else "the child could not exec")
     return pid, None
 
 

@@ -1,0 +1,189 @@
+"""What a supervised tree cost, and limits on it: ``Usage`` per process, ``rlimits``.
+
+Real processes: a command that waits for a child filling memory and leaves
+an orphan burning CPU (supervise_kit.COSTLY), commands that a CPU, file
+size or process-count limit ends.  The totals are checked against the
+kernel's own sum, getrusage(RUSAGE_CHILDREN), in a fresh process whose
+only children are the supervised ones.
+"""
+
+import os
+import resource
+import shutil
+import signal
+import sys
+
+import pytest
+
+from children import in_child
+from pyglibc import Usage, supervise
+from supervise_kit import COSTLY, PYTHON_COMM
+
+pytest_plugins = ["supervise_kit"]  # the run, files and not_a_subreaper fixtures
+root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+MIB, BURN = 100, 0.3  # what COSTLY's child fills, and its orphan burns
+
+
+def _supervised_in_a_fresh_process(argv, options):
+    """supervise(argv) where nothing else was ever reaped, and what getrusage then counts."""
+    signal.alarm(60)  # a hang ends the child, and in_child says so
+    with open(os.devnull, "wb") as null:
+        result = supervise(argv, stdout=null, **options)
+    return result, resource.getrusage(resource.RUSAGE_CHILDREN)
+
+
+def test_each_process_has_its_cost_and_the_totals_are_the_kernels(not_a_subreaper):
+    result, children = in_child(_supervised_in_a_fresh_process,
+                                COSTLY + [str(MIB), str(BURN)], {})
+    assert result.exit_status == 0 and result.processes_reaped == 2
+    command, orphan = result.command, result.orphans[0]
+    # The memory of the child it waited for is the command's; the orphan's CPU its own.
+    assert command.usage.max_rss >= MIB * 1024 > orphan.usage.max_rss
+    assert orphan.usage.cpu >= BURN and orphan.name == PYTHON_COMM
+    assert command.usage.cpu < orphan.usage.cpu
+    assert result.usage == command.usage.joined(orphan.usage)
+    # The kernel's sum is of nanoseconds; each record is cut to microseconds.
+    assert abs(result.usage.user - children.ru_utime) <= 2e-6
+    assert abs(result.usage.system - children.ru_stime) <= 2e-6
+    assert result.usage[2:] == (children.ru_maxrss, children.ru_minflt, children.ru_majflt,
+                                children.ru_nvcsw, children.ru_nivcsw)
+
+
+def test_the_totals_count_the_records_not_kept(not_a_subreaper):
+    result, children = in_child(_supervised_in_a_fresh_process,
+                                ["sh", "-c", "for i in 1 2 3 4 5; do (: &); done"],
+                                {"records": 0})
+    assert (result.processes, result.processes_reaped) == ([], 6)
+    assert result.usage.minor_faults == children.ru_minflt > 0
+    assert result.usage.voluntary_switches == children.ru_nvcsw
+
+
+def test_usage_in_json_and_back():
+    usage = Usage(1.5, 0.25, 2048, 10, 1, 3, 4)
+    assert usage.as_dict() == {"user": 1.5, "system": 0.25, "max_rss": 2048,
+                               "minor_faults": 10, "major_faults": 1, "voluntary_switches": 3,
+                               "involuntary_switches": 4}
+    assert Usage(**usage.as_dict()) == usage and usage.cpu == 1.75
+    assert usage.joined(Usage(0.5, 0.5, 1024, 1, 1, 1, 1)) == Usage(2.0, 0.75, 2048, 11, 2, 4, 5)
+
+
+@root
+def test_under_pidns_the_records_carry_their_cost_too(not_a_subreaper):
+    result, _ = in_child(_supervised_in_a_fresh_process, COSTLY + [str(MIB), str(BURN)],
+                         {"pidns": True})
+    assert result.exit_status == 0
+    assert result.command.usage.max_rss >= MIB * 1024
+    assert result.orphans[0].usage.cpu >= BURN
+    assert result.usage == result.command.usage.joined(result.orphans[0].usage)
+
+
+# -- rlimits ------------------------------------------------------------------------------------
+
+BURNING = [sys.executable, "-c", "while True: pass"]
+# Past SIGXCPU, and past the SIGTERM of a timeout.
+BURNING_PAST_XCPU = [sys.executable, "-c", "import signal\n"
+                     "signal.signal(signal.SIGXCPU, signal.SIG_IGN)\n"
+                     "signal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True: pass"]
+
+
+def test_a_cpu_limit_ends_the_command_with_sigxcpu_and_the_record_says_which(run):
+    result = run(BURNING, rlimits={"CPU": (1, 30)}, timeout=30)
+    assert (result.command.signal, result.command.limit) == (signal.SIGXCPU, "RLIMIT_CPU")
+    assert result.command.signalled is None and 0.9 < result.command.usage.cpu < 1.5
+    assert result.command.status.startswith("SIGXCPU") and "(RLIMIT_CPU)" in result.summary()
+
+
+@pytest.mark.parametrize("argv, limits", [(BURNING_PAST_XCPU, (1, 2)), (BURNING, 1)],
+                         ids=["past SIGXCPU", "soft and hard alike"])
+def test_the_hard_cpu_limit_is_a_sigkill_that_the_record_puts_down_to_the_limit(run, argv,
+                                                                              limits):
+    """The kernel checks the hard limit first: where both are alike, it is a SIGKILL."""
+    result = run(argv, rlimits={"RLIMIT_CPU": limits}, timeout=30)
+    assert (result.command.signal, result.command.limit) == (signal.SIGKILL, "RLIMIT_CPU")
+    assert result.command.signalled is None and result.exit_status == 137
+
+
+def test_a_sigkill_of_the_supervisors_own_is_not_a_limits(run):
+    result = run(BURNING_PAST_XCPU, rlimits={"CPU": (1, 60)}, timeout=0.5, kill_after=0)
+    assert (result.command.signal, result.command.signalled) == (signal.SIGKILL, signal.SIGKILL)
+    assert result.command.limit is None and result.exit_status == 124
+
+
+def test_a_file_size_limit_ends_the_writer_with_sigxfsz(run, tmp_path):
+    result = run(["sh", "-c", "exec head -c 8192 /dev/zero > %s" % (tmp_path / "big")],
+                 rlimits={resource.RLIMIT_FSIZE: 4096})
+    assert (result.command.signal, result.command.limit) == (signal.SIGXFSZ, "RLIMIT_FSIZE")
+    assert (tmp_path / "big").stat().st_size == 4096
+
+
+def test_the_limits_are_the_commands_and_its_descendants_never_the_supervisors(run, files):
+    before = [resource.getrlimit(number) for number in (resource.RLIMIT_NOFILE,
+                                                         resource.RLIMIT_CORE)]
+    result = run(["sh", "-c", "ulimit -Sn; ulimit -Hn; ulimit -c; sh -c 'ulimit -n'"],
+                 rlimits={"nofile": (64, 128), "CORE": "unlimited"})
+    assert result.exit_status == 0
+    assert files.read()[0].split() == [b"64", b"128", b"unlimited", b"64"]
+    assert [resource.getrlimit(number) for number in (resource.RLIMIT_NOFILE,
+                                                      resource.RLIMIT_CORE)] == before
+
+
+# Forks until it cannot, counting: dash exits 2 when a fork fails.
+FORK_LOOP = "i=0; while :; do sleep 30 & i=$((i + 1)); echo $i; done"
+
+
+def _fork_loop_as_a_user(limit):
+    """From root: a user of no other process (so the count is ours alone), no capability."""
+    os.setgroups([])
+    os.setresgid(61234, 61234, 61234)
+    os.setresuid(61234, 61234, 61234)
+    r, w = os.pipe()
+    result = supervise(["sh", "-c", FORK_LOOP], stdout=w, stderr=w, rlimits={"NPROC": limit})
+    os.close(w)
+    with os.fdopen(r) as out:
+        return result, out.read().splitlines(), resource.getrlimit(resource.RLIMIT_NPROC)
+
+
+@root
+def test_a_fork_loop_stops_at_the_process_limit_of_the_command_alone(not_a_subreaper):
+    before = resource.getrlimit(resource.RLIMIT_NPROC)
+    result, said, after = in_child(_fork_loop_as_a_user, 6)
+    # The user's processes: the supervisor, the command and the 4 it could fork.
+    assert (result.exit_status, said[:4]) == (2, ["1", "2", "3", "4"])
+    assert said[4].endswith("Cannot fork") and len(said) == 5
+    assert len(result.orphans) == 4 and after == before  # the supervisor's own is untouched
+
+
+def test_a_limit_that_cannot_be_given_is_125_and_says_which(run):
+    with open("/proc/sys/fs/nr_open") as f:
+        too_many = int(f.read()) + 1  # past it even for root
+    result = run(["true"], rlimits={"NOFILE": too_many})
+    assert (result.exit_status, result.pid, result.returncode) == (125, None, None)
+    assert result.error.startswith("%s: cannot set RLIMIT_NOFILE to %d:%d: operation not "
+                                   "permitted (" % (shutil.which("true"), too_many, too_many))
+
+
+@pytest.mark.parametrize("rlimits, error, message", [
+    ([("CPU", 1)], TypeError, r"rlimits must be a mapping \{resource: limit or \(soft, hard\)\}, "
+                              "not list"),
+    ({"CPUS": 1}, ValueError, r"rlimits: 'CPUS' is not a resource \(AS, CORE, CPU, "),
+    ({99: 1}, ValueError, r"rlimits: 99 is not an RLIMIT_\* number"),
+    ({1.0: 1}, TypeError, r"rlimits: a resource is a name or an RLIMIT_\* number, not float"),
+    ({"CPU": 1.5}, TypeError, r"rlimits: RLIMIT_CPU: a limit is an int or None \(unlimited\), "
+                              "not float"),
+    ({"CPU": True}, TypeError, r"rlimits: RLIMIT_CPU: a limit is an int or None"),
+    ({"CPU": -2}, ValueError, r"rlimits: RLIMIT_CPU: -2 is not a limit \(0 or more\)"),
+    ({"CPU": (2, 1)}, ValueError, "rlimits: RLIMIT_CPU: the soft limit 2 is above the hard "
+                                  "limit 1"),
+    ({"CPU": (None, 1)}, ValueError, "rlimits: RLIMIT_CPU: the soft limit unlimited is above "
+                                     "the hard limit 1"),
+    ({"CPU": (1, 2, 3)}, ValueError, r"rlimits: RLIMIT_CPU: \(soft, hard\), not 3 limits"),
+])
+def test_rlimits_are_checked_before_anything_starts(rlimits, error, message):
+    with pytest.raises(error, match="^supervise: " + message):
+        supervise(["true"], rlimits=rlimits)
+
+
+def test_rlim_infinity_and_unlimited_are_no_limit(run, files):
+    result = run(["sh", "-c", "ulimit -t; ulimit -Ht"],
+                 rlimits={"CPU": (resource.RLIM_INFINITY, "unlimited")})
+    assert (result.exit_status, files.read()[0]) == (0, b"unlimited\nunlimited\n")
