@@ -92,7 +92,9 @@ leaves every line before it intact.
   {"process": {...}}  as each process is reaped, CMD included:
     pid, name (its comm, null if unknown), command (true for CMD itself,
     false for an orphan: one CMD left behind, or a child the supervisor
-    had when it started), exitcode (null if a signal killed
+    had when it started), role ("command"; "orphan", one CMD left behind;
+    "stray", one that --kill-orphans signalled while CMD ran; "adopted", a
+    child the supervisor had when it started), exitcode (null if a signal killed
     it), signal (its name, or null), core_dumped, started and reaped
     (seconds from the supervisor's start; started to 0.01 s, null if
     unknown), signalled (the last signal the supervisor sent it, or null),
@@ -157,6 +159,7 @@ class _Args:
     pdeathsig: Optional[int] = None
     zero_status: List[int] = []
     preserve_fds = 0
+    kill_orphans = False
     rlimit: List[Tuple[str, Tuple[Optional[int], Optional[int]]]] = []
     warn_orphans = False
     verbose = 0
@@ -330,6 +333,12 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                      help="pass CMD the N descriptors from 3 on that the supervisor was given, "
                           "as they are (otherwise it gets only 0, 1 and 2); podman's and "
                           "runc's --preserve-fds")
+    run.add_argument("--kill-orphans", action="store_true",
+                     help="while CMD still runs, send SIGTERM to each process reparented to "
+                          "the supervisor (a worker's child, left when the worker died), and "
+                          "SIGKILL --linger seconds later; they are checked for every %g s "
+                          "(nothing tells a subreaper of them) and listed as strays"
+                          % _supervisor.ORPHAN_CHECK)
     run.add_argument("--rlimit", type=_rlimit, action="append", default=[],
                      metavar="NAME=SOFT[:HARD]",
                      help="set a resource limit for CMD, between fork and exec, never on the "
@@ -576,7 +585,7 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                 rewrite=rewrite, pdeathsig=args.pdeathsig,
                 zero_status=args.zero_status,
                 log=_logger(verbosity, args.warn_orphans), adopt=True,
-                rlimits=dict(args.rlimit),
+                rlimits=dict(args.rlimit), kill_orphans=args.kill_orphans,
                 # Records are kept for the summary alone: --json has each as it comes.
                 records=_supervisor.RECORDS if args.summary else 0,
                 on_reap=None if report is None else report.process)

@@ -115,14 +115,15 @@ def timerfd() -> int:
     return fd
 
 
-def timerfd_arm(fd: int, seconds: float) -> None:
-    """Make the timer fd expire once, seconds from now; 0 disarms it."""
+def timerfd_arm(fd: int, seconds: float, interval: float = 0.0) -> None:
+    """Make the timer fd expire seconds from now, then every interval (0: once); 0 disarms it."""
     when = _ffi.new("struct itimerspec *")
-    whole = int(seconds)
-    nanoseconds = int(round((seconds - whole) * 1e9))
-    if seconds > 0 and whole == 0 and nanoseconds == 0:
-        nanoseconds = 1  # a zero it_value would disarm a timer meant to expire
-    when.it_value.tv_sec, when.it_value.tv_nsec = whole, min(nanoseconds, 999999999)
+    for field, value in ((when.it_value, seconds), (when.it_interval, interval)):
+        whole = int(value)
+        nanoseconds = int(round((value - whole) * 1e9))
+        if value > 0 and whole == 0 and nanoseconds == 0:
+            nanoseconds = 1  # a zero would disarm a timer meant to expire
+        field.tv_sec, field.tv_nsec = whole, min(nanoseconds, 999999999)
     failed = _lib.glibc_errno_timerfd_settime(fd, 0, when, _ffi.NULL)
     if failed < 0:
         raise error("timerfd_settime", failed)

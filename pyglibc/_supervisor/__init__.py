@@ -77,6 +77,7 @@ from pyglibc._supervisor.records import RECORDS, Reaped, Supervision, Usage
 from pyglibc._supervisor.settings import (
     KILL_AFTER,
     LINGER,
+    ORPHAN_CHECK,
     PREFIX,
     _fd,
     _prefixes,
@@ -107,8 +108,8 @@ if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker rea
 else:
     import _signal
 
-__all__ = ["FORWARDED", "KILL_AFTER", "LINGER", "PREFIX", "RECORDS", "Reaped", "Supervision",
-           "Usage", "supervise"]
+__all__ = ["FORWARDED", "KILL_AFTER", "LINGER", "ORPHAN_CHECK", "PREFIX", "RECORDS", "Reaped",
+           "Supervision", "Usage", "supervise"]
 
 if TYPE_CHECKING:
     FORWARDED: Tuple[signal.Signals, ...] = ()
@@ -137,7 +138,8 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
               log: Optional[Log] = None, records: int = RECORDS,
               on_reap: Optional[Callable[[Reaped], None]] = None,
               adopt: bool = False,
-              rlimits: Optional[Mapping[Union[str, int], Any]] = None) -> Supervision:
+              rlimits: Optional[Mapping[Union[str, int], Any]] = None,
+              kill_orphans: bool = False) -> Supervision:
     """Run argv as a child subreaper would, and return a ``Supervision`` once no process is left.
 
     ``argv``: the command and its arguments (str, bytes or path-like), the
@@ -222,6 +224,14 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     ``on_reap`` ends the supervision as any error would: whatever is left
     is killed and reaped before it propagates.
 
+    ``kill_orphans``: a process reparented to this one while the command
+    still runs (a worker's child, left when the worker died) gets SIGTERM
+    and SIGCONT at once, and SIGKILL ``linger`` seconds later: for a
+    command whose own supervisor restarts workers and leaves their children
+    behind.  Linux tells a subreaper nothing when a process is reparented
+    to it, so the children are looked at every ``ORPHAN_CHECK`` seconds
+    (0.25) and at each SIGCHLD.  Their records have the role "stray".
+
     ``rlimits``: resource limits for the command alone, set between fork
     and exec (setrlimit(2)), never on this process: {resource: limit} or
     {resource: (soft, hard)}, a resource named with or without RLIMIT_
@@ -280,6 +290,7 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     settings.preserve_fds = max(preserved, activated or 0)
     settings.listen_pid = activated is not None
     settings.rlimits = _rlimits(rlimits)
+    settings.kill_orphans = bool(kill_orphans)
     if on_reap is not None and not callable(on_reap):
         raise TypeError("supervise: on_reap must be callable, not %s" % type(on_reap).__name__)
     result = Supervision([os.fsdecode(word) for word in words], _records(records), on_reap)
@@ -308,7 +319,7 @@ def _supervise(words: List[bytes], result: Supervision, settings: _Settings,
 
             _in_pid_namespace(words, result, settings, parent)
         else:
-            _here(words, result, settings, parent)
+            _here(words, result, settings, parent, adopted)
     finally:
         if previous_deathsig is not None:
             _rawcalls.set_pdeathsig(previous_deathsig)
@@ -330,8 +341,9 @@ def _with_pdeathsig(settings: _Settings, parent: int) -> None:
             sigqueue(os.getpid(), settings.pdeathsig)
 
 
-def _here(words: List[bytes], result: Supervision, settings: _Settings, parent: int) -> None:
-    run = _Run(words, result, settings)
+def _here(words: List[bytes], result: Supervision, settings: _Settings, parent: int,
+          adopted: List[int]) -> None:
+    run = _Run(words, result, settings, adopted)
     was_subreaper = _rawcalls.subreaper()
     if not was_subreaper:
         _rawcalls.set_subreaper(True)
@@ -358,6 +370,9 @@ def _check_process(settings: _Settings, adopt: bool) -> List[int]:
         raise RuntimeError("supervise: /proc is not this process's PID namespace's (pid %d "
                            "here), so the processes under it cannot be found; mount a /proc "
                            "for it (unshare --mount-proc) or use pidns" % me)
+    if not proc and settings.kill_orphans and not settings.pidns:
+        raise RuntimeError("supervise: kill_orphans needs a /proc of this process's PID "
+                           "namespace, to find the processes reparented to it")
     # Without /proc (only an init may do without), children are not looked for.
     children = sorted(_children(me)) if proc else []
     if children and settings.pidns:

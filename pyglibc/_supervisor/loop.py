@@ -16,6 +16,7 @@ from pyglibc._supervisor.output import _Output, _Stream
 from pyglibc._supervisor.proc import _proc_is_ours
 from pyglibc._supervisor.reaping import _Reaping, _waitid
 from pyglibc._supervisor.records import _shell_words
+from pyglibc._supervisor.settings import ORPHAN_CHECK
 from pyglibc._supervisor.signals import (
     _HURRY,
     _SIGCHLD,
@@ -44,7 +45,7 @@ from pyglibc._supervisor.start import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
-    from typing import Callable, Dict, List, Optional, Tuple
+    from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
     from pyglibc._supervisor.records import Reaped, Supervision
     from pyglibc._supervisor.settings import _Settings
@@ -59,8 +60,12 @@ class _Run(_Reaping, _Output):
     and _Output hold the reaping and the captured output.
     """
 
-    def __init__(self, argv: List[bytes], result: Supervision, settings: _Settings) -> None:
+    def __init__(self, argv: List[bytes], result: Supervision, settings: _Settings,
+                 adopted: Iterable[int] = ()) -> None:
         self.argv, self.result, self.settings = argv, result, settings
+        self.adopted = frozenset(adopted)
+        self.strays: Dict[int, float] = {}
+        self.ticker = -1  # with kill_orphans: the timer of the checks for strays
         self.me = os.getpid()
         # Without a /proc of our own (a PID 1 under unshare --pid --fork, without
         # --mount-proc), names are unknown and an init cleans up with kill(-1).
@@ -105,6 +110,11 @@ class _Run(_Reaping, _Output):
         if self.settings.log is not None:
             self.log("start", "started %s as pid %d" % (_shell_words(self.result.argv), self.pid))
         self.take(early, early=True)
+        if self.settings.kill_orphans and not self.command_done:
+            # No event says a process was reparented here: the children are looked at.
+            self.ticker = _rawcalls.timerfd()
+            self.watch(self.ticker, self.on_tick)
+            _rawcalls.timerfd_arm(self.ticker, ORPHAN_CHECK, ORPHAN_CHECK)
         if self.settings.timeout is not None:
             self.set_alarm(self.settings.timeout, self.timed_out)
         handlers = self.handlers
@@ -119,6 +129,8 @@ class _Run(_Reaping, _Output):
         self.close_streams()
         if self.timer >= 0:
             os.close(self.timer)
+        if self.ticker >= 0:
+            os.close(self.ticker)
         if self.terminal >= 0:
             _take_terminal(self.terminal)  # from a command that could not exec, say
             os.close(self.terminal)
@@ -167,6 +179,10 @@ class _Run(_Reaping, _Output):
         # stop a supervisor in the background of a TOSTOP terminal.
         if self.terminal >= 0:
             _take_terminal(self.terminal)
+        if self.ticker >= 0:  # what is left now is the cleanup's
+            self.unwatch(self.ticker)
+            os.close(self.ticker)
+            self.ticker = -1
         super().command_ended(process)
         failed = None if self.late is None else self.late.start_error()
         if failed is not None:  # it never ran: as a _StartError of start() would say
@@ -193,6 +209,8 @@ class _Run(_Reaping, _Output):
                 self.on_forwarded(signum, code, early)
         if reap:
             self.reap()
+            if self.ticker >= 0:  # a SIGCHLD may come with an orphan: checked at once
+                self.kill_strays()
             if self.terminal >= 0 and not self.settings.init and not self.command_done:
                 self.stop_with_the_command()
 
@@ -247,6 +265,13 @@ class _Run(_Reaping, _Output):
         elif signum in _HURRY and not self.killing:
             self.set_alarm(None)
             self.kill_all()
+
+    def on_tick(self) -> None:
+        try:
+            os.read(self.ticker, 8)
+        except BlockingIOError:
+            return
+        self.kill_strays()
 
     def on_alarm(self) -> None:
         try:

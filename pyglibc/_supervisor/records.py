@@ -99,10 +99,11 @@ if TYPE_CHECKING:
         signalled: Optional[Signal]
         usage: Optional[Usage]
         limit: Optional[str]
+        role: Optional[str]
 else:
     _ReapedFields = collections.namedtuple(
         "Reaped", "pid name command exitcode signal core_dumped started reaped signalled usage "
-                  "limit", defaults=(None, None))
+                  "limit role", defaults=(None, None, None))
 
 
 class Reaped(_ReapedFields):
@@ -123,8 +124,12 @@ class Reaped(_ReapedFields):
     of the children it waited for itself), None if unknown; ``limit``: the
     resource limit that ended it, as ``RLIMIT_CPU`` (SIGXCPU, or the
     SIGKILL of the hard limit once its CPU time reached it) or
-    ``RLIMIT_FSIZE`` (SIGXFSZ), else None.  Under ``pidns`` the pids are
-    those of the namespace (the command is 2, its init 1).
+    ``RLIMIT_FSIZE`` (SIGXFSZ), else None; ``role``: "command"; "orphan",
+    one the command left (reaped while it ran, or cleaned up once it
+    ended); "stray", an orphan that ``kill_orphans`` signalled while the
+    command still ran; "adopted", a child this process had before the
+    command started (``adopt``).  Under ``pidns`` the pids are those of
+    the namespace (the command is 2, its init 1).
     """
 
     __slots__ = ()
@@ -144,7 +149,7 @@ class Reaped(_ReapedFields):
                 "core_dumped": self.core_dumped, "started": self.started,
                 "reaped": self.reaped, "signalled": _signal_name(self.signalled),
                 "usage": None if self.usage is None else self.usage.as_dict(),
-                "limit": self.limit}
+                "limit": self.limit, "role": self.role}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Reaped:
@@ -153,7 +158,7 @@ class Reaped(_ReapedFields):
                    _signal_from_name(data["signal"]), data["core_dumped"], data["started"],
                    data["reaped"], _signal_from_name(data["signalled"]),
                    None if data.get("usage") is None else Usage(**data["usage"]),
-                   data.get("limit"))
+                   data.get("limit"), data.get("role"))
 
 
 class Supervision:
@@ -240,7 +245,7 @@ class Supervision:
         "major_faults", "voluntary_switches", "involuntary_switches"}),
         processes (the records kept, each as ``Reaped.as_dict`` gives it:
         {"pid", "name", "command", "exitcode", "signal", "core_dumped",
-        "started", "reaped", "signalled", "usage", "limit"}, signals by name
+        "started", "reaped", "signalled", "usage", "limit", "role"}, signals by name
         such as "SIGTERM", times in seconds from the start).
         """
         return {"argv": list(self.argv), "pid": self.pid, "exit_status": self.exit_status,
@@ -287,7 +292,7 @@ class Supervision:
                 status += " (sent %s)" % _signal_name(p.signalled)
             lines.append("%8d  %-15s  %-7s  %7s  %6.3fs  %7s  %7s  %s" % (
                 p.pid, "?" if p.name is None else _shell_word(p.name),
-                "command" if p.command else "orphan",
+                p.role or ("command" if p.command else "orphan"),
                 "?" if p.started is None else "%.2fs" % p.started, p.reaped,
                 "?" if p.usage is None else "%.2fs" % p.usage.cpu,
                 "?" if p.usage is None else _kib(p.usage.max_rss), status))

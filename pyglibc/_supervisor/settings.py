@@ -35,6 +35,14 @@ KILL_AFTER = 2.0
 LINGER = 2.0
 """Seconds the processes left behind by the command get between SIGTERM and SIGKILL."""
 
+ORPHAN_CHECK = 0.25
+"""Seconds between two looks for strays, with ``kill_orphans``.
+
+Linux tells a subreaper nothing when a process is reparented to it: with
+``kill_orphans``, its children are read from /proc this often (and at each
+SIGCHLD) while the command runs.
+"""
+
 PREFIX = (b"[out] ", b"[err] ")
 """What ``prefix=True`` puts before each line of the command's stdout and stderr."""
 
@@ -262,6 +270,7 @@ class _Settings:
     # activation hands them on.
     preserve_fds = 0
     listen_pid = False
+    kill_orphans = False
     # The command's resource limits, {NAME: (soft, hard)}, set between fork and exec.
     rlimits: Dict[str, Tuple[Limit, Limit]] = {}
 
