@@ -31,7 +31,8 @@ ENV_VERBOSITY = "PYGLIBC_RUN_VERBOSITY"
 
 # What -v/-q/PYGLIBC_RUN_VERBOSITY choose: each event is shown from its level up.
 # At 1, the default, only the warnings of --warn-orphans.
-_LEVELS = {"start": 2, "exit": 2, "timeout": 2, "signal": 2, "forward": 3, "reap": 3}
+_LEVELS = {"start": 2, "exit": 2, "timeout": 2, "signal": 2, "cgroup": 2, "forward": 3,
+           "reap": 3}
 
 _DESCRIPTION = """\
 Run CMD as a child subreaper: every process CMD leaves behind is reparented
@@ -120,6 +121,10 @@ leaves every line before it intact.
                  signals passed on to CMD
     signals_forwarded  how many signals were passed on to CMD
     processes_reaped  how many processes were reaped, CMD included
+    cgroup       with --cgroup, what CMD's cgroup said once empty: path, cpu
+                 (its cpu.stat: usage_usec, user_usec, system_usec, ...),
+                 memory_peak (bytes) and pids_peak (null without that
+                 controller), removed; else null
     usage        what they all cost, the keys of a process's usage: times
                  and counts summed, max_rss the largest (what
                  getrusage(RUSAGE_CHILDREN) says for the supervisor)
@@ -136,7 +141,8 @@ examples:
 # The options that take a value: the first word that is not an option or the
 # value of one starts CMD, so "--" is only needed before a CMD starting with "-".
 _VALUED = ("--timeout", "--kill-after", "--linger", "--out-prefix", "--err-prefix", "--json",
-           "--rewrite", "--pdeathsig", "--zero-status", "--preserve-fds", "--rlimit")
+           "--rewrite", "--pdeathsig", "--zero-status", "--preserve-fds", "--rlimit",
+           "--memory-max", "--pids-max", "--cpu-max")
 
 
 class _Args:
@@ -160,6 +166,10 @@ class _Args:
     zero_status: List[int] = []
     preserve_fds = 0
     kill_orphans = False
+    cgroup = False
+    memory_max: Optional[int] = None
+    pids_max: Optional[int] = None
+    cpu_max: Optional[float] = None
     rlimit: List[Tuple[str, Tuple[Optional[int], Optional[int]]]] = []
     warn_orphans = False
     verbose = 0
@@ -229,12 +239,15 @@ def _status(text: str) -> int:
     return int(text)
 
 
-def _count(text: str) -> int:
-    import argparse
+def _count(noun: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        import argparse
 
-    if not (text.isascii() and text.isdigit()):
-        raise argparse.ArgumentTypeError("%r is not a number of descriptors (0 or more)" % text)
-    return int(text)
+        if not (text.isascii() and text.isdigit()):
+            raise argparse.ArgumentTypeError("%r is not a number of %s (0 or more)"
+                                             % (text, noun))
+        return int(text)
+    return parse
 
 
 def _rlimit(text: str) -> Tuple[str, Tuple[Optional[int], Optional[int]]]:
@@ -267,6 +280,30 @@ def _rlimit(text: str) -> Tuple[str, Tuple[Optional[int], Optional[int]]]:
     if hard is not None and (soft is None or soft > hard):
         raise argparse.ArgumentTypeError("%r: the soft limit is above the hard limit" % text)
     return name, (soft, hard)
+
+
+def _size(text: str) -> int:
+    """A number of bytes, with K, M, G or T for powers of 1024 (as memory.max takes them)."""
+    import argparse
+
+    word = text.strip().upper()
+    power = "KMGT".find(word[-1:]) + 1 if word[-1:] in ("K", "M", "G", "T") else 0
+    digits = word[:-1] if power else word
+    if not (digits.isascii() and digits.isdigit()):
+        raise argparse.ArgumentTypeError("%r is not a size (bytes, or with K, M, G, T)" % text)
+    return int(digits) << (10 * power)
+
+
+def _cpus(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("%r is not a number of CPUs (more than 0)" % text)
+    return value
 
 
 def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
@@ -329,7 +366,7 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                      metavar="STATUS",
                      help="exit 0 when CMD's exit status (128+N for signal N) is STATUS; "
                           "repeatable; tini's -e")
-    run.add_argument("--preserve-fds", type=_count, default=0, metavar="N",
+    run.add_argument("--preserve-fds", type=_count("descriptors"), default=0, metavar="N",
                      help="pass CMD the N descriptors from 3 on that the supervisor was given, "
                           "as they are (otherwise it gets only 0, 1 and 2); podman's and "
                           "runc's --preserve-fds")
@@ -339,6 +376,22 @@ def _parsers() -> Tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                           "SIGKILL --linger seconds later; they are checked for every %g s "
                           "(nothing tells a subreaper of them) and listed as strays"
                           % _supervisor.ORPHAN_CHECK)
+    run.add_argument("--cgroup", action="store_true",
+                     help="run CMD in a cgroup v2 of its own, under the supervisor's in the "
+                          "unified hierarchy, entered before it execs: what is left after "
+                          "--linger is killed at once (cgroup.kill), so that nothing escapes "
+                          "by forking, the cgroup's cpu.stat, memory.peak and pids.peak are "
+                          "reported (--summary, --json), and it is removed; 125 if none can "
+                          "be made")
+    run.add_argument("--memory-max", type=_size, metavar="SIZE",
+                     help="with --cgroup (implied): its memory.max, bytes or with K, M, G, "
+                          "T; 125 if the memory controller cannot be had for it")
+    run.add_argument("--pids-max", type=_count("processes"), metavar="N",
+                     help="with --cgroup (implied): its pids.max, the most processes and "
+                          "threads in it at once")
+    run.add_argument("--cpu-max", type=_cpus, metavar="CPUS",
+                     help="with --cgroup (implied): its cpu.max, as CPUs (1.5: 150 ms of CPU "
+                          "each 100 ms)")
     run.add_argument("--rlimit", type=_rlimit, action="append", default=[],
                      metavar="NAME=SOFT[:HARD]",
                      help="set a resource limit for CMD, between fork and exec, never on the "
@@ -586,6 +639,8 @@ def _execute(args: Any, command: List[str], parser: Optional[argparse.ArgumentPa
                 zero_status=args.zero_status,
                 log=_logger(verbosity, args.warn_orphans), adopt=True,
                 rlimits=dict(args.rlimit), kill_orphans=args.kill_orphans,
+                cgroup=args.cgroup, memory_max=args.memory_max, pids_max=args.pids_max,
+                cpu_max=args.cpu_max,
                 # Records are kept for the summary alone: --json has each as it comes.
                 records=_supervisor.RECORDS if args.summary else 0,
                 on_reap=None if report is None else report.process)

@@ -7,16 +7,22 @@ kernel's own sum, getrusage(RUSAGE_CHILDREN), in a fresh process whose
 only children are the supervised ones.
 """
 
+import builtins
+import io
 import os
 import resource
+import select
+import shlex
 import shutil
 import signal
+import subprocess
 import sys
 
 import pytest
 
 from children import in_child
 from pyglibc import Usage, supervise
+from pyglibc._supervisor import cgroup
 from supervise_kit import COSTLY, PYTHON_COMM
 
 pytest_plugins = ["supervise_kit"]  # the run, files and not_a_subreaper fixtures
@@ -245,3 +251,191 @@ def test_kill_orphans_in_a_pid_namespace(run):
     [stray] = result.orphans
     assert (stray.role, stray.signalled) == ("stray", signal.SIGTERM)
     assert stray.reaped < result.command.reaped
+
+
+# -- cgroup -------------------------------------------------------------------------------------
+
+
+def _cgroup_v2():
+    """Where this process's cgroup v2 is, if the unified hierarchy is mounted and writable."""
+    from pyglibc._supervisor.cgroup import _unified
+    from pyglibc._supervisor.start import _StartError
+
+    try:
+        mount, mine = _unified()
+    except _StartError as exc:
+        return None, str(exc)
+    path = os.path.normpath(mount + mine)
+    if not os.access(path, os.W_OK):
+        return None, "%s is not writable" % path
+    return path, None
+
+
+CGROUP, NO_CGROUP = _cgroup_v2()
+cgroup_v2 = pytest.mark.skipif(CGROUP is None, reason="no writable cgroup v2: %s" % NO_CGROUP)
+
+
+def cgroups():
+    return sorted(name for name in os.listdir(CGROUP) if name.startswith("pyglibc-run-"))
+
+
+@cgroup_v2
+def test_the_command_and_all_it_starts_run_in_a_cgroup_that_is_removed_after(run, files):
+    result = run(["sh", "-c", "cat /proc/self/cgroup; sh -c 'cat /proc/self/cgroup' &"
+                  " wait"], cgroup=True)
+    assert result.exit_status == 0 and result.cgroup["removed"] is True
+    path = result.cgroup["path"]
+    assert os.path.dirname(path) == CGROUP and not os.path.exists(path) and cgroups() == []
+    lines = [line for line in files.read()[0].decode().splitlines() if line.startswith("0::")]
+    assert len(lines) == 2 and all(line.endswith("/" + os.path.basename(path))
+                                   for line in lines)
+
+
+@cgroup_v2
+def test_the_cgroups_cpu_stat_counts_the_orphans_too(run):
+    result = run(COSTLY + ["1", str(BURN)], cgroup=True)
+    cpu = result.cgroup["cpu"]
+    assert cpu["usage_usec"] >= BURN * 1e6
+    # The cgroup's count and the sum of the rusages measure the same CPU time.
+    assert abs(cpu["usage_usec"] / 1e6 - result.usage.cpu) < 0.05
+    assert "cgroup %s: CPU " % result.cgroup["path"] in result.summary()
+
+
+FORKING_FOR_EVER = "trap '' TERM; while :; do sleep 0.01 & done"
+# The same with children that stay (and ignore SIGTERM too, as it is ignored when they start),
+# once it is in the command's cgroup: what it started before would be outside it.
+FORKING_AND_KEEPING = ("trap '' TERM; until grep -q pyglibc-run- /proc/self/cgroup; do :; done; "
+                       "while :; do sleep 30 & done")
+
+
+@cgroup_v2
+def test_what_forks_while_the_cgroup_is_killed_is_killed_too(run):
+    """A shell that ignores SIGTERM and forks without end, left behind: after the linger,
+    cgroup.kill ends it and all its children at once."""
+    result = run(["sh", "-c", "(sh -c %s &); sleep 0.5" % shlex.quote(FORKING_FOR_EVER)],
+                 cgroup=True, linger=0.5)
+    assert result.exit_status == 0 and result.cgroup["removed"] and cgroups() == []
+    # The shell and whatever it had forked then (a sh not yet sleep, some of them).
+    killed = [p for p in result.orphans if p.signal == signal.SIGKILL]
+    assert "sh" in [p.name for p in killed]
+    assert all(p.signalled == signal.SIGKILL for p in killed)
+
+
+def _outsider(argv):
+    """argv run by no descendant of this process (its parent sh has ended): its pid and a
+    pidfd of it, init's child, not ours."""
+    done = subprocess.run(["sh", "-c", '"$@" >/dev/null & echo $!', "sh"] + argv,
+                          stdout=subprocess.PIPE, check=True)
+    return int(done.stdout), os.pidfd_open(int(done.stdout))
+
+
+def _into_the_cgroup(pid):
+    """A command that moves pid into its own cgroup, then ends."""
+    return ["sh", "-c", "echo %d > %s/$(grep -o 'pyglibc-run-[0-9-]*' /proc/self/cgroup)"
+            "/cgroup.procs" % (pid, CGROUP)]
+
+
+@cgroup_v2
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="os.pidfd_open: Python 3.9+ on CPython")
+def test_a_process_moved_into_the_cgroup_is_waited_for_and_signalled_too(run):
+    """Not a descendant: only the cgroup tells of it, and the supervisor ends when it has."""
+    pid, pidfd = _outsider(["sleep", "30"])
+    try:
+        result = run(_into_the_cgroup(pid), cgroup=True, linger=30)
+        assert result.exit_status == 0 and result.cgroup["removed"]
+        assert select.select([pidfd], [], [], 0)[0] == [pidfd]  # it has ended
+    finally:
+        if not select.select([pidfd], [], [], 0)[0]:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        os.close(pidfd)
+
+
+@cgroup_v2
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="os.pidfd_open: Python 3.9+ on CPython")
+@pytest.mark.parametrize("kill_file", [True, False], ids=["cgroup.kill", "rounds of SIGKILL"])
+def test_a_forker_that_is_no_descendant_is_killed_whole_with_its_cgroup(run, monkeypatch,
+                                                                        kill_file):
+    """Its children are not the supervisor's, nor seen by a walk down from it: only a kill of
+    the whole cgroup ends them all (cgroup.kill; before Linux 5.14, rounds of SIGKILL over
+    cgroup.procs until it is empty).  The supervisor ends when the cgroup is empty."""
+    if not kill_file:
+        monkeypatch.setattr(cgroup, "_write", _without_cgroup_kill(cgroup._write))
+    pid, pidfd = _outsider(["sh", "-c", FORKING_AND_KEEPING])
+    try:
+        result = run(_into_the_cgroup(pid), cgroup=True, linger=0.5)
+        assert result.exit_status == 0 and result.cgroup["removed"] and cgroups() == []
+        assert select.select([pidfd], [], [], 0)[0] == [pidfd]
+    finally:
+        if not select.select([pidfd], [], [], 0)[0]:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        os.close(pidfd)
+
+
+def _without_cgroup_kill(write):
+    def fake(path, text):
+        if path.endswith("/cgroup.kill"):
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return write(path, text)
+    return fake
+
+
+@cgroup_v2
+@pytest.mark.parametrize("option, controller", [("memory_max", "memory"), ("pids_max", "pids"),
+                                                ("cpu_max", "cpu")])
+def test_a_limit_whose_controller_cannot_be_had_is_125_with_why(run, option, controller):
+    with open(os.path.join(CGROUP, "cgroup.controllers")) as f:
+        if controller in f.read().split():
+            pytest.skip("the %s controller is there: the limit can be set" % controller)
+    result = run(["true"], **{option: 2 ** 30})
+    assert (result.exit_status, result.pid) == (125, None)
+    assert result.error.startswith("--cgroup: %s needs the %s controller, which %s does not "
+                                   "have" % (option.replace("_", "."), controller, CGROUP))
+    assert cgroups() == []
+
+
+def test_without_a_cgroup_v2_it_is_125_with_why(run, monkeypatch):
+    monkeypatch.setattr(builtins, "open", _no_cgroup2_mounted(open))
+    result = run(["true"], cgroup=True)
+    assert (result.exit_status, result.pid) == (125, None)
+    assert result.error == ("--cgroup: no cgroup v2 hierarchy is mounted (cgroup2 in "
+                            "/proc/self/mountinfo)")
+
+
+def _no_cgroup2_mounted(real_open):
+    def fake(path, *args, **kwargs):
+        if path == "/proc/self/mountinfo":
+            return io.BytesIO(b"22 1 0:21 / /proc rw - proc proc rw\n")
+        return real_open(path, *args, **kwargs)
+    return fake
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"memory_max": -1}, ValueError, r"memory_max must be a number of bytes \(>= 0\), not -1"),
+    ({"memory_max": 1.5}, TypeError, "memory_max must be a number of bytes, not float"),
+    ({"pids_max": "10"}, TypeError, "pids_max must be a number of processes, not str"),
+    ({"cpu_max": 0}, ValueError, "cpu_max must be a positive number of CPUs, not 0"),
+    ({"cpu_max": float("nan")}, ValueError, "cpu_max must be a positive number of CPUs"),
+    ({"cpu_max": "1"}, TypeError, "cpu_max must be a number of CPUs, not str"),
+])
+def test_cgroup_limits_are_checked_before_anything_starts(options, error, message):
+    with pytest.raises(error, match="^supervise: " + message):
+        supervise(["true"], **options)
+
+
+@cgroup_v2
+def test_the_cgroups_the_command_made_in_its_own_are_removed_with_it(run):
+    result = run(["sh", "-c", "cd %s/$(grep -o 'pyglibc-run-[0-9-]*' /proc/self/cgroup) && "
+                  "mkdir -p a/b c && echo $$ > a/b/cgroup.procs" % CGROUP], cgroup=True)
+    assert result.exit_status == 0 and result.cgroup["removed"] and cgroups() == []
+
+
+@cgroup_v2
+def test_a_cgroup_of_the_same_name_is_not_taken_over(run):
+    """Under --pidns every supervisor is pid 1: the name gets a number after it."""
+    taken = os.path.join(CGROUP, "pyglibc-run-%d" % os.getpid())
+    os.mkdir(taken)
+    try:
+        result = run(["true"], cgroup=True)
+        assert result.cgroup["path"] == taken + "-1" and os.path.isdir(taken)
+    finally:
+        os.rmdir(taken)

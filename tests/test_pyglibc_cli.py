@@ -135,7 +135,7 @@ def test_help_documents_every_option_and_every_json_key(cli):
     assert text.startswith("usage: python -m pyglibc run [OPTIONS] -- CMD [ARG ...]\n")
     _, parser = _cli._parsers()
     options = [action for action in parser._actions if action.option_strings]
-    assert len(options) == 23
+    assert len(options) == 27
     for action in options:
         assert action.help
         for option in action.option_strings:
@@ -873,6 +873,46 @@ def test_kill_orphans_ends_a_stray_while_cmd_runs_and_the_json_says_so(main, tmp
     assert "sent SIGTERM to pid %d, left while the command runs" % stray["pid"] in err.decode()
 
 
+def _cgroup_v2():
+    from test_pyglibc_accounting import CGROUP, NO_CGROUP
+
+    if CGROUP is None:
+        pytest.skip("no writable cgroup v2: %s" % NO_CGROUP)
+    return CGROUP
+
+
+def test_cgroup_reports_its_cpu_stat_in_the_summary_and_the_json(main, tmp_path):
+    parent = _cgroup_v2()
+    status, _, err = main("--cgroup", "--summary", "--json", "cg.json", "--", "sh", "-c",
+                          "grep -c pyglibc-run- /proc/self/cgroup")
+    assert status == 0
+    _, result = json_report(tmp_path / "cg.json")
+    cgroup = result["cgroup"]
+    assert os.path.dirname(cgroup["path"]) == parent and cgroup["removed"] is True
+    assert sorted(cgroup) == ["cpu", "memory_peak", "path", "pids_peak", "removed"]
+    assert "usage_usec" in cgroup["cpu"]
+    assert err.decode().splitlines()[-1].startswith("cgroup %s: CPU " % cgroup["path"])
+
+
+@pytest.mark.parametrize("option, word, message", [
+    ("--memory-max", "1X", "'1X' is not a size (bytes, or with K, M, G, T)"),
+    ("--memory-max", "-1", "'-1' is not a size"),
+    ("--pids-max", "ten", "'ten' is not a number of processes (0 or more)"),
+    ("--cpu-max", "0", "'0' is not a number of CPUs (more than 0)"),
+    ("--cpu-max", "nan", "'nan' is not a number of CPUs"),
+])
+def test_a_cgroup_limit_that_is_not_one_is_a_usage_error(main, option, word, message):
+    status, _, err = main(option, word, "--", "true")
+    assert status == 2
+    assert err.decode().splitlines()[-1].startswith(
+        "python -m pyglibc run: error: argument %s: %s" % (option, message))
+
+
+def test_memory_max_takes_sizes_as_memory_max_does():
+    assert [_cli._size(word) for word in ("512", "4k", "512M", "2G", "1T")] == [
+        512, 4096, 512 << 20, 2 << 30, 1 << 40]
+
+
 # -- --json ------------------------------------------------------------------------------------
 
 
@@ -1126,9 +1166,13 @@ def test_diagnostics_that_cannot_be_written_are_dropped_and_the_command_runs_on(
 
 
 # Orphans as fast as sh can make them, each one a line of --warn-orphans and of --json,
-# until the timeout's SIGTERM, which the command marks with a file.
+# until the timeout's SIGTERM, which the command marks with a file.  At most 1500: their
+# --json lines (some 450 bytes each) stay under what the backlog holds (1 MiB), past which
+# it would drop them.
 PAGE = os.sysconf("SC_PAGE_SIZE")
-ORPHANS_UNTIL_TERM = ["sh", "-c", "trap 'touch termed; exit 0' TERM; while :; do (true &); done"]
+ORPHANS_UNTIL_TERM = ["sh", "-c", "trap 'touch termed; exit 0' TERM; i=0; "
+                      "while [ $i -lt 1500 ]; do (true &); i=$((i + 1)); done; "
+                      "while :; do sleep 0.1; done"]
 
 
 @pytest.mark.parametrize("where", ["stderr", "--json -"])

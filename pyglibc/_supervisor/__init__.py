@@ -79,6 +79,7 @@ from pyglibc._supervisor.settings import (
     LINGER,
     ORPHAN_CHECK,
     PREFIX,
+    _cgroup_limits,
     _fd,
     _prefixes,
     _preserved,
@@ -139,7 +140,9 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
               on_reap: Optional[Callable[[Reaped], None]] = None,
               adopt: bool = False,
               rlimits: Optional[Mapping[Union[str, int], Any]] = None,
-              kill_orphans: bool = False) -> Supervision:
+              kill_orphans: bool = False, cgroup: bool = False,
+              memory_max: Optional[int] = None, pids_max: Optional[int] = None,
+              cpu_max: Optional[float] = None) -> Supervision:
     """Run argv as a child subreaper would, and return a ``Supervision`` once no process is left.
 
     ``argv``: the command and its arguments (str, bytes or path-like), the
@@ -208,7 +211,8 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
 
     ``log``: called as ``log(event, message)`` as things happen; events:
     "start", "forward", "timeout", "exit" (the command's end), "reap" (an
-    orphan reaped), "signal" (what is left signalled).  An exception it
+    orphan reaped), "signal" (what is left signalled, strays included),
+    "cgroup" (the command's cgroup could not be removed).  An exception it
     raises ends the run: the command and all it left get SIGKILL and are
     reaped (without a word to log), then the exception propagates (under
     ``pidns``, where log is called in the namespace's init, it is the
@@ -231,6 +235,23 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     behind.  Linux tells a subreaper nothing when a process is reparented
     to it, so the children are looked at every ``ORPHAN_CHECK`` seconds
     (0.25) and at each SIGCHLD.  Their records have the role "stray".
+
+    ``cgroup``: run the command in a cgroup v2 of its own, made under this
+    process's cgroup in the unified hierarchy (/sys/fs/cgroup, or
+    /sys/fs/cgroup/unified beside v1 controllers) and entered between fork
+    and exec, so that nothing it starts is outside it.  Its SIGKILL after
+    the linger is cgroup.kill (Linux 5.14; rounds of SIGKILL over
+    cgroup.procs before), which no process can escape by forking; when
+    cgroup.events says it is empty, ``Supervision.cgroup`` gets its
+    cpu.stat (and memory.peak and pids.peak where those controllers are
+    enabled), and it is removed.  ``memory_max`` (bytes), ``pids_max``
+    (processes) and ``cpu_max`` (CPUs: 1.5 is 150 ms of CPU each 100 ms)
+    imply it, and are written to its memory.max, pids.max and cpu.max,
+    their controller enabled for it first.  A cgroup that cannot be made,
+    or a limit that cannot be set (no such controller in the hierarchy,
+    or one that cgroup v2 cannot enable below a cgroup that holds
+    processes, as the supervisor's own), is no exception: ``error`` says
+    why in one line, exit_status is 125.
 
     ``rlimits``: resource limits for the command alone, set between fork
     and exec (setrlimit(2)), never on this process: {resource: limit} or
@@ -291,6 +312,8 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
     settings.listen_pid = activated is not None
     settings.rlimits = _rlimits(rlimits)
     settings.kill_orphans = bool(kill_orphans)
+    limits = _cgroup_limits(memory_max, pids_max, cpu_max)
+    settings.cgroup = limits if cgroup or limits else None
     if on_reap is not None and not callable(on_reap):
         raise TypeError("supervise: on_reap must be callable, not %s" % type(on_reap).__name__)
     result = Supervision([os.fsdecode(word) for word in words], _records(records), on_reap)

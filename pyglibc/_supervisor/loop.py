@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker rea
     import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
     from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
+    from pyglibc._supervisor.cgroup import Cgroup
     from pyglibc._supervisor.records import Reaped, Supervision
     from pyglibc._supervisor.settings import _Settings
 else:
@@ -66,6 +67,7 @@ class _Run(_Reaping, _Output):
         self.adopted = frozenset(adopted)
         self.strays: Dict[int, float] = {}
         self.ticker = -1  # with kill_orphans: the timer of the checks for strays
+        self.cgroup: Optional[Cgroup] = None  # with settings.cgroup
         self.me = os.getpid()
         # Without a /proc of our own (a PID 1 under unshare --pid --fork, without
         # --mount-proc), names are unknown and an init cleans up with kill(-1).
@@ -118,12 +120,18 @@ class _Run(_Reaping, _Output):
         if self.settings.timeout is not None:
             self.set_alarm(self.settings.timeout, self.timed_out)
         handlers = self.handlers
-        while not (self.command_done and self.childless):
+        while not (self.command_done and self.childless and not self.held()):
             for fd, _ in self.epoll.poll():
                 handler = handlers.get(fd)
                 if handler is not None:  # not one an earlier handler of this round closed
                     handler()
         self.read_to_end()
+        if self.cgroup is not None:
+            self.result.cgroup = self.cgroup.report()
+            failed = self.cgroup.remove()
+            self.result.cgroup["removed"] = failed is None
+            if failed is not None:
+                self.log("cgroup", failed)
 
     def close(self) -> None:
         self.close_streams()
@@ -138,10 +146,16 @@ class _Run(_Reaping, _Output):
             self.epoll.close()
         if self.late is not None:
             self.late.close()
+        if self.cgroup is not None:  # after an error: what can be cleaned up
+            self.cgroup.remove()
 
-    def watch(self, fd: int, handler: Callable[[], None]) -> None:
+    def held(self) -> bool:
+        """Whether the command's cgroup holds a process still (one moved in, not a child)."""
+        return self.cgroup is not None and self.cgroup.populated()
+
+    def watch(self, fd: int, handler: Callable[[], None], events: int = select.EPOLLIN) -> None:
         self.handlers[fd] = handler
-        self.epoll.register(fd, select.EPOLLIN)
+        self.epoll.register(fd, events)
 
     def unwatch(self, fd: int) -> None:
         del self.handlers[fd]
@@ -164,9 +178,17 @@ class _Run(_Reaping, _Output):
             child_fds += _handed_on(settings.preserve_fds, opened)
             if settings.group and not settings.setsid:
                 self.terminal = _foreground_terminal()
+            procs = -1
+            if settings.cgroup is not None:
+                from pyglibc._supervisor.cgroup import Cgroup
+
+                self.cgroup = Cgroup(settings.cgroup)
+                procs = self.cgroup.procs
+                # Its end of file says nothing: a change of cgroup.events is EPOLLPRI.
+                self.watch(self.cgroup.events, self.on_cgroup_event, select.EPOLLPRI)
             try:
                 self.pid, self.late = _spawn(path, self.argv, settings.env, child_fds,
-                                             settings, self.terminal)
+                                             settings, self.terminal, procs)
             except OSError as exc:
                 raise _spawn_error(path, exc) from None
         finally:
@@ -265,6 +287,10 @@ class _Run(_Reaping, _Output):
         elif signum in _HURRY and not self.killing:
             self.set_alarm(None)
             self.kill_all()
+
+    def on_cgroup_event(self) -> None:
+        # Read, as the loop's condition reads it again: only the read re-arms EPOLLPRI.
+        self.held()
 
     def on_tick(self) -> None:
         try:

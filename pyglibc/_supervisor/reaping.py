@@ -31,6 +31,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker reads it
     from typing import Any, Callable, Dict, FrozenSet, Iterator, Optional, Tuple
 
+    from pyglibc._supervisor.cgroup import Cgroup
     from pyglibc._supervisor.proc import _Stat
     from pyglibc._supervisor.records import Supervision
     from pyglibc._supervisor.settings import _Settings
@@ -68,6 +69,7 @@ class _Reaping:
     signalled: Dict[int, int]
     signalled_all: Optional[int]
     boot0: float
+    cgroup: Optional[Cgroup]
     adopted: FrozenSet[int]  # the children this process had before the command started
     strays: Dict[int, float]  # with kill_orphans: when each got its SIGTERM (now())
     lingering = False  # the command has ended, and the linger has begun
@@ -80,6 +82,8 @@ class _Reaping:
         def set_alarm(self, seconds: Optional[float],
                       action: Optional[Callable[[], None]] = None) -> None: ...
 
+        def held(self) -> bool: ...
+
     def reap(self) -> None:
         """Reap every child that has exited, reading its name first; note when none is left."""
         if _waitid is not None:
@@ -90,7 +94,7 @@ class _Reaping:
             exited = self.exited_blind()
         for pid, stat, status, usage in exited:
             self.record(pid, stat, status, usage)
-        if self.command_done and not self.childless and not self.lingering:
+        if self.command_done and not self.lingering and (not self.childless or self.held()):
             # Whether or not the SIGTERM round found it: the walk down /proc can
             # miss a process reparented to us meanwhile, which is still a child.
             self.lingering = True
@@ -255,7 +259,13 @@ class _Reaping:
             if not quiet:
                 self.log("signal", "sent %s to every process left" % _signal_name(signum))
             return
+        if signum == _SIGKILL and self.cgroup is not None:
+            for pid in self.cgroup.pids():
+                self.signalled[pid] = signum
+            self.cgroup.kill()  # at once: none of them can fork meanwhile
         alive = [pid for pid in _descendants(self.me) if _running(pid)]
+        if self.cgroup is not None:  # one moved into it, not a descendant
+            alive += [pid for pid in self.cgroup.pids() if pid not in alive]
         for pid in alive:
             self.signal(pid, signum)
         if alive and not quiet:

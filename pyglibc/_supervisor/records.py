@@ -184,7 +184,11 @@ class Supervision:
     ``rewrite``); ``signals_forwarded``: how many were; ``usage``: what
     every process reaped cost together, a ``Usage`` (the largest
     ``max_rss``; the same as getrusage(RUSAGE_CHILDREN) counts for the
-    supervisor's part, the records dropped past ``records`` included).
+    supervisor's part, the records dropped past ``records`` included);
+    ``cgroup``: with ``cgroup``, what its cgroup said once empty, else
+    None: {"path", "cpu" (its cpu.stat as a dict: usage_usec,
+    user_usec, system_usec, ...), "memory_peak" (bytes) and "pids_peak"
+    (None where that controller is not enabled), "removed" (bool)}.
     """
 
     def __init__(self, argv: Sequence[str], records: int = RECORDS,
@@ -205,6 +209,7 @@ class Supervision:
         self.forwarded: List[Tuple[float, Signal]] = []
         self.signals_forwarded = 0
         self.usage = NO_USAGE
+        self.cgroup: Optional[Dict[str, Any]] = None
         self._records, self._on_reap = records, on_reap
 
     @property
@@ -240,7 +245,8 @@ class Supervision:
         returncode (int or null), timed_out (bool), error (str or null),
         init (bool), pidns (bool), started (Unix time), duration (seconds),
         forwarded (list of {"at": seconds, "signal": name}, the last kept),
-        signals_forwarded (int), processes_reaped (int), usage (the totals,
+        signals_forwarded (int), processes_reaped (int), cgroup (as above, or
+        null), usage (the totals,
         ``Usage`` as a dict: {"user", "system", "max_rss", "minor_faults",
         "major_faults", "voluntary_switches", "involuntary_switches"}),
         processes (the records kept, each as ``Reaped.as_dict`` gives it:
@@ -256,7 +262,7 @@ class Supervision:
                               for at, signum in self.forwarded],
                 "signals_forwarded": self.signals_forwarded,
                 "processes_reaped": self.processes_reaped,
-                "usage": self.usage.as_dict(),
+                "usage": self.usage.as_dict(), "cgroup": self.cgroup,
                 "processes": [process.as_dict() for process in self.processes]}
 
     def _load(self, data: Mapping[str, Any]) -> None:
@@ -264,7 +270,8 @@ class Supervision:
 
         Not the records: they came through ``_add`` as they were reaped.
         """
-        for key in ("pid", "exit_status", "returncode", "timed_out", "error", "signals_forwarded"):
+        for key in ("pid", "exit_status", "returncode", "timed_out", "error", "signals_forwarded",
+                    "cgroup"):
             setattr(self, key, data[key])
         self.forwarded = [(item["at"], _signal_from_name(item["signal"]) or 0)
                           for item in data["forwarded"]]
@@ -303,12 +310,32 @@ class Supervision:
                              self.processes_reaped, "" if self.processes_reaped == 1 else "es",
                              usage.cpu, usage.user, usage.system, _kib(usage.max_rss),
                              usage.major_faults))
+        if self.cgroup is not None:
+            lines.append(_cgroup_line(self.cgroup))
         return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
         return "<pyglibc.supervise result %s exit_status=%r processes=%d%s>" % (
             self.argv, self.exit_status, self.processes_reaped,
             " timed out" if self.timed_out else "")
+
+
+def _cgroup_line(cgroup: Mapping[str, Any]) -> str:
+    """What the command's cgroup said, in a line."""
+    words = []
+    cpu = cgroup.get("cpu") or {}
+    if "usage_usec" in cpu:
+        words.append("CPU %.2fs (user %.2fs, system %.2fs)" % (
+            cpu["usage_usec"] / 1e6, cpu.get("user_usec", 0) / 1e6,
+            cpu.get("system_usec", 0) / 1e6))
+    if cgroup.get("memory_peak") is not None:
+        words.append("memory peak %s" % _kib(cgroup["memory_peak"] // 1024))
+    if cgroup.get("pids_peak") is not None:
+        words.append("pids peak %d" % cgroup["pids_peak"])
+    if cpu.get("nr_throttled"):
+        words.append("throttled %d times" % cpu["nr_throttled"])
+    return "cgroup %s: %s%s" % (cgroup["path"], ", ".join(words) or "nothing to say",
+                                "" if cgroup.get("removed", True) else " (not removed)")
 
 
 def _kib(size: int) -> str:

@@ -258,6 +258,27 @@ def _limit(value: Any, name: str) -> Limit:
     return int(value)
 
 
+def _cgroup_limits(memory_max: Any, pids_max: Any, cpu_max: Any) -> Dict[str, str]:
+    """The files of the cgroup's limits and what to write to them (cgroup-v2.rst)."""
+    limits = {}
+    if memory_max is not None:
+        limits["memory.max"] = "%d" % _count(memory_max, "memory_max", "a number of bytes",
+                                             "a number of bytes (>= 0)")
+    if pids_max is not None:
+        limits["pids.max"] = "%d" % _count(pids_max, "pids_max", "a number of processes",
+                                           "a number of processes (>= 0)")
+    if cpu_max is not None:
+        if isinstance(cpu_max, bool) or not isinstance(cpu_max, (int, float)):
+            raise TypeError("supervise: cpu_max must be a number of CPUs, not %s"
+                            % type(cpu_max).__name__)
+        if not 0 < cpu_max < float("inf"):  # NaN neither
+            raise ValueError("supervise: cpu_max must be a positive number of CPUs, not %r"
+                             % cpu_max)
+        # cpus periods' worth of CPU time in each period of 100 ms; the kernel's least is 1 ms.
+        limits["cpu.max"] = "%d 100000" % max(1000, round(cpu_max * 100000))
+    return limits
+
+
 def _records(value: Any) -> int:
     return _count(value, "records", "an int", "a number of records (>= 0)")
 
@@ -271,6 +292,8 @@ class _Settings:
     preserve_fds = 0
     listen_pid = False
     kill_orphans = False
+    # With cgroup: the limits of its cgroup, {file: value}; None without.
+    cgroup: Optional[Dict[str, str]] = None
     # The command's resource limits, {NAME: (soft, hard)}, set between fork and exec.
     rlimits: Dict[str, Tuple[Limit, Limit]] = {}
 

@@ -112,7 +112,8 @@ def _spawn_error(path: bytes, exc: OSError) -> _StartError:
 def _failure(number: int, step: str) -> bytes:
     """What the child reports of the step of its start that failed with errno number.
 
-    step: "" for the exec, RLIMIT_<NAME> for a limit it could not be given.
+    step: "" for the exec, RLIMIT_<NAME> for a limit it could not be given,
+    "cgroup" for the cgroup it could not enter.
     """
     return (b"%d %s" % (number, step.encode())).rstrip()
 
@@ -124,6 +125,9 @@ def _start_error(path: bytes, report: bytes, settings: _Settings) -> _StartError
     reason = os.strerror(code) if code else "the child could not exec"
     if not step:
         return _spawn_error(path, OSError(code, reason))
+    if step == "cgroup":
+        return _StartError(125, "--cgroup: %s cannot enter its cgroup: %s"
+                           % (os.fsdecode(path), _lower(reason)))
     soft, hard = settings.rlimits[step[len("RLIMIT_"):]]
     if code == errno.EPERM:
         reason += (" (raising a hard limit needs CAP_SYS_RESOURCE, and RLIMIT_NOFILE's stops "
@@ -166,7 +170,8 @@ def _single_threaded() -> bool:
 
 
 def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-           settings: _Settings, terminal: int = -1) -> Tuple[int, Optional[_LateReport]]:
+           settings: _Settings, terminal: int = -1,
+           cgroup: int = -1) -> Tuple[int, Optional[_LateReport]]:
     """Start path with fds as its 0, 1, 2, ... and nothing else, as execvp(3) would run it.
 
     Its signal mask is empty; a signal ignored here stays ignored in it, as
@@ -180,17 +185,18 @@ def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence
     (ENOEXEC: a script without #!) is run by /bin/sh, as execvp(3) runs it,
     unless it is an ELF file.  With settings.group and a terminal (a
     descriptor of _foreground_terminal()), its new process group is made
-    the terminal's foreground group before it execs.
+    the terminal's foreground group before it execs.  With a cgroup (a
+    descriptor of its cgroup.procs), it moves itself into that cgroup first.
 
     With the pid comes the _LateReport of a child that had no report pipe
     (None with one): its exec error is known only once it has ended.
     """
     try:
-        return _spawn_file(path, argv, env, fds, settings, terminal)
+        return _spawn_file(path, argv, env, fds, settings, terminal, cgroup)
     except OSError as exc:
         if exc.errno != errno.ENOEXEC or _is_elf(path):
             raise
-    return _spawn_file(_SHELL, [_SHELL, path] + argv[1:], env, fds, settings, terminal)
+    return _spawn_file(_SHELL, [_SHELL, path] + argv[1:], env, fds, settings, terminal, cgroup)
 
 
 def _foreground_terminal() -> int:
@@ -225,7 +231,8 @@ def _is_elf(path: bytes) -> bool:
 
 
 def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
-                settings: _Settings, terminal: int) -> Tuple[int, Optional[_LateReport]]:
+                settings: _Settings, terminal: int,
+                cgroup: int) -> Tuple[int, Optional[_LateReport]]:
     closing = _inheritable_fds()
     if closing is not None:
         closing = [fd for fd in closing if fd >= len(fds)]
@@ -235,12 +242,12 @@ def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Seq
     # a fork and an exec do not.  Forking is safe in a single-threaded process.
     # The command's pid, which its LISTEN_PID must hold, is known before its
     # exec only in a forked child; and Python's posix_spawn cannot give the
-    # child the terminal (tcsetpgrp) either, nor its resource limits.
+    # child the terminal (tcsetpgrp) either, nor its resource limits, nor its cgroup.
     limit = os.sysconf("SC_OPEN_MAX")
     if _posix_spawn is None or closing is None or settings.listen_pid or terminal >= 0 \
-            or settings.rlimits \
+            or settings.rlimits or cgroup >= 0 \
             or _single_threaded() or any(fd >= limit for fd in closing):
-        return _fork_exec(path, argv, env, fds, settings, closing, terminal)
+        return _fork_exec(path, argv, env, fds, settings, closing, terminal, cgroup)
     # The dup2s come first, as a source may be among the descriptors closed.
     actions: List[Tuple[int, ...]] = [(os.POSIX_SPAWN_DUP2, src, dst)
                                       for dst, src in enumerate(fds) if src != dst]
@@ -279,7 +286,7 @@ def _report_pipe() -> Tuple[int, int]:
 
 def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
                settings: _Settings, closing: Optional[List[int]],
-               terminal: int = -1) -> Tuple[int, Optional[_LateReport]]:
+               terminal: int = -1, cgroup: int = -1) -> Tuple[int, Optional[_LateReport]]:
     """posix_spawn done by hand: the child closes closing (None: every descriptor past fds).
 
     In the child, as a shell does for a foreground job, so that the command
@@ -308,6 +315,10 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
         if pid == 0:  # the child: nothing but system calls until exec or _exit
             number, step = 0, ""
             try:
+                if cgroup >= 0:  # before anything it starts could be left outside
+                    step = "cgroup"
+                    os.write(cgroup, b"0")
+                    step = ""
                 if settings.setsid:
                     os.setsid()
                 elif settings.group:
