@@ -116,7 +116,8 @@ def test_readme_first_command_supervises_and_reaps_the_daemon():
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "left a daemon behind\n"
-    rows = [line.split() for line in done.stderr.splitlines()[2:]]
+    rows = [line.split() for line in done.stderr.splitlines()[2:-1]]  # not the totals
+    assert done.stderr.splitlines()[-1].startswith("2 processes in all: CPU ")
     # The daemon is "setsid" until it has executed sleep: on a slow machine it may not have.
     assert [(row[1].replace("setsid", "sleep"), row[2], row[-2:]) for row in rows] == [
         ("sh", "command", ["exit", "0"]),
