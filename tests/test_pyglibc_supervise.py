@@ -788,9 +788,9 @@ def test_options_are_checked_before_anything_starts(options, error, message):
 def test_as_dict_is_json_with_signals_by_name(run):
     result = run(LAUNCH + ["sleep", "1"], linger=5)
     data = json.loads(json.dumps(result.as_dict()))
-    assert sorted(data) == ["argv", "duration", "error", "exit_status", "forwarded", "init",
-                            "pid", "pidns", "processes", "processes_reaped", "returncode",
-                            "signals_forwarded", "started", "timed_out", "usage"]
+    assert sorted(data) == ["argv", "cgroup", "duration", "error", "exit_status", "forwarded",
+                            "init", "pid", "pidns", "processes", "processes_reaped",
+                            "returncode", "signals_forwarded", "started", "timed_out", "usage"]
     assert (data["init"], data["pidns"]) == (False, False)
     assert data["argv"] == LAUNCH + ["sleep", "1"]
     assert (data["exit_status"], data["returncode"], data["error"]) == (1, 1, None)
