@@ -20,6 +20,7 @@ import sys
 
 import pytest
 
+import glibc
 from children import in_child
 from pyglibc import Usage, supervise
 from pyglibc._supervisor import cgroup
@@ -326,7 +327,7 @@ def _outsider(argv):
     pidfd of it, init's child, not ours."""
     done = subprocess.run(["sh", "-c", '"$@" >/dev/null & echo $!', "sh"] + argv,
                           stdout=subprocess.PIPE, check=True)
-    return int(done.stdout), os.pidfd_open(int(done.stdout))
+    return int(done.stdout), glibc.pidfd_open(int(done.stdout), 0)
 
 
 def _into_the_cgroup(pid):
@@ -336,7 +337,6 @@ def _into_the_cgroup(pid):
 
 
 @cgroup_v2
-@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="os.pidfd_open: Python 3.9+ on CPython")
 def test_a_process_moved_into_the_cgroup_is_waited_for_and_signalled_too(run):
     """Not a descendant: only the cgroup tells of it, and the supervisor ends when it has."""
     pid, pidfd = _outsider(["sleep", "30"])
@@ -346,12 +346,11 @@ def test_a_process_moved_into_the_cgroup_is_waited_for_and_signalled_too(run):
         assert select.select([pidfd], [], [], 0)[0] == [pidfd]  # it has ended
     finally:
         if not select.select([pidfd], [], [], 0)[0]:
-            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            glibc.pidfd_send_signal(pidfd, signal.SIGKILL, None, 0)
         os.close(pidfd)
 
 
 @cgroup_v2
-@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="os.pidfd_open: Python 3.9+ on CPython")
 @pytest.mark.parametrize("kill_file", [True, False], ids=["cgroup.kill", "rounds of SIGKILL"])
 def test_a_forker_that_is_no_descendant_is_killed_whole_with_its_cgroup(run, monkeypatch,
                                                                         kill_file):
@@ -367,7 +366,7 @@ def test_a_forker_that_is_no_descendant_is_killed_whole_with_its_cgroup(run, mon
         assert select.select([pidfd], [], [], 0)[0] == [pidfd]
     finally:
         if not select.select([pidfd], [], [], 0)[0]:
-            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            glibc.pidfd_send_signal(pidfd, signal.SIGKILL, None, 0)
         os.close(pidfd)
 
 
