@@ -8,6 +8,7 @@ only children are the supervised ones.
 """
 
 import builtins
+import errno
 import io
 import os
 import resource
@@ -438,3 +439,52 @@ def test_a_cgroup_of_the_same_name_is_not_taken_over(run):
         assert result.cgroup["path"] == taken + "-1" and os.path.isdir(taken)
     finally:
         os.rmdir(taken)
+
+
+# Where memory, pids and cpu are all bound to v1 hierarchies (as on the machine these tests
+# were written on), no limit can be set for real: a directory that stands for the
+# hierarchy shows what is written where.
+
+
+def _fake_cgroups(tmp_path, offered):
+    parent, child = tmp_path / "service", tmp_path / "service" / "pyglibc-run-1"
+    child.mkdir(parents=True)
+    (parent / "cgroup.controllers").write_text(" ".join(offered) + "\n")
+    (parent / "cgroup.subtree_control").write_text("")
+    for name in ("cgroup.controllers", "memory.max", "pids.max", "cpu.max"):
+        (child / name).write_text("")
+    made = cgroup.Cgroup.__new__(cgroup.Cgroup)
+    made.path, made.procs, made.events = str(child), -1, -1
+    return made, str(parent)
+
+
+def test_a_limit_enables_its_controller_below_the_supervisors_cgroup_then_is_written(tmp_path):
+    made, parent = _fake_cgroups(tmp_path, ["cpu", "memory", "pids"])
+    made.limit(parent, "memory.max", "1073741824")
+    assert (tmp_path / "service" / "cgroup.subtree_control").read_text() == "+memory"
+    assert (tmp_path / "service" / "pyglibc-run-1" / "memory.max").read_text() == "1073741824"
+
+
+def test_a_controller_that_cgroup_v2_will_not_enable_is_125_with_why(tmp_path, monkeypatch):
+    """A cgroup that holds processes (a service's own) cannot enable a controller for its
+    children: cgroup v2's rule, which the kernel answers with EBUSY."""
+    made, parent = _fake_cgroups(tmp_path, ["memory", "pids"])
+
+    def busy(path, text):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), path)
+    monkeypatch.setattr(cgroup, "_write", busy)
+    with pytest.raises(cgroup._StartError) as raised:
+        made.limit(parent, "pids.max", "64")
+    assert raised.value.status == 125
+    assert str(raised.value) == (
+        "--cgroup: pids.max: cannot enable the pids controller in %s: device or resource busy "
+        "(cgroup v2 enables controllers only for the children of a cgroup holding no "
+        "process, and the supervisor's holds it)" % parent)
+
+
+def test_cpu_max_is_a_quota_of_each_100_ms():
+    from pyglibc._supervisor.settings import _cgroup_limits
+
+    assert _cgroup_limits(None, None, 1.5) == {"cpu.max": "150000 100000"}
+    assert _cgroup_limits(1 << 30, 64, 0.001) == {"memory.max": "1073741824", "pids.max": "64",
+                                                  "cpu.max": "1000 100000"}
