@@ -338,6 +338,7 @@ def _into_the_cgroup(pid):
 
 
 @cgroup_v2
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 def test_a_process_moved_into_the_cgroup_is_waited_for_and_signalled_too(run):
     """Not a descendant: only the cgroup tells of it, and the supervisor ends when it has."""
     pid, pidfd = _outsider(["sleep", "30"])
@@ -352,6 +353,7 @@ def test_a_process_moved_into_the_cgroup_is_waited_for_and_signalled_too(run):
 
 
 @cgroup_v2
+@pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal")
 @pytest.mark.parametrize("kill_file", [True, False], ids=["cgroup.kill", "rounds of SIGKILL"])
 def test_a_forker_that_is_no_descendant_is_killed_whole_with_its_cgroup(run, monkeypatch,
                                                                         kill_file):
