@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 
+import kernelkit
 import pytest
 
 import glibc
@@ -154,6 +155,7 @@ def _fork_loop_as_a_user(limit):
 
 
 @root
+@kernelkit.not_emulated("runs a thread of its own in each process, which RLIMIT_NPROC counts")
 def test_a_fork_loop_stops_at_the_process_limit_of_the_command_alone(not_a_subreaper):
     before = resource.getrlimit(resource.RLIMIT_NPROC)
     result, said, after = in_child(_fork_loop_as_a_user, 6)
