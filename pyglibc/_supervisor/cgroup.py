@@ -12,9 +12,12 @@ it is empty.  Its cpu.stat, memory.peak and pids.peak (where those
 controllers are enabled) are read once it is empty, then it is removed.
 Imported only for a run with ``cgroup``.
 
-CLONE_INTO_CGROUP (clone3(2), Linux 5.7) is not used: Python cannot go on
-in a child of a raw clone3, and it would change nothing the command can
-see, as the same delegation rules allow one and the other.
+CLONE_INTO_CGROUP (clone3(2), Linux 5.7) is not used: Python supports going
+on in a forked child only after os.fork, whose hooks a raw clone3 would
+skip, and glibc's posix_spawnattr_setcgroup_np (2.41) cannot set the
+resource limits and the LISTEN_PID that the child sets.  Entering by
+cgroup.procs changes nothing the command can see: it runs no instruction
+of its own before, and the same delegation rules govern both.
 """
 
 from __future__ import annotations
