@@ -87,7 +87,7 @@ OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
 # The last five go on beside the others in a bare run (see _start_background).
-nox.options.sessions = ["tests", "lint", "packaging", "sanitizers", "soak", "memcheck",
+nox.options.sessions = ["tests", "lint", "docs", "packaging", "sanitizers", "soak", "memcheck",
                         "old_kernel", "containers", "distros", "arm64"]
 # The CPythons listed are those found; PyPy is listed either way, and where
 # it is missing its sessions are skipped, the reason in nox's summary (.ci/run
@@ -262,6 +262,33 @@ def lint(session):
     session.run("mypy")
     headers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "csrc").glob("*.h"))
     session.run("clang-format", "--dry-run", "--Werror", *headers)
+
+
+# What docs installs: Sphinx and its theme at versions known to build without a warning.
+DOCS = ["sphinx==9.0.4", "furo==2025.12.19", "myst-parser==5.2.0"]
+
+
+@session(python=NEWEST, venv_backend="venv")
+def docs(session):
+    """The HTML site and the man page pyglibc-run.1 into docs/_build, any warning an error;
+    then tests/test_docs_index.py: every table entry has its entry in the built index.
+    (The pages' examples run in the tests sessions: tests/test_docs.py.)
+
+    The pages are built from a copy of the source tree, which the sessions beside this one
+    copy too: Sphinx keeps its state beside the pages it reads.
+    """
+    session.install(*DOCS)
+    tree = Path(session.create_tmp()).resolve() / "docs-tree"
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(ROOT, tree, ignore=NOT_SOURCE)
+    install_and_chdir(session)
+    built = ROOT / "docs" / "_build"
+    for builder in ("html", "man"):
+        session.run("sphinx-build", "-W", "--keep-going", "-q", "-b", builder,
+                    "-d", str(tree / "docs" / ".doctrees"), str(tree / "docs"),
+                    str(built / builder))
+    session.run("python", "-m", "pytest", "-q", str(TESTS / "test_docs_index.py"),
+                env={"GLIBC_DOCS_BUILT": str(built)})
 
 
 # Run from a scratch directory by the venv a distribution went into: the
