@@ -29,7 +29,7 @@ _SETS = ("effective", "permitted", "inheritable")
 
 
 class Capability(enum.IntEnum):
-    """The CAP_* numbers of <linux/capability.h>, without the CAP_ prefix.
+    """The ``CAP_*`` numbers of <linux/capability.h>, without the ``CAP_`` prefix.
 
     Written out so that type checkers and editors see the members; the
     values come from the headers, and tests/test_typing.py checks that the

@@ -75,7 +75,7 @@ class timerfd(FdObject):
     """timerfd_create(2): ``int timerfd_create(int clockid, int flags)``, as an object.
 
     ``timerfd(clockid=CLOCK_MONOTONIC, flags=0)``: any clock timerfd_create
-    accepts (CLOCK_REALTIME, CLOCK_BOOTTIME, the *_ALARM clocks with
+    accepts (CLOCK_REALTIME, CLOCK_BOOTTIME, the ``*_ALARM`` clocks with
     CAP_WAKE_ALARM); ``flags`` may hold TFD_NONBLOCK, and TFD_CLOEXEC is
     always added.  The timer starts disarmed; ``settime()`` arms it.  It has
     ``fileno()``, so a selector can watch it: readable once it has expired.

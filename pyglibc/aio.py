@@ -360,7 +360,7 @@ class ticker(_Waitable[_timerfd]):
     number of expirations since the previous one, 1 when the consumer kept
     up, more when it fell behind.  ``clock`` is any clock timerfd_create(2)
     takes: CLOCK_MONOTONIC, CLOCK_BOOTTIME (counts suspend),
-    CLOCK_REALTIME (wall-clock deadlines), the *_ALARM clocks.  Seconds are
+    CLOCK_REALTIME (wall-clock deadlines), the ``*_ALARM`` clocks.  Seconds are
     ints, floats or ``datetime.timedelta``; ``timerfd`` is the underlying
     ``pyglibc.timerfd`` (``gettime()`` tells the time to the next tick).
     """

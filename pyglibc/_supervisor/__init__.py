@@ -255,7 +255,7 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
 
     ``rlimits``: resource limits for the command alone, set between fork
     and exec (setrlimit(2)), never on this process: {resource: limit} or
-    {resource: (soft, hard)}, a resource named with or without RLIMIT_
+    {resource: (soft, hard)}, a resource named with or without ``RLIMIT_``
     ("CPU", "RLIMIT_NOFILE") or by its number (resource.RLIMIT_AS), a
     limit an int (seconds for CPU, bytes for AS, DATA, FSIZE, STACK, ...,
     a count for NOFILE and NPROC) or None or "unlimited"; one limit alone
