@@ -3,7 +3,7 @@
 Each scenario runs once per init (``[pyglibc]``, ``[catatonit]``, ``[tini]``,
 ``[dumb-init]``, ``[none]``: the command itself as PID 1), in the image of
 examples/Containerfile (tools/containers.py makes it, offline, once per
-content), so ``pytest -v tests/test_containers.py`` prints the README's
+content), so ``pytest -v tests/test_containers.py`` prints the documentation's
 container table row by row.  As in test_init_compare.py, where another init
 does not do what the scenario asks, its row is a strict xfail that names the
 difference and must fail on an assertion; ours never xfails.
@@ -55,7 +55,7 @@ INITS = {
     "none": (["--entrypoint", "/usr/bin/env"], []),
 }
 
-# The scenarios, each a row of the README's table (tools/container_table.py).
+# The scenarios, each a row of the documentation's table (tools/container_table.py).
 ROWS = {
     "stop-handler": "`podman stop`, the command handles SIGTERM: it gets it and the stop "
                     "takes no grace period; exit status 0",

@@ -6,6 +6,7 @@ the wheel forgot).  Without the variable (``make test``, the in-place build)
 only the checks that hold for both run.
 """
 
+import glob
 import importlib.machinery
 import importlib.metadata
 import importlib.util
@@ -81,20 +82,35 @@ _RUN_PYCON = """
 import doctest, re, sys
 text = open(sys.argv[1]).read()
 examples = "\\n".join(re.findall(r"^```pycon\\n(.*?)^```", text, re.M | re.S))
-test = doctest.DocTestParser().get_doctest(examples, {}, "README.md", sys.argv[1], 0)
+test = doctest.DocTestParser().get_doctest(examples, {}, sys.argv[1], sys.argv[1], 0)
 runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
 runner.run(test)
 results = runner.summarize(verbose=False)
 sys.exit(results.failed != 0 or results.attempted == 0)
 """
 
+def _with_examples():
+    """The README and the documentation's Markdown pages that show examples (```pycon)."""
+    found = []
+    for path in [os.path.join(REPO, "README.md")] + sorted(
+            glob.glob(os.path.join(REPO, "docs", "**", "*.md"), recursive=True)):
+        if os.path.exists(path):
+            with open(path) as f:
+                if "```pycon" in f.read():
+                    found.append(os.path.relpath(path, REPO))
+    return found
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(REPO, "README.md")), reason="no README.md")
-# The README shows these calls at work (a pidfd's child would wait for ever without them).
+
+PAGES = _with_examples()
+
+
+@pytest.mark.skipif(not PAGES, reason="no README.md nor docs/ beside the tests")
+# The pages show these calls at work (a pidfd's child would wait for ever without them).
 @pytest.mark.needs_kernel("pidfd_open", "pidfd_send_signal", "close_range", "openat2")
-def test_readme_examples_run(tmp_path):
+@pytest.mark.parametrize("page", PAGES or ["README.md"])
+def test_the_examples_of_the_readme_and_the_docs_run(tmp_path, page):
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(glibc.__file__)))
-    done = subprocess.run([sys.executable, "-c", _RUN_PYCON, os.path.join(REPO, "README.md")],
+    done = subprocess.run([sys.executable, "-c", _RUN_PYCON, os.path.join(REPO, page)],
                           cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
     assert done.returncode == 0, done.stdout
@@ -155,15 +171,14 @@ def test_both_packages_are_typed():
     assert {"glibc/py.typed", "pyglibc/py.typed", "glibc/_glibc.pyi"} <= files
 
 
-def test_readme_container_table_is_the_container_tests():
-    """README.md's container table is what tools/container_table.py makes of
+def test_the_container_table_is_the_container_tests():
+    """docs/containers.md's table is what tools/container_table.py makes of
     tests/test_containers.py (its rows, and the reasons of its strict xfails)."""
     sys.path.insert(0, os.path.join(REPO, "tools"))
     import container_table
 
-    with open(os.path.join(REPO, "README.md")) as f:
-        readme = f.read()
-    assert container_table.readme_with_table(readme) == readme
+    page = container_table.PAGE.read_text()
+    assert container_table.page_with_table(page) == page
 
 
 @pytest.fixture(scope="module")

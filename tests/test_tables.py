@@ -1,4 +1,4 @@
-"""The tables and what is generated from them: README coverage, stubs, a test for every function."""
+"""The tables and what is made of them: the coverage page, stubs, a test for every function."""
 
 import ast
 import os
@@ -23,7 +23,7 @@ GENERIC = {"test_tables.py", "test_surface.py", "test_layout.py", "test_errors.p
            "c_probe.py", "conftest.py", "seed_surface.py"}
 
 
-def test_readme_table_and_stubs_are_current():
+def test_coverage_page_and_stubs_are_current():
     assert tables.stale() == [], "run: python tools/tables.py"
 
 
@@ -35,9 +35,9 @@ def test_stubs_are_valid_python():
 
 
 def test_the_coverage_table_lists_every_public_function_once():
-    with open(tables.README) as f:
-        readme = f.read()
-    rows = re.findall(r"^\| `(\w+)` \|", readme, re.M)
+    with open(tables.COVERAGE) as f:
+        page = f.read()
+    rows = re.findall(r"^\| `(\w+)` \|", page, re.M)
     assert rows == PUBLIC
 
 

@@ -1,13 +1,13 @@
-"""The README's table of inits in containers, made from tests/test_containers.py.
+"""The documentation's table of inits in containers, made from tests/test_containers.py.
 
     python3 tools/container_table.py            print it
-    python3 tools/container_table.py --write    put it into README.md
+    python3 tools/container_table.py --write    put it into docs/containers.md
 
 A row per scenario of the tests (ROWS), a column per init; a cell is "yes",
 or "no" with a note that gives the reason the test's strict xfail states
 (DIFFERENCES).  The table says what the tests prove, no more: nox -s
-containers runs them, and tests/test_packaging.py checks that README.md
-holds this table.
+containers runs them, and tests/test_packaging.py checks that
+docs/containers.md holds this table.
 """
 
 import sys
@@ -44,15 +44,17 @@ def table():
     return "\n".join(lines) + "\n"
 
 
-def readme_with_table(readme):
-    start, end = readme.index(BEGIN) + len(BEGIN), readme.index(END)
-    return readme[:start] + "\n\n" + table() + "\n" + readme[end:]
+PAGE = ROOT / "docs" / "containers.md"
+
+
+def page_with_table(page):
+    start, end = page.index(BEGIN) + len(BEGIN), page.index(END)
+    return page[:start] + "\n\n" + table() + "\n" + page[end:]
 
 
 def main(argv):
     if argv == ["--write"]:
-        path = ROOT / "README.md"
-        path.write_text(readme_with_table(path.read_text()))
+        PAGE.write_text(page_with_table(PAGE.read_text()))
     elif argv:
         raise SystemExit("usage: %s [--write]" % sys.argv[0])
     else:
