@@ -13,7 +13,7 @@ help:
 	@echo "make verify    build, then check the build against the headers (python -m glibc --verify)"
 	@echo "make bench     benchmarks/run.py: every benchmark on $(PYTHON) and PyPy, to docs/benchmarks.md"
 	@echo "make bench-quick  the same with a few iterations: each benchmark's result checked"
-	@echo "make tables    regenerate README.md's coverage table and glibc/__init__.pyi"
+	@echo "make tables    regenerate docs/coverage.md's tables and glibc/__init__.pyi"
 	@echo "make clean     remove build output, venvs and caches"
 
 build:

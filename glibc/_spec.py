@@ -170,7 +170,7 @@ class Function:
                 arguments that cannot reach beyond it).
     public      exported from the ``glibc`` namespace (shim helpers are not).
     stdlib      the nearest standard-library equivalent (``"os.pipe2"``), or
-                ``None``; the README's coverage table shows it.
+                ``None``; the coverage page (docs/coverage.md) shows it.
     accepts     parameter -> what the wrapper takes there, as a type
                 annotation of the stubs, when ``convert`` takes more than the
                 C type says (prctl's ``unsigned long arg2`` takes a buffer).

@@ -8,7 +8,7 @@ dumb-init and procps), imported with ``podman import`` and kept, with the
 tarball it came from, in ``$GLIBC_ROOTS`` (by default /var/cache/pyglibc-roots).
 The test image is examples/Containerfile built FROM it, with the wheel of
 the source tree as it is (built here; abi3, so the image's Python takes it):
-the README's recipe, run as a user would.  Both are made once per content.
+the recipe of docs/containers.md, run as a user would.  Both are made once per content.
 
 crun refuses the cgroup layout of some kernels (cgroup v1 beside an empty
 v2 hierarchy) where runc works, and podman's default rlimits may be more
