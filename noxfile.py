@@ -147,7 +147,7 @@ ENDS = sorted(set(CPYTHONS[:1] + CPYTHONS[-1:]), key=CPYTHONS.index) + ["pypy3"]
 # The tests that run the supervisor (or another init, or pytest itself) as a
 # process of its own, once or more per test.
 SUPERVISOR_TESTS = ["test_pyglibc_cli.py", "test_pyglibc_supervise.py", "test_init_compare.py",
-                    "test_guard.py", "test_pyglibc_demos.py"]
+                    "test_guard.py", "test_pyglibc_demos.py", "test_pyglibc_accounting.py"]
 
 REPORT = """\
 import os, platform, sys
