@@ -384,7 +384,8 @@ sys.exit("not a sanitizer build: %s missing" % missing if missing else 0)
 # What the sanitizers and old_kernel sessions leave out: the tests that start
 # an init, or pytest, per test.  The calls they make are the ones
 # test_pyglibc_supervise.py makes in the test's own process.
-CLI_TESTS = [name for name in SUPERVISOR_TESTS if name != "test_pyglibc_supervise.py"]
+CLI_TESTS = [name for name in SUPERVISOR_TESTS
+             if name not in ("test_pyglibc_supervise.py", "test_pyglibc_accounting.py")]
 
 
 @session(python=NEWEST, venv_backend="venv")
