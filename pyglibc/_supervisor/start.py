@@ -81,7 +81,7 @@ def _find(name: bytes, env: Mapping[str, str]) -> bytes:
         candidates = [name]
     else:
         candidates = [os.path.join(os.fsencode(d) or b".", name)
-                      for d in os.get_exec_path(env)]
+                      for d in _exec_path(env)]
     denied = None
     for path in candidates:
         if os.path.isfile(path) and os.access(path, os.X_OK):
@@ -95,6 +95,17 @@ def _find(name: bytes, env: Mapping[str, str]) -> bytes:
     if b"/" in name:
         raise _StartError(127, "%s: no such file or directory" % shown)
     raise _StartError(127, "%s: command not found" % shown)
+
+
+def _exec_path(env: Mapping[str, str]) -> List[str]:
+    """The directories of env's PATH (os.defpath without one), as os.get_exec_path gives them.
+
+    Not os.get_exec_path itself: it imports warnings on each call, which a
+    supervisor started under a full RLIMIT_NOFILE has no descriptor to open
+    (on 3.13, where argparse no longer imports it first).
+    """
+    path = env.get("PATH")
+    return (os.defpath if path is None else path).split(os.pathsep)
 
 
 def _spawn_error(path: bytes, exc: OSError) -> _StartError:
