@@ -77,7 +77,7 @@ class _Run(_Reaping, _Output):
         self.childless = False
         self.killing = False  # after the linger: SIGKILL whatever is found alive
         self.signalled: Dict[int, int] = {}
-        self.signalled_all: Optional[int] = None  # what kill(-1) last sent
+        self.signalled_all: Optional[int] = None  # what kill(-1) or cgroup.kill last sent
         self.alarm_action: Optional[Callable[[], None]] = None
         self.streams: Dict[int, _Stream] = {}
         self.handlers: Dict[int, Callable[[], None]] = {}

@@ -263,6 +263,8 @@ class _Reaping:
             for pid in self.cgroup.pids():
                 self.signalled[pid] = signum
             self.cgroup.kill()  # at once: none of them can fork meanwhile
+            # What was forked since the list was read got it too, and is in no list.
+            self.signalled_all = signum
         alive = [pid for pid in _descendants(self.me) if _running(pid)]
         if self.cgroup is not None:  # one moved into it, not a descendant
             alive += [pid for pid in self.cgroup.pids() if pid not in alive]
