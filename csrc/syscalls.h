@@ -19,6 +19,12 @@ _Static_assert(SYS_pidfd_open == 434, "SYS_pidfd_open");
 #define SYS_pidfd_open 434
 #endif
 
+#ifdef SYS_clone3
+_Static_assert(SYS_clone3 == 435, "SYS_clone3");
+#else
+#define SYS_clone3 435
+#endif
+
 #ifdef SYS_close_range
 _Static_assert(SYS_close_range == 436, "SYS_close_range");
 #else

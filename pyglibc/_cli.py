@@ -121,7 +121,9 @@ leaves every line before it intact.
                  signals passed on to CMD
     signals_forwarded  how many signals were passed on to CMD
     processes_reaped  how many processes were reaped, CMD included
-    cgroup       with --cgroup, what CMD's cgroup said once empty: path, cpu
+    cgroup       with --cgroup, what CMD's cgroup said once empty: path,
+                 entered_by (CLONE_INTO_CGROUP, or cgroup.procs before
+                 Linux 5.7), cpu
                  (its cpu.stat: usage_usec, user_usec, system_usec, ...),
                  memory_peak (bytes) and pids_peak (null without that
                  controller), removed; else null

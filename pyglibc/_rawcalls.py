@@ -229,6 +229,29 @@ def setrlimit_errno(resource: int, soft: int, hard: int) -> int:
     return failed - _ERRNO_BASE if failed < 0 else 0
 
 
+def fork_into_cgroup(cgroup: int) -> int:
+    """fork(2) whose child starts in the cgroup v2 that the directory descriptor cgroup is
+    (clone3 with CLONE_INTO_CGROUP): the child's pid, 0 in the child.
+
+    Only for a single-threaded process: glibc's and Python's fork hooks do
+    not run, so the child must do nothing but system calls until exec or
+    _exit.  ENOSYS, E2BIG or EINVAL: the kernel predates Linux 5.7, or a
+    seccomp filter refuses clone3 (some answer EPERM).
+    """
+    pid: int = _lib.glibc_errno_glibc_fork_into_cgroup(cgroup)
+    if pid >= 0:
+        return pid
+    import glibc._errors
+    import glibc.families.sched
+
+    errors: Any = glibc._errors
+    entry = next(f for f in glibc.families.sched.FAMILY.functions
+                 if f.name == "glibc_fork_into_cgroup")
+    exc: OSError = errors.oserror("clone3", errors.reasons_by_number(entry.errors),
+                                  pid - _ERRNO_BASE)
+    raise exc
+
+
 def nofile() -> Tuple[int, int]:
     """RLIMIT_NOFILE, (soft, hard): one more than the highest descriptor open(2) may make."""
     return rlimit(_lib.RLIMIT_NOFILE)

@@ -8,6 +8,7 @@ only children are the supervised ones.
 """
 
 import builtins
+import ctypes
 import errno
 import io
 import os
@@ -18,13 +19,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 
 import kernelkit
 import pytest
 
 import glibc
 from children import in_child
-from pyglibc import Usage, supervise
+from pyglibc import Usage, _rawcalls, supervise
 from pyglibc._supervisor import cgroup
 from supervise_kit import COSTLY, PYTHON_COMM
 
@@ -305,6 +307,100 @@ def test_the_cgroups_cpu_stat_counts_the_orphans_too(run):
     # The cgroup's count and the sum of the rusages measure the same CPU time.
     assert abs(cpu["usage_usec"] / 1e6 - result.usage.cpu) < 0.05
     assert "cgroup %s: CPU " % result.cgroup["path"] in result.summary()
+
+
+def _clone_into_cgroup_lacking():
+    """Why clone3 cannot make a child in a cgroup here, or None if it can (Linux 5.7)."""
+    release = tuple(int(n) for n in os.uname().release.split("-")[0].split(".")[:2])
+    if release < (5, 7):
+        return "CLONE_INTO_CGROUP needs Linux 5.7; this is %s" % os.uname().release
+    # A struct too small for any version of clone3: EINVAL, before anything is made.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    if libc.syscall(ctypes.c_long(435), None, ctypes.c_size_t(0)) == -1 \
+            and ctypes.get_errno() != errno.EINVAL:
+        return "clone3 answers %s (a seccomp filter, or an emulator)" % errno.errorcode.get(
+            ctypes.get_errno(), ctypes.get_errno())
+    return None
+
+
+CGROUP_ENTRY = "cat /proc/self/cgroup | grep ^0::"
+
+
+@cgroup_v2
+def test_the_command_is_made_in_its_cgroup_by_clone3(run, files):
+    """Not one instruction of it runs outside (CLONE_INTO_CGROUP, Linux 5.7)."""
+    lacking = _clone_into_cgroup_lacking()
+    if lacking:
+        pytest.skip(lacking)
+    result = run(["sh", "-c", CGROUP_ENTRY], cgroup=True)
+    assert result.cgroup["entered_by"] == "CLONE_INTO_CGROUP"
+    assert files.read()[0].decode().endswith("/%s\n" % os.path.basename(result.cgroup["path"]))
+
+
+def _refusing(number):
+    def fork_into_cgroup(cgroup):
+        raise OSError(number, os.strerror(number))
+    return fork_into_cgroup
+
+
+@cgroup_v2
+@pytest.mark.parametrize("refusal", ["ENOSYS", "E2BIG", "EINVAL", "EPERM"])
+def test_where_clone3_cannot_the_command_moves_itself_into_its_cgroup(run, files, monkeypatch,
+                                                                     refusal):
+    """Before Linux 5.3 clone3 is ENOSYS; before 5.7 E2BIG or EINVAL (the larger struct, the
+    unknown flag); some seccomp profiles answer EPERM.  The child writes cgroup.procs."""
+    monkeypatch.setattr(_rawcalls, "fork_into_cgroup", _refusing(getattr(errno, refusal)))
+    result = run(["sh", "-c", CGROUP_ENTRY], cgroup=True)
+    assert (result.exit_status, result.cgroup["entered_by"]) == (0, "cgroup.procs")
+    assert files.read()[0].decode().endswith("/%s\n" % os.path.basename(result.cgroup["path"]))
+
+
+@cgroup_v2
+def test_no_process_made_by_clone3_is_the_supervisors_failure(run, monkeypatch):
+    monkeypatch.setattr(_rawcalls, "fork_into_cgroup", _refusing(errno.EAGAIN))
+    result = run(["true"], cgroup=True)
+    assert (result.exit_status, result.pid) == (125, None) and cgroups() == []
+    assert result.error == ("cannot start a process for %s: resource temporarily unavailable"
+                            % shutil.which("true"))
+
+
+@cgroup_v2
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_supervisor_with_threads_forks_and_the_child_moves_itself_in(run, files):
+    """clone3 skips the fork hooks: a child of a threaded process could wait for ever on a
+    lock (the GIL, malloc's) that another thread held.  os.fork runs them."""
+    done = threading.Event()
+    # Every signal blocked in it, as supervise wants of another thread.
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    thread = threading.Thread(target=done.wait)
+    thread.start()
+    signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    try:
+        result = run(["sh", "-c", CGROUP_ENTRY], cgroup=True)
+    finally:
+        done.set()
+        thread.join()
+    assert (result.exit_status, result.cgroup["entered_by"]) == (0, "cgroup.procs")
+    assert files.read()[0].decode().endswith("/%s\n" % os.path.basename(result.cgroup["path"]))
+
+
+# Under tools/old_kernel.py, where clone3 is ENOSYS as before Linux 5.3.
+ON_AN_OLD_KERNEL = """
+import os, sys
+from pyglibc import supervise
+result = supervise(["sh", "-c", %r], cgroup=True, stdout=sys.stdout)
+print(result.exit_status, result.cgroup["entered_by"], os.path.basename(result.cgroup["path"]))
+""" % CGROUP_ENTRY
+
+
+@cgroup_v2
+def test_on_a_kernel_without_clone3_the_command_moves_itself_in(not_a_subreaper):
+    ran = kernelkit.old_kernel(ON_AN_OLD_KERNEL)
+    assert (ran.returncode, ran.stderr) == (0, "")
+    entry, summary = ran.stdout.splitlines()
+    status, entered_by, name = summary.split()
+    assert (status, entered_by) == ("0", "cgroup.procs") and entry.endswith("/" + name)
 
 
 FORKING_FOR_EVER = "trap '' TERM; while :; do sleep 0.01 & done"

@@ -889,7 +889,8 @@ def test_cgroup_reports_its_cpu_stat_in_the_summary_and_the_json(main, tmp_path)
     _, result = json_report(tmp_path / "cg.json")
     cgroup = result["cgroup"]
     assert os.path.dirname(cgroup["path"]) == parent and cgroup["removed"] is True
-    assert sorted(cgroup) == ["cpu", "memory_peak", "path", "pids_peak", "removed"]
+    assert sorted(cgroup) == ["cpu", "entered_by", "memory_peak", "path", "pids_peak",
+                              "removed"]
     assert "usage_usec" in cgroup["cpu"]
     assert err.decode().splitlines()[-1].startswith("cgroup %s: CPU " % cgroup["path"])
 

@@ -207,6 +207,28 @@ FAMILY = Family(
                    "Store in destset the CPUs in exactly one of srcset1 and srcset2."),
         _cpu_macro("int CPU_EQUAL_S(size_t setsize, cpu_set_t *set1, cpu_set_t *set2);",
                    "Return 1 if set1 and set2 hold the same CPUs, else 0."),
+        # Shim helper (csrc/clone.h): the supervisor's start of a command in a cgroup.
+        Function(
+            "pid_t glibc_fork_into_cgroup(int cgroup);", man="clone(2)", public=False,
+            hazard="process",
+            # No linux="5.7": an old kernel's answer is not an error to raise but the
+            # supervisor's cue to fall back on cgroup.procs (pyglibc/_supervisor/start.py).
+            errors={"ENOSYS": "the kernel predates clone3 (Linux 5.3), or a seccomp filter "
+                              "refuses it",
+                    "EBADF": "cgroup is not open on a directory of a cgroup v2 hierarchy",
+                    "E2BIG": "the kernel's clone3 predates CLONE_INTO_CGROUP (Linux 5.3 to 5.6)",
+                    "EINVAL": "the kernel's clone3 does not know CLONE_INTO_CGROUP",
+                    "ENODEV": "the cgroup has been removed",
+                    "EBUSY": "the cgroup has controllers enabled for its children (cgroup v2 "
+                             "puts processes only in a cgroup without)",
+                    "EOPNOTSUPP": "the cgroup is a domain invalid or a threaded one",
+                    "EACCES": "the caller may not write to the cgroup's cgroup.procs",
+                    "EAGAIN": "a process limit (RLIMIT_NPROC, the pid namespace's or the "
+                              "cgroup's pids.max) is reached",
+                    "ENOMEM": "no memory for the new process"},
+            doc="fork(2), the child made in the cgroup v2 whose directory cgroup is open on "
+                "(clone3 with CLONE_INTO_CGROUP); call it from a single-threaded process.",
+        ),
     ],
-    source='#include "cpuset.h"',
+    source='#include "cpuset.h"\n#include "clone.h"',
 )

@@ -238,8 +238,10 @@ def supervise(argv: Iterable[Union[str, bytes, os.PathLike[Any]]], *,
 
     ``cgroup``: run the command in a cgroup v2 of its own, made under this
     process's cgroup in the unified hierarchy (/sys/fs/cgroup, or
-    /sys/fs/cgroup/unified beside v1 controllers) and entered between fork
-    and exec, so that nothing it starts is outside it.  Its SIGKILL after
+    /sys/fs/cgroup/unified beside v1 controllers), the command made in it
+    (clone3's CLONE_INTO_CGROUP, Linux 5.7; before, or from a process with
+    threads, it moves itself in between fork and exec), so that nothing it
+    starts is outside it.  Its SIGKILL after
     the linger is cgroup.kill (Linux 5.14; rounds of SIGKILL over
     cgroup.procs before), which no process can escape by forking; when
     cgroup.events says it is empty, ``Supervision.cgroup`` gets its

@@ -2,22 +2,17 @@
 
 The cgroup is made under the supervisor's own in the unified hierarchy
 (cgroup v2: /sys/fs/cgroup, or /sys/fs/cgroup/unified beside v1
-controllers), with the limits asked for written first; the command moves
-itself into it between fork and exec (cgroup.procs), so it and whatever it
-starts are in it before it runs a line of its own.  cgroup.events says,
+controllers), with the limits asked for written first; the command is
+forked into it (clone3(2) with CLONE_INTO_CGROUP, Linux 5.7), or moves
+itself into it between fork and exec (cgroup.procs) where the kernel
+cannot, or the supervisor has threads (start._fork says why): so it and
+whatever it starts are in it before it runs a line of its own.  cgroup.events says,
 through epoll (EPOLLPRI), when no process is left in it; cgroup.kill
 (Linux 5.14) kills every process in it at once, so none can slip out by
 forking meanwhile; before 5.14, rounds of SIGKILL over cgroup.procs until
 it is empty.  Its cpu.stat, memory.peak and pids.peak (where those
 controllers are enabled) are read once it is empty, then it is removed.
 Imported only for a run with ``cgroup``.
-
-CLONE_INTO_CGROUP (clone3(2), Linux 5.7) is not used: Python supports going
-on in a forked child only after os.fork, whose hooks a raw clone3 would
-skip, and glibc's posix_spawnattr_setcgroup_np (2.41) cannot set the
-resource limits and the LISTEN_PID that the child sets.  Entering by
-cgroup.procs changes nothing the command can see: it runs no instruction
-of its own before, and the same delegation rules govern both.
 """
 
 from __future__ import annotations
@@ -94,7 +89,9 @@ class Cgroup:
     def __init__(self, limits: Mapping[str, str]) -> None:
         mount, mine = _unified()
         parent = os.path.normpath(os.path.join(mount, mine.lstrip("/")))
-        self.procs = self.events = -1
+        self.procs = self.events = self.directory = -1
+        # How the command entered it: "CLONE_INTO_CGROUP", or "cgroup.procs" (start._fork).
+        self.entered_by = "cgroup.procs"
         # Named for the supervisor's pid; under --pidns every one is 1, hence the number after.
         for n in range(100):
             self.path = os.path.join(parent, "pyglibc-run-%d%s" % (os.getpid(),
@@ -116,6 +113,7 @@ class Cgroup:
                                  os.O_WRONLY | os.O_CLOEXEC)
             self.events = os.open(os.path.join(self.path, "cgroup.events"),
                                   os.O_RDONLY | os.O_CLOEXEC)
+            self.directory = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except BaseException:
             self.remove()
             raise
@@ -179,7 +177,7 @@ class Cgroup:
     def report(self) -> Dict[str, Any]:
         """What it says of the processes it held: cpu.stat, and memory.peak and pids.peak
         where those controllers are enabled (None otherwise)."""
-        stat: Dict[str, Any] = {"path": self.path}
+        stat: Dict[str, Any] = {"path": self.path, "entered_by": self.entered_by}
         try:
             stat["cpu"] = dict((key, int(value)) for key, value in (
                 line.split() for line in self.read("cpu.stat").splitlines()))
@@ -206,10 +204,10 @@ class Cgroup:
         return None
 
     def close(self) -> None:
-        for fd in (self.procs, self.events):
+        for fd in (self.procs, self.events, self.directory):
             if fd >= 0:
                 os.close(fd)
-        self.procs = self.events = -1
+        self.procs = self.events = self.directory = -1
 
 
 def _read(path: str) -> str:

@@ -178,17 +178,15 @@ class _Run(_Reaping, _Output):
             child_fds += _handed_on(settings.preserve_fds, opened)
             if settings.group and not settings.setsid:
                 self.terminal = _foreground_terminal()
-            procs = -1
             if settings.cgroup is not None:
                 from pyglibc._supervisor.cgroup import Cgroup
 
                 self.cgroup = Cgroup(settings.cgroup)
-                procs = self.cgroup.procs
                 # Its end of file says nothing: a change of cgroup.events is EPOLLPRI.
                 self.watch(self.cgroup.events, self.on_cgroup_event, select.EPOLLPRI)
             try:
                 self.pid, self.late = _spawn(path, self.argv, settings.env, child_fds,
-                                             settings, self.terminal, procs)
+                                             settings, self.terminal, self.cgroup)
             except OSError as exc:
                 raise _spawn_error(path, exc) from None
         finally:

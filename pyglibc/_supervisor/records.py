@@ -186,8 +186,11 @@ class Supervision:
     ``max_rss``; the same as getrusage(RUSAGE_CHILDREN) counts for the
     supervisor's part, the records dropped past ``records`` included);
     ``cgroup``: with ``cgroup``, what its cgroup said once empty, else
-    None: {"path", "cpu" (its cpu.stat as a dict: usage_usec,
-    user_usec, system_usec, ...), "memory_peak" (bytes) and "pids_peak"
+    None: {"path", "entered_by" ("CLONE_INTO_CGROUP": the command was
+    made in it; "cgroup.procs": it moved itself in before its exec, where
+    the kernel predates Linux 5.7 or this process has threads), "cpu"
+    (its cpu.stat as a dict: usage_usec, user_usec, system_usec, ...),
+    "memory_peak" (bytes) and "pids_peak"
     (None where that controller is not enabled), "removed" (bool)}.
     """
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # typing costs a millisecond at startup: only the checker rea
     import signal as _signal  # typeshed has no _signal: signal without its enums, the same calls
     from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+    from pyglibc._supervisor.cgroup import Cgroup
     from pyglibc._supervisor.settings import _Settings
 else:
     import _signal
@@ -182,7 +183,7 @@ def _single_threaded() -> bool:
 
 def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
            settings: _Settings, terminal: int = -1,
-           cgroup: int = -1) -> Tuple[int, Optional[_LateReport]]:
+           cgroup: Optional[Cgroup] = None) -> Tuple[int, Optional[_LateReport]]:
     """Start path with fds as its 0, 1, 2, ... and nothing else, as execvp(3) would run it.
 
     Its signal mask is empty; a signal ignored here stays ignored in it, as
@@ -196,8 +197,8 @@ def _spawn(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence
     (ENOEXEC: a script without #!) is run by /bin/sh, as execvp(3) runs it,
     unless it is an ELF file.  With settings.group and a terminal (a
     descriptor of _foreground_terminal()), its new process group is made
-    the terminal's foreground group before it execs.  With a cgroup (a
-    descriptor of its cgroup.procs), it moves itself into that cgroup first.
+    the terminal's foreground group before it execs.  With a cgroup, it is
+    forked into it, or moves itself into it first (_fork).
 
     With the pid comes the _LateReport of a child that had no report pipe
     (None with one): its exec error is known only once it has ended.
@@ -243,7 +244,7 @@ def _is_elf(path: bytes) -> bool:
 
 def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
                 settings: _Settings, terminal: int,
-                cgroup: int) -> Tuple[int, Optional[_LateReport]]:
+                cgroup: Optional[Cgroup]) -> Tuple[int, Optional[_LateReport]]:
     closing = _inheritable_fds()
     if closing is not None:
         closing = [fd for fd in closing if fd >= len(fds)]
@@ -256,7 +257,7 @@ def _spawn_file(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Seq
     # child the terminal (tcsetpgrp) either, nor its resource limits, nor its cgroup.
     limit = os.sysconf("SC_OPEN_MAX")
     if _posix_spawn is None or closing is None or settings.listen_pid or terminal >= 0 \
-            or settings.rlimits or cgroup >= 0 \
+            or settings.rlimits or cgroup is not None \
             or _single_threaded() or any(fd >= limit for fd in closing):
         return _fork_exec(path, argv, env, fds, settings, closing, terminal, cgroup)
     # The dup2s come first, as a source may be among the descriptors closed.
@@ -297,7 +298,8 @@ def _report_pipe() -> Tuple[int, int]:
 
 def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequence[int],
                settings: _Settings, closing: Optional[List[int]],
-               terminal: int = -1, cgroup: int = -1) -> Tuple[int, Optional[_LateReport]]:
+               terminal: int = -1,
+               cgroup: Optional[Cgroup] = None) -> Tuple[int, Optional[_LateReport]]:
     """posix_spawn done by hand: the child closes closing (None: every descriptor past fds).
 
     In the child, as a shell does for a foreground job, so that the command
@@ -318,7 +320,7 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
               for name, (soft, hard) in settings.rlimits.items()]
     try:
         try:
-            pid = os.fork()
+            pid, entered = _fork(cgroup)
         except OSError as exc:
             raise _StartError(125, "cannot start a process for %s: %s"
                               % (os.fsdecode(path), _lower(os.strerror(exc.errno or 0)))) \
@@ -326,9 +328,9 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
         if pid == 0:  # the child: nothing but system calls until exec or _exit
             number, step = 0, ""
             try:
-                if cgroup >= 0:  # before anything it starts could be left outside
+                if cgroup is not None and not entered:  # before it starts anything
                     step = "cgroup"
-                    os.write(cgroup, b"0")
+                    os.write(cgroup.procs, b"0")
                     step = ""
                 if settings.setsid:
                     os.setsid()
@@ -399,6 +401,31 @@ def _fork_exec(path: bytes, argv: List[bytes], env: Mapping[str, str], fds: Sequ
         code = int(report)
         raise OSError(code, os.strerror(code) if code else "the child could not exec")
     return pid, None
+
+
+def _fork(cgroup: Optional[Cgroup]) -> Tuple[int, bool]:
+    """os.fork(), or for a command with a cgroup a fork whose child starts in it, where it
+    can be: (the pid, 0 in the child; whether the child is in the cgroup).
+
+    The child is made in the cgroup (clone3 with CLONE_INTO_CGROUP) where
+    the kernel has it (Linux 5.7) and this process is single-threaded.
+    clone3 skips Python's fork hooks: with no other thread there is
+    nothing for them to mend in a child that makes only system calls
+    before its exec; with one, the child could wait forever for a lock
+    (the GIL, malloc's) that a thread it lacks held.  Elsewhere the child
+    moves itself in by cgroup.procs, whose error then says why the cgroup
+    refused it.
+    """
+    if cgroup is not None and _single_threaded():
+        try:
+            pid = _rawcalls.fork_into_cgroup(cgroup.directory)
+        except OSError as exc:
+            if exc.errno in _NO_PROCESS:
+                raise
+        else:
+            cgroup.entered_by = "CLONE_INTO_CGROUP"
+            return pid, True
+    return os.fork(), False
 
 
 def _close_past(low: int, keep: int) -> None:
