@@ -257,12 +257,11 @@ def _rlimit(text: str) -> Tuple[str, Tuple[Optional[int], Optional[int]]]:
     import argparse
 
     from pyglibc._rawcalls import RLIMITS
-    from pyglibc._supervisor.settings import UNLIMITED
+    from pyglibc._supervisor.settings import UNLIMITED, rlimit_name, soft_above_hard
 
-    name, equals, value = text.partition("=")
-    name = name.strip().upper()
-    name = name[len("RLIMIT_"):] if name.startswith("RLIMIT_") else name
-    if not equals or name not in RLIMITS:
+    word, equals, value = text.partition("=")
+    name = rlimit_name(word)
+    if not equals or name is None:
         raise argparse.ArgumentTypeError("%r is not NAME=SOFT[:HARD] with NAME one of %s"
                                          % (text, ", ".join(sorted(RLIMITS))))
     words = value.split(":")
@@ -279,7 +278,7 @@ def _rlimit(text: str) -> Tuple[str, Tuple[Optional[int], Optional[int]]]:
             raise argparse.ArgumentTypeError("%r: %r is not a limit (a number or unlimited)"
                                              % (text, word))
     soft, hard = limits[0], limits[-1]
-    if hard is not None and (soft is None or soft > hard):
+    if soft_above_hard(soft, hard):
         raise argparse.ArgumentTypeError("%r: the soft limit is above the hard limit" % text)
     return name, (soft, hard)
 

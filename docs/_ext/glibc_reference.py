@@ -26,7 +26,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _tables():
-    # tools/ is not a package; load the README's generator by its path.
+    # tools/ is not a package; load the coverage page's generator by its path.
     spec = importlib.util.spec_from_file_location(
         "glibc_docs_tables", os.path.join(REPO, "tools", "tables.py"))
     module = importlib.util.module_from_spec(spec)

@@ -218,11 +218,11 @@ def _rlimits(value: Any) -> Dict[str, Tuple[Limit, Limit]]:
     out = {}
     for key, limits in value.items():
         if isinstance(key, str):
-            name = key.upper()
-            name = name[len("RLIMIT_"):] if name.startswith("RLIMIT_") else name
-            if name not in RLIMITS:
+            found = rlimit_name(key)
+            if found is None:
                 raise ValueError("supervise: rlimits: %r is not a resource (%s)"
                                  % (key, ", ".join(sorted(RLIMITS))))
+            name = found
         elif isinstance(key, int) and not isinstance(key, bool):
             if key not in names:
                 raise ValueError("supervise: rlimits: %d is not an RLIMIT_* number" % key)
@@ -237,11 +237,26 @@ def _rlimits(value: Any) -> Dict[str, Tuple[Limit, Limit]]:
             soft, hard = (_limit(limit, name) for limit in limits)
         else:
             soft = hard = _limit(limits, name)
-        if hard is not None and (soft is None or soft > hard):
+        if soft_above_hard(soft, hard):
             raise ValueError("supervise: rlimits: RLIMIT_%s: the soft limit %s is above the "
-                             "hard limit %d" % (name, "unlimited" if soft is None else soft, hard))
+                             "hard limit %s" % (name, "unlimited" if soft is None else soft, hard))
         out[name] = (soft, hard)
     return out
+
+
+def rlimit_name(text: str) -> Optional[str]:
+    """The resource text names (CPU, rlimit_nofile: with or without RLIMIT_, in any case) as
+    a key of _rawcalls.RLIMITS, or None if it names none."""
+    from pyglibc._rawcalls import RLIMITS
+
+    name = text.strip().upper()
+    name = name[len("RLIMIT_"):] if name.startswith("RLIMIT_") else name
+    return name if name in RLIMITS else None
+
+
+def soft_above_hard(soft: Limit, hard: Limit) -> bool:
+    """Whether the soft limit is above the hard one (None: unlimited): setrlimit(2)'s EINVAL."""
+    return hard is not None and (soft is None or soft > hard)
 
 
 def _limit(value: Any, name: str) -> Limit:
