@@ -268,7 +268,8 @@ def main(argv=None):
     cut = argv.index("--") if "--" in argv else len(argv)
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        usage="%(prog)s [--prepare] [--shell-command CMD] [RELEASE ...] [-- PYTEST_ARG ...]")
+        usage="%(prog)s [--prepare] [--accel A] [--timeout S] [--shell-command CMD] [RELEASE ...]"
+              " [-- PYTEST_ARG ...]")
     parser.add_argument("releases", nargs="*", metavar="RELEASE",
                         help="whose kernel to boot, of %s (default: all)" % ", ".join(KERNELS))
     parser.add_argument("--prepare", action="store_true",
