@@ -8,9 +8,11 @@ in the extension), ``nox -s memcheck`` (part of it under valgrind), ``nox -s
 soak`` (RSS after a million calls of each hot function), ``nox -s old_kernel``
 (the suite as on Linux 4.18, under tools/old_kernel.py's seccomp filter),
 ``nox -s containers`` (the supervisor as PID 1 under podman, as root),
-``nox -s distros`` (the suite in Debian 11 and 13 roots, as root) and ``nox
--s arm64`` (under qemu-user); a bare ``nox`` runs them all, the last five
-beside the others (see _start_background).
+``nox -s distros`` (the suite in Debian 11 and 13 roots, as root), ``nox -s
+arm64`` (under qemu-user) and ``nox -s kernels`` (the accounting tests under
+Debian 11's and 12's kernels, booted by qemu, with a pure cgroup v2
+hierarchy); a bare ``nox`` runs them all, the last six beside the others
+(see _start_background).
 
 The CPythons are pyenv's (``$PYENV_ROOT/versions``, >= 3.9, the newest patch
 release of each minor version); PyPy is ``pypy3`` on PATH, its sessions
@@ -86,9 +88,9 @@ TESTS = ROOT / "tests"
 OLDEST = (3, 9)
 
 # What a bare ``nox`` (and so .ci/run) runs.
-# The last five go on beside the others in a bare run (see _start_background).
+# The last six go on beside the others in a bare run (see _start_background).
 nox.options.sessions = ["tests", "lint", "docs", "packaging", "sanitizers", "soak", "memcheck",
-                        "old_kernel", "containers", "distros", "arm64"]
+                        "old_kernel", "containers", "distros", "arm64", "kernels"]
 # The CPythons listed are those found; PyPy is listed either way, and where
 # it is missing its sessions are skipped, the reason in nox's summary (.ci/run
 # installs it).
@@ -566,15 +568,37 @@ def arm64_runs(posargs):
     return [[sys.executable, str(ROOT / "tools" / "distros.py"), "bookworm-arm64", "--", *tests]]
 
 
+@session(python=False)
+def kernels(session):
+    """The accounting tests under Debian 12's and 11's kernels (Linux 6.1 and 5.10), as root.
+
+    tools/kernels.py boots each in qemu (KVM where it works, else TCG) on an
+    image of a root made once and kept with the others, our init as PID 1
+    and cgroup2 alone on /sys/fs/cgroup: --cgroup's limits meet real memory,
+    pids and cpu controllers, which this machine's hierarchy may not offer.
+    Then pip install ., --verify and pytest there (or the tests given after --).
+    """
+    if os.geteuid() != 0:
+        session.skip("needs root: mmdebstrap and chroot for the roots (tools/kernels.py)")
+    if not _collect(session):
+        for argv in kernels_runs(session.posargs):
+            session.run(*argv, external=True)
+
+
+def kernels_runs(posargs):
+    posargs = ["--", *posargs] if posargs else []
+    return [[sys.executable, str(ROOT / "tools" / "kernels.py"), *posargs]]
+
+
 # -- a bare run: sessions beside the others ---------------------------------------------------
 
 # Most sessions spend their time waiting on the processes their tests start,
 # so a second core is mostly idle.  In a bare ``nox`` memcheck, old_kernel,
-# containers, distros and arm64 (the last three as root) run in the background
-# from the first session on, one after another, into log files (a nested nox
-# in an envdir of its own, or tools/distros.py); when their turn comes they
-# wait for that, print the log, and pass, fail or skip as it did.  Chosen by
-# name they run as ever.
+# containers, distros, arm64 and kernels (the last four as root) run in the
+# background from the first session on, one after another, into log files (a
+# nested nox in an envdir of its own, or tools/distros.py and tools/kernels.py);
+# when their turn comes they wait for that, print the log, and pass, fail or
+# skip as it did.  Chosen by name they run as ever.
 # The options of nox that choose sessions, or run none.
 CHOOSING = {"-s", "--session", "--sessions", "-e", "-k", "--keywords", "-t", "--tags",
             "-p", "--python", "--pythons", "-P", "--force-python", "-l", "--list",
@@ -609,7 +633,8 @@ def _beside_runs():
     runs = [["%s-%s" % (name, python), [nested + ["%s-%s" % (name, python)]]]
             for name in ("memcheck", "old_kernel", "containers") for python in NEWEST]
     if os.geteuid() == 0:
-        runs += [["distros", distros_runs(())], ["arm64", arm64_runs(())]]
+        runs += [["distros", distros_runs(())], ["arm64", arm64_runs(())],
+                 ["kernels", kernels_runs(())]]
     return runs
 
 

@@ -191,20 +191,23 @@ def ensure_qemu(arch):
     (binfmt / "register").write_text(":qemu-%s:M::%s:%s:%s:PF" % (guest, magic, mask, binary))
 
 
-def ensure_root(release):
+def ensure_root(release, name=None, include=()):
     """The root of release, made once and kept, with a venv that has REQUIREMENTS.
 
-    One process at a time makes or checks a root (``--prepare`` may still be
-    making it in the background): the others wait for it.
+    ``name`` (the release's by default) is its directory in the cache, and
+    ``include`` the packages it has beside PACKAGES: tools/kernels.py keeps
+    roots with a kernel that way.  One process at a time makes or checks a
+    root (``--prepare`` may still be making it in the background): the
+    others wait for it.
     """
     CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / (".lock-" + release), "w") as lock:
+    with open(CACHE / (".lock-" + (name or release)), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _ensure_root(release)
+        return _ensure_root(release, name or release, include)
 
 
-def _ensure_root(release):
-    root = CACHE / release
+def _ensure_root(release, name, include):
+    root = CACHE / name
     made = root / ".pyglibc-root"
     suite, _, arch = release.partition("-")
     if arch and arch != DEBIAN_ARCH[platform.machine()]:
@@ -212,27 +215,29 @@ def _ensure_root(release):
     if not made.exists():
         ensure_mmdebstrap()
         remove(root)
-        partial = CACHE / (release + ".partial")
+        partial = CACHE / (name + ".partial")
         remove(partial)
-        say("mmdebstrap %s (%s)" % (release, RELEASES[release]))
-        run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=" + PACKAGES]
+        what = RELEASES[release] + "".join(", " + package for package in include)
+        say("mmdebstrap %s (%s)" % (name, what))
+        run(["mmdebstrap", "--quiet", "--variant=minbase",
+             "--include=" + ",".join([PACKAGES, *include])]
             + (["--arch=" + arch] if arch else []) + [suite, str(partial)])
-        (partial / made.name).write_text("%s\n" % RELEASES[release])
+        (partial / made.name).write_text("%s\n" % what)
         partial.rename(root)
-    for name in HOST_FILES:
-        if os.path.exists(name):
-            target = root / name.lstrip("/")
+    for host_file in HOST_FILES:
+        if os.path.exists(host_file):
+            target = root / host_file.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(name, target)
+            shutil.copyfile(host_file, target)
     # The release's own pip may be too old for pyproject.toml builds: upgraded.
     recipe = "pip %s\n" % " ".join(REQUIREMENTS)
     marker = root / "venv" / ".pyglibc-venv"
     if not marker.exists() or marker.read_text() != recipe:
-        say("%s: a venv with %s" % (release, " ".join(REQUIREMENTS)))
+        say("%s: a venv with %s" % (name, " ".join(REQUIREMENTS)))
         script = ("rm -rf /venv && python3 -m venv /venv && /venv/bin/pip install -q -U pip && "
                   "/venv/bin/pip install -q -U %s" % " ".join(REQUIREMENTS))
         if in_root(root, script):
-            raise SystemExit("distros: %s: could not make the venv" % release)
+            raise SystemExit("distros: %s: could not make the venv" % name)
         marker.write_text(recipe)
     return root
 
