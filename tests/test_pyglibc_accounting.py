@@ -51,7 +51,6 @@ def test_each_process_has_its_cost_and_the_totals_are_the_kernels(not_a_subreape
     # The memory of the child it waited for is the command's; the orphan's CPU its own.
     assert command.usage.max_rss >= MIB * 1024 > orphan.usage.max_rss
     assert orphan.usage.cpu >= BURN and orphan.name == PYTHON_COMM
-    assert command.usage.cpu < orphan.usage.cpu
     assert result.usage == command.usage.joined(orphan.usage)
     # The kernel's sum is of nanoseconds; each record is cut to microseconds.
     assert abs(result.usage.user - children.ru_utime) <= 2e-6
@@ -543,6 +542,109 @@ def test_a_cgroup_of_the_same_name_is_not_taken_over(run):
         os.rmdir(taken)
 
 
+# -- limits on a real controller (nox -s kernels boots kernels whose hierarchy has them all) --
+
+
+def _no_controller(controller):
+    """Why the supervisor cannot enable controller for its command's cgroup here, or None."""
+    if CGROUP is None:
+        return "no writable cgroup v2: %s" % NO_CGROUP
+    with open(os.path.join(CGROUP, "cgroup.controllers")) as f:
+        offered = f.read().split()
+    if controller not in offered:
+        return "no %s controller in %s (its cgroup.controllers: %s)" % (
+            controller, CGROUP, " ".join(offered) or "none")
+    with open(os.path.join(CGROUP, "cgroup.subtree_control")) as f:
+        enabled = f.read().split()
+    with open(os.path.join(CGROUP, "cgroup.procs")) as f:
+        holds = f.read().split()
+    # The root cgroup (a mount point) is the one that may hold processes and enable it too.
+    if controller not in enabled and holds and not os.path.ismount(CGROUP):
+        return "%s holds processes: cgroup v2 enables no controller below it" % CGROUP
+    return None
+
+
+def with_controller(controller):
+    reason = _no_controller(controller)
+    return pytest.mark.skipif(reason is not None, reason=str(reason))
+
+
+FORKS_UNTIL_REFUSED = """
+import os, time
+made = 0
+while made < 20:
+    try:
+        pid = os.fork()
+    except BlockingIOError:  # EAGAIN: pids.max
+        break
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    made += 1
+print(made)
+"""
+
+
+@with_controller("pids")
+def test_a_fork_loop_stops_at_pids_max(run, files):
+    """The command and 3 children are 4 processes: the fifth fork fails with EAGAIN."""
+    result = run([sys.executable, "-c", FORKS_UNTIL_REFUSED], pids_max=4, linger=0.1)
+    assert result.exit_status == 0, files.read()
+    assert files.read()[0] == b"3\n"
+    assert result.cgroup["pids_peak"] in (None, 4)  # pids.peak: Linux 6.1
+    assert result.cgroup["removed"] and cgroups() == []
+
+
+def _swap():
+    with open("/proc/swaps") as f:
+        return len(f.read().splitlines()) > 1
+
+
+MIB_FILLED = "data = b'x' * (%d << 20); print('still here')"
+
+
+@with_controller("memory")
+@pytest.mark.skipif(_swap(), reason="swap is on: memory.max would page out, not kill")
+def test_a_command_beyond_memory_max_is_killed_and_the_record_says_why(run, files):
+    result = run([sys.executable, "-c", MIB_FILLED % 256], memory_max=64 << 20)
+    command = result.command
+    assert (command.signal, command.signalled, command.limit) == (signal.SIGKILL, None,
+                                                                  "memory.max")
+    assert files.read()[0] == b""
+    assert ": SIGKILL (memory.max) after " in result.summary()
+    assert command.status == "SIGKILL (memory.max)"
+    peak = result.cgroup["memory_peak"]  # memory.peak: Linux 5.19
+    assert peak is None or 32 << 20 < peak <= 64 << 20
+
+
+@with_controller("memory")
+def test_a_command_within_memory_max_has_its_peak_reported(run, files):
+    result = run([sys.executable, "-c", MIB_FILLED % 16], memory_max=256 << 20)
+    assert (result.exit_status, files.read()[0]) == (0, b"still here\n")
+    assert result.command.limit is None
+    peak = result.cgroup["memory_peak"]
+    assert peak is None or 16 << 20 < peak <= 256 << 20
+
+
+BURNS_A_FIFTH_OF_A_SECOND = """
+import time
+while time.process_time() < 0.2:
+    pass
+"""
+
+
+@with_controller("cpu")
+def test_cpu_max_throttles_a_burner_to_its_share(run):
+    """A tenth of a CPU: 10 ms of each 100 ms period, throttled for the rest, so the CPU
+    time it took needs ten times as long (less a period's quota, taken at once)."""
+    result = run([sys.executable, "-c", BURNS_A_FIFTH_OF_A_SECOND], cpu_max=0.1)
+    command = result.command
+    assert result.exit_status == 0 and command.usage.cpu >= 0.2
+    # A slower machine only makes it longer: its start too is throttled.
+    assert command.reaped >= (command.usage.cpu / 0.1 - 0.1) * 0.9
+    assert result.cgroup["cpu"]["nr_throttled"] >= 1
+
+
 # Where memory, pids and cpu are all bound to v1 hierarchies (as on the machine these tests
 # were written on), no limit can be set for real: a directory that stands for the
 # hierarchy shows what is written where.
@@ -582,6 +684,15 @@ def test_a_controller_that_cgroup_v2_will_not_enable_is_125_with_why(tmp_path, m
         "--cgroup: pids.max: cannot enable the pids controller in %s: device or resource busy "
         "(cgroup v2 enables controllers only for the children of a cgroup holding no "
         "process, and the supervisor's holds it)" % parent)
+
+
+def test_an_oom_kill_is_told_of_once(tmp_path):
+    made, _ = _fake_cgroups(tmp_path, ["memory"])
+    made.oom_kills = 0
+    events = tmp_path / "service" / "pyglibc-run-1" / "memory.events"
+    assert not made.oom_killed()  # no memory controller: no file
+    events.write_text("low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n")
+    assert [made.oom_killed() for _ in range(3)] == [True, True, False]
 
 
 def test_cpu_max_is_a_quota_of_each_100_ms():

@@ -92,6 +92,7 @@ class Cgroup:
         self.procs = self.events = self.directory = -1
         # How the command entered it: "CLONE_INTO_CGROUP", or "cgroup.procs" (start._fork).
         self.entered_by = "cgroup.procs"
+        self.oom_kills = 0  # those of memory.events told of already (oom_killed)
         # Named for the supervisor's pid; under --pidns every one is 1, hence the number after.
         for n in range(100):
             self.path = os.path.join(parent, "pyglibc-run-%d%s" % (os.getpid(),
@@ -152,6 +153,23 @@ class Cgroup:
             key, _, value = line.partition(" ")
             if key == "populated":
                 return value.strip() == "1"
+        return False
+
+    def oom_killed(self) -> bool:
+        """Whether its OOM killer has killed a process not told of yet (memory.events'
+        oom_kill, which counts its descendant cgroups' too); it is told of now.
+
+        False without the memory controller, which alone has the file.
+        """
+        try:
+            events = self.read("memory.events")
+        except OSError:
+            return False
+        for line in events.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and int(value) > self.oom_kills:
+                self.oom_kills += 1
+                return True
         return False
 
     def pids(self) -> List[int]:

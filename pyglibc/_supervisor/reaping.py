@@ -173,10 +173,13 @@ class _Reaping:
             role = "stray"
         else:
             role = "adopted" if pid in self.adopted else "orphan"
+        limit = _limit_reached(signum, sent, usage, self.settings.rlimits)
+        if limit is None and signum == _SIGKILL and sent != _SIGKILL \
+                and self.cgroup is not None and self.cgroup.oom_killed():
+            limit = "memory.max"
         process = Reaped(pid, stat.name if stat else None, pid == self.pid, exitcode, signum,
                          bool(os.WCOREDUMP(status)), started, self.now(),
-                         None if sent is None else _signal_or_int(sent), usage,
-                         _limit_reached(signum, sent, usage, self.settings.rlimits), role)
+                         None if sent is None else _signal_or_int(sent), usage, limit, role)
         self.result._add(process)
         if pid == self.pid:
             self.command_ended(process)

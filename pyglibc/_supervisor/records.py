@@ -123,8 +123,10 @@ class Reaped(_ReapedFields):
     ``Usage`` (its own CPU, memory, faults and context switches, with those
     of the children it waited for itself), None if unknown; ``limit``: the
     resource limit that ended it, as ``RLIMIT_CPU`` (SIGXCPU, or the
-    SIGKILL of the hard limit once its CPU time reached it) or
-    ``RLIMIT_FSIZE`` (SIGXFSZ), else None; ``role``: "command"; "orphan",
+    SIGKILL of the hard limit once its CPU time reached it),
+    ``RLIMIT_FSIZE`` (SIGXFSZ) or, with ``memory_max``, ``memory.max``
+    (a SIGKILL of the cgroup's OOM killer, counted in its
+    memory.events), else None; ``role``: "command"; "orphan",
     one the command left (reaped while it ran, or cleaned up once it
     ended); "stray", an orphan that ``kill_orphans`` signalled while the
     command still ran; "adopted", a child this process had before the
