@@ -519,10 +519,16 @@ def distros(session):
     manylinux_2_28 by auditwheel, installed with no compiler in Debian 11,
     12 and 13.  The roots are made once and kept in /var/cache/pyglibc-roots.
     """
+    _as_root(session, "mmdebstrap, mount namespaces and chroot (tools/distros.py)",
+             distros_runs(session.posargs))
+
+
+def _as_root(session, needs, runs):
+    """The runs (argvs), or what they printed beside the others; a skip unless root."""
     if os.geteuid() != 0:
-        session.skip("needs root: mmdebstrap, mount namespaces and chroot (tools/distros.py)")
+        session.skip("needs root: " + needs)
     if not _collect(session):
-        for argv in distros_runs(session.posargs):
+        for argv in runs:
             session.run(*argv, external=True)
 
 
@@ -556,11 +562,8 @@ def arm64(session):
     makes the root once (kept with the others), then runs pip install .,
     --verify and ARM64_TESTS there (or the tests given after --).
     """
-    if os.geteuid() != 0:
-        session.skip("needs root: binfmt_misc, mmdebstrap, mount namespaces and chroot")
-    if not _collect(session):
-        for argv in arm64_runs(session.posargs):
-            session.run(*argv, external=True)
+    _as_root(session, "binfmt_misc, mmdebstrap, mount namespaces and chroot",
+             arm64_runs(session.posargs))
 
 
 def arm64_runs(posargs):
@@ -578,11 +581,8 @@ def kernels(session):
     pids and cpu controllers, which this machine's hierarchy may not offer.
     Then pip install ., --verify and pytest there (or the tests given after --).
     """
-    if os.geteuid() != 0:
-        session.skip("needs root: mmdebstrap and chroot for the roots (tools/kernels.py)")
-    if not _collect(session):
-        for argv in kernels_runs(session.posargs):
-            session.run(*argv, external=True)
+    _as_root(session, "mmdebstrap and chroot for the roots (tools/kernels.py)",
+             kernels_runs(session.posargs))
 
 
 def kernels_runs(posargs):
