@@ -174,8 +174,10 @@ class _Reaping:
         else:
             role = "adopted" if pid in self.adopted else "orphan"
         limit = _limit_reached(signum, sent, usage, self.settings.rlimits)
+        # Only with memory_max: the count has the kills of every OOM killer, the system's too.
         if limit is None and signum == _SIGKILL and sent != _SIGKILL \
-                and self.cgroup is not None and self.cgroup.oom_killed():
+                and self.cgroup is not None and "memory.max" in (self.settings.cgroup or {}) \
+                and self.cgroup.oom_killed():
             limit = "memory.max"
         process = Reaped(pid, stat.name if stat else None, pid == self.pid, exitcode, signum,
                          bool(os.WCOREDUMP(status)), started, self.now(),
