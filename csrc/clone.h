@@ -24,8 +24,8 @@
 /* The version of struct clone_args that has cgroup (CLONE_ARGS_SIZE_VER2):
  * every field is a 64-bit integer aligned to 8, whatever the architecture. */
 struct glibc_clone_args {
-    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-        set_tid, set_tid_size, cgroup;
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
 };
 
 #define GLIBC_CLONE_INTO_CGROUP 0x200000000ULL
@@ -37,8 +37,8 @@ _Static_assert(CLONE_INTO_CGROUP == GLIBC_CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"
 _Static_assert(sizeof(struct glibc_clone_args) == CLONE_ARGS_SIZE_VER2, "clone_args size");
 _Static_assert(offsetof(struct glibc_clone_args, cgroup) == offsetof(struct clone_args, cgroup),
                "clone_args.cgroup");
-_Static_assert(offsetof(struct glibc_clone_args, exit_signal)
-                   == offsetof(struct clone_args, exit_signal),
+_Static_assert(offsetof(struct glibc_clone_args, exit_signal) ==
+                   offsetof(struct clone_args, exit_signal),
                "clone_args.exit_signal");
 #endif
 
