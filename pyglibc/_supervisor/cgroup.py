@@ -149,11 +149,7 @@ class Cgroup:
 
     def populated(self) -> bool:
         """Whether a process is left in it (cgroup.events); the read also re-arms EPOLLPRI."""
-        for line in os.pread(self.events, 4096, 0).decode().splitlines():
-            key, _, value = line.partition(" ")
-            if key == "populated":
-                return value.strip() == "1"
-        return False
+        return _counts(os.pread(self.events, 4096, 0).decode()).get("populated") == 1
 
     def oom_killed(self) -> bool:
         """Whether its OOM killer has killed a process not told of yet (memory.events'
@@ -162,14 +158,12 @@ class Cgroup:
         False without the memory controller, which alone has the file.
         """
         try:
-            events = self.read("memory.events")
+            events = _counts(self.read("memory.events"))
         except OSError:
             return False
-        for line in events.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill" and int(value) > self.oom_kills:
-                self.oom_kills += 1
-                return True
+        if events.get("oom_kill", 0) > self.oom_kills:
+            self.oom_kills += 1
+            return True
         return False
 
     def pids(self) -> List[int]:
@@ -197,8 +191,7 @@ class Cgroup:
         where those controllers are enabled (None otherwise)."""
         stat: Dict[str, Any] = {"path": self.path, "entered_by": self.entered_by}
         try:
-            stat["cpu"] = dict((key, int(value)) for key, value in (
-                line.split() for line in self.read("cpu.stat").splitlines()))
+            stat["cpu"] = _counts(self.read("cpu.stat"))
         except OSError:
             stat["cpu"] = None
         for name in ("memory.peak", "pids.peak"):
@@ -226,6 +219,12 @@ class Cgroup:
             if fd >= 0:
                 os.close(fd)
         self.procs = self.events = self.directory = -1
+
+
+def _counts(text: str) -> Dict[str, int]:
+    """A flat keyed file of cgroup v2 (cgroup.events, cpu.stat, memory.events: a name and
+    a number a line) as a dict."""
+    return dict((key, int(value)) for key, value in (line.split() for line in text.splitlines()))
 
 
 def _read(path: str) -> str:
