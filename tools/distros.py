@@ -114,13 +114,22 @@ def _quote(text):
 
 def ensure_mmdebstrap():
     # arch-test tells mmdebstrap that qemu runs another architecture's programs.
-    if shutil.which("mmdebstrap") and shutil.which("arch-test"):
+    ensure_commands({"mmdebstrap": "mmdebstrap", "arch-test": "arch-test"})
+
+
+def ensure_commands(packages):
+    """The commands of packages ({command: Debian package}), from Debian where missing.
+
+    dpkg's lock is waited for: .ci/run, or another session, may be installing too.
+    """
+    missing = [package for command, package in packages.items() if not shutil.which(command)]
+    if not missing:
         return
-    say("apt-get install mmdebstrap arch-test")
+    say("apt-get install %s" % " ".join(missing))
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run(["apt-get", "update", "-qq"], env=env)
-    run(["apt-get", "install", "-y", "-qq", "mmdebstrap", "arch-test"], env=env,
-        stdout=subprocess.DEVNULL)
+    run(["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=600", *missing],
+        env=env, stdout=subprocess.DEVNULL)
 
 
 def remove(path):

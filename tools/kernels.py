@@ -42,7 +42,6 @@ import argparse
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,15 +120,7 @@ def say(text):
 
 def ensure_tools():
     """qemu-system-x86_64 and mkfs.ext4, from Debian where they are missing."""
-    missing = [package for command, package in (("qemu-system-x86_64", "qemu-system-x86"),
-                                                ("mkfs.ext4", "e2fsprogs"))
-               if not shutil.which(command)]
-    if missing:
-        say("apt-get install %s" % " ".join(missing))
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        distros.run(["apt-get", "update", "-qq"], env=env)
-        distros.run(["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=600",
-                     *missing], env=env, stdout=subprocess.DEVNULL)
+    distros.ensure_commands({"qemu-system-x86_64": "qemu-system-x86", "mkfs.ext4": "e2fsprogs"})
 
 
 def ensure_root(release):
